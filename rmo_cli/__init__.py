@@ -1,0 +1,3 @@
+"""rmo: relationship charters as code."""
+
+__version__ = "0.1.0"

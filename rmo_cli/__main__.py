@@ -1,0 +1,3 @@
+from rmo_cli.cli.main import main
+
+main()

@@ -1,0 +1,82 @@
+"""The Typer application every command module registers on, and its error mapping."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+try:  # typer >= 0.20 vendors Click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older typer with Click as a dependency
+    from click.exceptions import ClickException  # type: ignore[no-redef]
+
+from rmo_cli.errors import EXIT_INTERNAL, RmoError
+
+
+class _Failure(ClickException):
+    """A one-line message on stderr and an exit code, shown by Click (and CliRunner)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        typer.echo(f"rmo: {self.message}", err=True)
+
+
+class RmoGroup(TyperGroup):
+    """Maps library errors to exit codes for every command, under `rmo` and in tests alike."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RmoError as exc:
+            raise _Failure(f"error: {exc.message}", exc.exit_code) from None
+        except (ClickException, typer.Exit, typer.Abort):
+            raise
+        except (KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception as exc:  # a bug: one line, the traceback only on request
+            if os.environ.get("RMO_DEBUG"):
+                raise
+            raise _Failure(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in rmo; please report it with the command you ran "
+                "(set RMO_DEBUG=1 to see the traceback).",
+                EXIT_INTERNAL,
+            ) from None
+
+
+app = typer.Typer(
+    name="rmo",
+    cls=RmoGroup,
+    help=(
+        "Relationship charters as code: scaffold, validate, render, diff, review and sign "
+        "them.\n\nExit codes: 0 nothing failing, 1 something failing found, 2 usage or "
+        "input error, 3 internal error (please report it), 130 interrupted."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from rmo_cli import __version__
+
+        typer.echo(f"rmo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Relationship charters as code."""

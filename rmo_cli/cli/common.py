@@ -1,0 +1,71 @@
+"""Helpers shared by command modules: consoles, dates, formats and turning results into exits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+from rmo_cli.errors import EXIT_USAGE, RmoError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def stderr_console() -> Console:
+    """A rich console on stderr: colour only on a terminal and never with NO_COLOR."""
+    from rich.console import Console
+
+    return Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
+
+
+def stdout_console() -> Console:
+    """A rich console on stdout, with the same colour rules."""
+    from rich.console import Console
+
+    return Console(no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
+
+
+def use_colour(stream: object = None) -> bool:
+    """True when output to stream (default stdout) may be coloured."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def error(message: str) -> None:
+    """Print one error line on stderr."""
+    typer.echo(f"rmo: error: {message}", err=True)
+
+
+def warn(message: str) -> None:
+    """Print one warning line on stderr."""
+    typer.echo(f"rmo: warning: {message}", err=True)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Stop the command with a message and an exit code (raises RmoError)."""
+    raise RmoError(message, code)
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """An ISO date from an option, or a usage error naming the option."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date; use YYYY-MM-DD")
+
+
+def today() -> dt.date:
+    """The as-of date when none is given (the only place that reads the clock)."""
+    override = os.environ.get("RMO_TODAY")
+    if override:
+        return dt.date.fromisoformat(override)
+    return dt.date.today()

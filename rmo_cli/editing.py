@@ -1,0 +1,96 @@
+"""Atomic writes, and comment-preserving in-place edits of charters (ruamel round-trip)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rmo_cli.errors import EXIT_USAGE, RmoError
+
+
+def atomic_write(path: Path, content: str | bytes, *, overwrite: bool = True) -> None:
+    """Write content to path through a temporary file renamed into place.
+
+    With overwrite=False an existing file is an RmoError (exit 1) and nothing is written.
+    """
+    path = Path(path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if not overwrite and path.exists():
+        raise RmoError(f"{path} already exists; use --force to overwrite it", 1)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise RmoError(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(OSError):
+            if path.exists():
+                os.chmod(tmp, path.stat().st_mode & 0o7777)
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _round_trip_yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    return yaml
+
+
+def detect_indent(text: str) -> tuple[int, int]:
+    """(sequence indent, dash offset) used by the file's block lists, default (4, 2)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        stripped = line.rstrip()
+        if stripped.endswith(":") and not stripped.lstrip().startswith("#"):
+            nxt = lines[i + 1]
+            content = nxt.lstrip(" ")
+            if content.startswith("- "):
+                parent = len(line) - len(line.lstrip(" "))
+                offset = len(nxt) - len(content) - parent
+                return offset + 2, offset
+    return 4, 2
+
+
+@contextlib.contextmanager
+def edit_charter(path: Path) -> Iterator[Any]:
+    """Yield the round-trip document of a charter; on normal exit write it back atomically.
+
+    Comments, key order, quoting and blank lines survive; raising inside leaves the file as is.
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig")
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    crlf = "\r\n" in text
+    yaml = _round_trip_yaml()
+    sequence, offset = detect_indent(text)
+    yaml.indent(mapping=2, sequence=sequence, offset=offset)
+    document = yaml.load(text)
+    yield document
+    out = io.StringIO()
+    yaml.dump(document, out)
+    result = out.getvalue()
+    if crlf:
+        result = result.replace("\r\n", "\n").replace("\n", "\r\n")
+    atomic_write(path, (b"\xef\xbb\xbf" if bom else b"") + result.encode("utf-8"))

@@ -1,0 +1,57 @@
+"""`Finding`: the common currency of every check (file, place, severity, rule, message)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem found in one file, at a 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+    severity: Severity
+    rule: str
+    pointer: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape of SPEC §5."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "rule": self.rule,
+            "pointer": self.pointer,
+            "message": self.message,
+        }
+
+
+def json_pointer(path: Sequence[str | int]) -> str:
+    """RFC 6901 pointer for a path of keys and indexes (`""` for the whole document)."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def count(findings: Iterable[Finding]) -> tuple[int, int]:
+    """(errors, warnings) among findings."""
+    errors = warnings = 0
+    for f in findings:
+        if f.severity == ERROR:
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings
+
+
+def is_failing(findings: Iterable[Finding], strict: bool = False) -> bool:
+    """True when findings should make the command exit 1."""
+    return any(f.severity == ERROR or strict for f in findings)

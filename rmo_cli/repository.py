@@ -1,0 +1,158 @@
+"""Finding charters: `rmo.yaml` (searched upward), its globs, and the paths a user gives."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rmo_cli.errors import RmoError
+
+CONFIG_NAME = "rmo.yaml"
+DEFAULT_CHARTERS_DIR = "charters"
+DEFAULT_DUE_SOON = "P30D"
+YAML_SUFFIXES = (".yaml", ".yml")
+# Folders never searched for charters.
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+
+
+@dataclass(frozen=True)
+class CharterFile:
+    """A charter file to read: its path on disk and the name reports use for it."""
+
+    path: Path
+    display: str
+
+
+@dataclass
+class Config:
+    """A charter repository's settings (`rmo.yaml`), with defaults filled in."""
+
+    root: Path
+    file: Path | None = None
+    charters: list[str] = field(default_factory=lambda: [f"{DEFAULT_CHARTERS_DIR}/**/*.yaml"])
+    templates: Path | None = None
+    due_soon: str = DEFAULT_DUE_SOON
+    signers: Path | None = None
+
+    @property
+    def charters_dir(self) -> Path:
+        """Where new charters go: the fixed part of the first glob."""
+        first = self.charters[0] if self.charters else DEFAULT_CHARTERS_DIR
+        fixed: list[str] = []
+        for part in Path(first).parts:
+            if any(ch in part for ch in "*?[") or part.endswith(YAML_SUFFIXES):
+                break
+            fixed.append(part)
+        return self.root.joinpath(*fixed) if fixed else self.root / DEFAULT_CHARTERS_DIR
+
+
+def find_config_file(start: Path | None = None) -> Path | None:
+    """The nearest `rmo.yaml` from start (default: the current directory) upward."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(start: Path | None = None) -> Config:
+    """The repository configuration found from start upward, or defaults rooted at start."""
+    config_file = find_config_file(start)
+    if config_file is None:
+        return Config(root=(start or Path.cwd()).resolve())
+    return read_config(config_file)
+
+
+def read_config(config_file: Path) -> Config:
+    """Read and check one `rmo.yaml`; a broken one is an error that names its place."""
+    from rmo_cli.loading import read_yaml
+    from rmo_cli.schema import config_findings
+
+    result = read_yaml(config_file)
+    findings = list(result.findings)
+    if result.document is not None:
+        findings.extend(config_findings(result.document))
+    if findings:
+        first = findings[0]
+        raise RmoError(f"{first.file}:{first.line}:{first.column}: {first.message}")
+    assert result.document is not None
+    data: dict[str, Any] = result.document.data or {}
+    root = config_file.parent
+    charters = data.get("charters", [f"{DEFAULT_CHARTERS_DIR}/**/*.yaml"])
+    if isinstance(charters, str):
+        charters = [charters]
+    return Config(
+        root=root,
+        file=config_file,
+        charters=list(charters),
+        templates=root / data["templates"] if data.get("templates") else None,
+        due_soon=data.get("due_soon", DEFAULT_DUE_SOON),
+        signers=root / data["signers"] if data.get("signers") else None,
+    )
+
+
+def _display(path: Path) -> str:
+    """A path as reports show it: relative to the current directory when below it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _walk_yaml(folder: Path) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.endswith(YAML_SUFFIXES):
+                yield Path(dirpath) / name
+
+
+def discover(paths: Sequence[str | Path] = (), config: Config | None = None) -> list[CharterFile]:
+    """Charter files from the given files and folders, else from the repository's globs.
+
+    A path that does not exist is an `RmoError` (exit 2). Each file appears once, in order.
+    """
+    found: list[CharterFile] = []
+    seen: set[Path] = set()
+
+    def add(path: Path, display: str) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append(CharterFile(path, display))
+
+    if paths:
+        for given in paths:
+            path = Path(given)
+            if path.is_dir():
+                for file in _walk_yaml(path):
+                    add(file, str(file))
+            elif path.exists():
+                add(path, str(given))
+            else:
+                raise RmoError(f"{given}: no such file or directory")
+        return found
+
+    config = config or load_config()
+    if config.file is None:
+        folder = config.root / DEFAULT_CHARTERS_DIR
+        if not folder.is_dir():
+            raise RmoError(
+                f"no charters to check: no {CONFIG_NAME} found from {config.root} upward and no "
+                f"{DEFAULT_CHARTERS_DIR}/ folder here; give a path or run 'rmo init'"
+            )
+        for file in _walk_yaml(folder):
+            add(file, _display(file))
+        return found
+    for pattern in config.charters:
+        matches = sorted(glob.glob(str(config.root / pattern), recursive=True))
+        for match in matches:
+            file = Path(match)
+            if file.is_file() and file.name.endswith(YAML_SUFFIXES):
+                add(file, _display(file))
+    return found
