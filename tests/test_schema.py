@@ -43,7 +43,7 @@ def charter_validator(charter_schema: dict[str, Any]) -> Draft202012Validator:
 
 
 def _dates_to_iso(value: Any) -> Any:
-    """Turn the datetime.date values PyYAML makes of unquoted dates into ISO strings, as rmo's loader does."""
+    """Turn PyYAML's datetime.date values into ISO strings, as rmo's loader does."""
     if isinstance(value, dict):
         return {key: _dates_to_iso(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -137,9 +137,9 @@ def test_every_property_and_definition_has_title_and_description(name: str) -> N
 def test_every_object_is_closed_and_no_oneof_anyof(name: str) -> None:
     schema = _load_schema(name)
     for where, sub in _subschemas(schema):
-        assert "oneOf" not in sub and "anyOf" not in sub, f"{where}: oneOf/anyOf make unreadable errors"
+        assert "oneOf" not in sub and "anyOf" not in sub, f"{where}: unreadable oneOf/anyOf"
         if sub.get("type") == "object":
-            assert sub.get("additionalProperties") is False, f"{where}: additionalProperties is not false"
+            assert sub.get("additionalProperties") is False, f"{where}: object not closed"
 
 
 def test_there_are_samples() -> None:
@@ -147,7 +147,9 @@ def test_there_are_samples() -> None:
 
 
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=lambda p: p.name)
-def test_sample_validates_against_charter_schema(path: Path, charter_validator: Draft202012Validator) -> None:
+def test_sample_validates_against_charter_schema(
+    path: Path, charter_validator: Draft202012Validator
+) -> None:
     errors = [
         f"/{'/'.join(map(str, error.absolute_path))}: {error.message}"
         for error in charter_validator.iter_errors(_load_sample(path))
@@ -221,7 +223,15 @@ def test_schema_accepts_and_refuses_values(
     ("config", "valid"),
     [
         ({}, True),
-        ({"charters": ["charters/**/*.yaml"], "templates": "templates", "due_soon": "P30D", "signers": "allowed_signers"}, True),
+        (
+            {
+                "charters": ["charters/**/*.yaml"],
+                "templates": "templates",
+                "due_soon": "P30D",
+                "signers": "allowed_signers",
+            },
+            True,
+        ),
         ({"charters": []}, False),
         ({"charters": "charters/"}, False),
         ({"due_soon": "30 days"}, False),
