@@ -1,0 +1,217 @@
+"""The semantic diff (pure): id-matched lists, content lists, words, fingerprint and version."""
+
+from __future__ import annotations
+
+import copy
+
+from conftest import charter
+
+from rmo_cli.diff import (
+    Change,
+    ItemKey,
+    compare,
+    describe_changes,
+    describe_step,
+    diff_charters,
+    fingerprint_changed,
+    group_by_section,
+    version_bumped,
+)
+
+
+def _with_kpis() -> dict:
+    return charter(
+        kpis=[
+            {"id": "kpi-otd", "name": "On-time delivery", "target": 95, "owner": "jdoe"},
+            {"id": "kpi-avail", "name": "Payment service availability", "target": 99.9},
+        ]
+    )
+
+
+def _ops(changes: list[Change]) -> list[dict]:
+    return [c.as_dict() for c in changes]
+
+
+def test_identical_charters_have_no_changes():
+    assert diff_charters(charter(), charter()) == []
+
+
+def test_id_list_reorder_is_no_change():
+    old = _with_kpis()
+    new = copy.deepcopy(old)
+    new["kpis"].reverse()
+    new["parties"].reverse()
+    assert diff_charters(old, new) == []
+
+
+def test_kpi_target_change_is_named_by_id():
+    old = _with_kpis()
+    new = copy.deepcopy(old)
+    new["kpis"][1]["target"] = 99.95
+    assert _ops(diff_charters(old, new)) == [
+        {"op": "changed", "path": "kpis[kpi-avail].target", "old": 99.9, "new": 99.95}
+    ]
+    change = diff_charters(old, new)[0]
+    assert change.segments == ("kpis", ItemKey("kpi-avail"), "target")
+    assert describe_changes(old, new, [change]) == [
+        "KPI Payment service availability: target 99.9 → 99.95"
+    ]
+
+
+def test_added_and_removed_items_carry_the_whole_item():
+    old = charter()
+    new = copy.deepcopy(old)
+    party = {"id": "initech", "name": "Initech Ltd", "type": "private"}
+    new["parties"].append(party)
+    removed = new["objectives"].pop()
+    assert _ops(diff_charters(old, new)) == [
+        {"op": "added", "path": "parties[initech]", "old": None, "new": party},
+        {"op": "removed", "path": "objectives[obj-1]", "old": removed, "new": None},
+    ]
+    words = describe_changes(old, new, diff_charters(old, new))
+    assert words == ["party Initech Ltd added", "objective Halve unplanned outages. removed"]
+
+
+def test_nested_id_lists_name_every_level():
+    old = charter()
+    new = copy.deepcopy(old)
+    new["parties"][0]["people"][0]["title"] = "Chief Executive"
+    (change,) = diff_charters(old, new)
+    assert change.path == "parties[acme].people[jdoe].title"
+    assert describe_changes(old, new, [change]) == [
+        "person Jane Doe: title Director → Chief Executive"
+    ]
+
+
+def test_content_lists_ignore_order_and_report_items_at_the_list_path():
+    body = {"id": "steering", "name": "Steering group", "members": ["jdoe", "rsmith"]}
+    old = charter(governance={"model": "network", "bodies": [body]})
+    new = copy.deepcopy(old)
+    new["governance"]["bodies"][0]["members"] = ["rsmith", "jdoe"]
+    assert diff_charters(old, new) == []
+    new["governance"]["bodies"][0]["members"] = ["rsmith"]
+    assert _ops(diff_charters(old, new)) == [
+        {
+            "op": "removed",
+            "path": "governance.bodies[steering].members",
+            "old": "jdoe",
+            "new": None,
+        }
+    ]
+    # People are shown by name, not by id.
+    assert describe_changes(old, new, diff_charters(old, new)) == [
+        "body Steering group: member removed: Jane Doe"
+    ]
+
+
+def test_content_list_duplicates_count():
+    old = charter(principles=[{"name": "Open book"}, {"name": "Open book"}])
+    new = charter(principles=[{"name": "Open book"}])
+    assert _ops(diff_charters(old, new)) == [
+        {"op": "removed", "path": "principles", "old": {"name": "Open book"}, "new": None}
+    ]
+
+
+def test_duplicate_ids_fall_back_to_content():
+    old = charter(risks=[{"id": "r-1", "title": "A"}, {"id": "r-1", "title": "B"}])
+    new = charter(risks=[{"id": "r-1", "title": "B"}, {"id": "r-1", "title": "C"}])
+    assert _ops(diff_charters(old, new)) == [
+        {"op": "removed", "path": "risks", "old": {"id": "r-1", "title": "A"}, "new": None},
+        {"op": "added", "path": "risks", "old": None, "new": {"id": "r-1", "title": "C"}},
+    ]
+
+
+def test_type_sensitive_scalars():
+    # YAML `true` and `1` differ, so the diff must not call them equal as Python does.
+    old = charter(extra={"flag": True})
+    new = charter(extra={"flag": 1})
+    assert _ops(diff_charters(old, new)) == [
+        {"op": "changed", "path": "extra.flag", "old": True, "new": 1}
+    ]
+
+
+def test_keys_added_and_removed():
+    old = charter()
+    new = copy.deepcopy(old)
+    del new["review"]["last_reviewed"]
+    new["lifecycle_stage"] = "value-creation"
+    assert _ops(diff_charters(old, new)) == [
+        {"op": "removed", "path": "review.last_reviewed", "old": "2026-08-01", "new": None},
+        {"op": "added", "path": "lifecycle_stage", "old": None, "new": "value-creation"},
+    ]
+
+
+def test_empty_list_pairs_with_id_list():
+    old = charter(risks=[])
+    new = charter(risks=[{"id": "r-1", "title": "Turnover"}])
+    assert [c.path for c in diff_charters(old, new)] == ["risks[r-1]"]
+
+
+def test_diff_does_not_modify_its_inputs():
+    old, new = _with_kpis(), _with_kpis()
+    new["kpis"][0]["target"] = 1
+    before = copy.deepcopy((old, new))
+    diff_charters(old, new)
+    compare(old, new)
+    assert (old, new) == before
+
+
+def test_fingerprint_and_version_verdicts():
+    old = charter()
+    # Review bookkeeping and sign-offs are outside the signed content.
+    recorded = copy.deepcopy(old)
+    recorded["review"]["last_reviewed"] = "2026-09-01"
+    recorded["signoffs"] = [{"person": "jdoe", "party": "acme", "fingerprint": "sha256:0"}]
+    assert not fingerprint_changed(old, recorded)
+    assert compare(old, recorded).needs_version_bump is False
+
+    edited = copy.deepcopy(old)
+    edited["purpose"] = "Something else."
+    verdict = compare(old, edited)
+    assert verdict.fingerprint_changed and not verdict.version_bumped
+    assert verdict.needs_version_bump
+
+    edited["version"] = "1.1.0"
+    verdict = compare(old, edited)
+    assert verdict.version_bumped and not verdict.needs_version_bump
+    assert verdict.as_dict()["version"] == {"old": "1.0.0", "new": "1.1.0"}
+
+
+def test_version_bump_compares_numerically():
+    assert version_bumped({"version": "1.9"}, {"version": "1.10"})
+    assert not version_bumped({"version": "1.10"}, {"version": "1.9"})
+    assert version_bumped({"version": "1.0"}, {"version": "1.0.1"})
+    assert not version_bumped({"version": "1.0"}, {"version": "1.0.0"})
+
+
+def test_sections_group_changes():
+    old = _with_kpis()
+    new = copy.deepcopy(old)
+    new["status"] = "under-review"
+    new["kpis"][0]["target"] = 97
+    new["title"] = "Renamed"
+    groups = group_by_section(diff_charters(old, new))
+    assert list(groups) == ["Document control", "KPIs"]
+    assert [c.path for c in groups["Document control"]] == ["title", "status"]
+
+
+def test_describe_step_words():
+    old = charter(status="draft", version="1.0")
+    new = copy.deepcopy(old)
+    new["status"] = "active"
+    new["version"] = "1.1"
+    new["signoffs"] = [{"person": "rsmith", "party": "globex", "fingerprint": "sha256:0"}]
+    new["review"]["log"] = [{"date": "2026-08-01", "reviewers": ["jdoe"], "outcome": "affirmed"}]
+    assert describe_step(old, new) == [
+        "status draft → active",
+        "version 1.0 → 1.1",
+        "sign-off added by Raj Smith",
+        "review recorded (2026-08-01 affirmed by Jane Doe)",
+    ]
+    assert describe_step(None, new) == ["created"]
+    changed = copy.deepcopy(old)
+    changed["purpose"] = "New purpose."
+    assert describe_step(old, changed) == [
+        "1 other change (Purpose)",
+        "content changed without a version bump",
+    ]
