@@ -30,6 +30,21 @@ _PRESCAN_BOUND = 2_000
 API_VERSION = "rmo/v1"
 KIND = "RelationshipCharter"
 
+# Reading-rule ids (SPEC §3): a file breaking one of these cannot be read at all.
+READING_RULES: dict[str, str] = {
+    "file-unreadable": "The file cannot be opened (missing, a directory, no permission).",
+    "file-too-large": "The file is larger than 5 MiB.",
+    "not-utf8": "The file is not valid UTF-8 text.",
+    "empty-file": "The file holds no YAML document.",
+    "yaml-syntax": "The YAML cannot be parsed (or holds several documents).",
+    "duplicate-key": "A key appears twice in one mapping (both lines are named).",
+    "yaml-tag": "A language-specific or unknown tag such as !!python/object (never executed).",
+    "yaml-too-deep": f"Nesting deeper than {MAX_DEPTH} levels.",
+    "yaml-alias-bomb": f"Aliases that expand to more than {MAX_ALIAS_NODES:,} values.",
+    "not-a-mapping": "The top level is not a mapping of keys.",
+    "not-a-charter": "The file has no apiVersion: rmo/v1 / kind: RelationshipCharter.",
+}
+
 YamlPath = tuple[str | int, ...]
 Position = tuple[int, int]
 
@@ -137,7 +152,9 @@ def read_yaml(path: str | Path, file: str | None = None) -> LoadResult:
     return _read(path, file, parse_yaml)
 
 
-def _read(path: str | Path, file: str | None, parse: Callable[[bytes, str], LoadResult]) -> LoadResult:
+def _read(
+    path: str | Path, file: str | None, parse: Callable[[bytes, str], LoadResult]
+) -> LoadResult:
     name = file if file is not None else str(path)
     try:
         size = Path(path).stat().st_size
@@ -148,7 +165,9 @@ def _read(path: str | Path, file: str | None, parse: Callable[[bytes, str], Load
         return LoadResult(name, None, [_file_finding(name, "file-unreadable", "is a directory")])
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return LoadResult(name, None, [_file_finding(name, "file-unreadable", f"cannot read: {reason}")])
+        return LoadResult(
+            name, None, [_file_finding(name, "file-unreadable", f"cannot read: {reason}")]
+        )
     return parse(raw, name)
 
 
@@ -199,7 +218,9 @@ def parse_yaml(raw: bytes, file: str) -> LoadResult:
         return LoadResult(file, None, [_syntax_finding(file, exc)], text)
     except yaml.reader.ReaderError as exc:
         line, column = _line_col(text, exc.position)
-        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        char = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        )
         message = f"character U+{char:04X} is not allowed in YAML ({exc.reason})"
         finding = Finding(file, line, column, ERROR, "yaml-syntax", "", message)
         return LoadResult(file, None, [finding], text)
@@ -355,7 +376,9 @@ class _Builder:
                 return self._scalar(node, path)
             if isinstance(node, SequenceNode):
                 self._check_tag(node, _SEQ, path)
-                return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+                return [
+                    self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)
+                ]
             if isinstance(node, MappingNode):
                 self._check_tag(node, _MAP, path)
                 return self._mapping(node, path, depth)

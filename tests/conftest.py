@@ -29,7 +29,13 @@ MINIMAL: dict[str, Any] = {
             "name": "ACME Public Works Agency",
             "type": "public-sector",
             "people": [
-                {"id": "jdoe", "name": "Jane Doe", "title": "Director", "email": "jane@acme.example", "ser": True}
+                {
+                    "id": "jdoe",
+                    "name": "Jane Doe",
+                    "title": "Director",
+                    "email": "jane@acme.example",
+                    "ser": True,
+                }
             ],
         },
         {
@@ -37,7 +43,13 @@ MINIMAL: dict[str, Any] = {
             "name": "Globex Facilities Ltd",
             "type": "private",
             "people": [
-                {"id": "rsmith", "name": "Raj Smith", "title": "CEO", "email": "raj@globex.example", "ser": True}
+                {
+                    "id": "rsmith",
+                    "name": "Raj Smith",
+                    "title": "CEO",
+                    "email": "raj@globex.example",
+                    "ser": True,
+                }
             ],
         },
     ],
@@ -50,7 +62,9 @@ MINIMAL: dict[str, Any] = {
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No test may read or write the real home directory or git identity."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
@@ -90,10 +104,17 @@ class Cli:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str | os.PathLike[str], input: str | None = None, env: dict[str, str] | None = None) -> Any:
+    def __call__(
+        self,
+        *args: str | os.PathLike[str],
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Any:
         from rmo_cli.cli.main import app
 
-        return self.runner.invoke(app, [str(a) for a in args], input=input, env=env, catch_exceptions=True)
+        return self.runner.invoke(
+            app, [str(a) for a in args], input=input, env=env, catch_exceptions=True
+        )
 
 
 @pytest.fixture

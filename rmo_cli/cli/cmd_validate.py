@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
+import sys
+from enum import Enum
+from typing import Optional
+
 import typer
 
 from rmo_cli.cli.app import app
+from rmo_cli.cli.common import parse_date, today, use_colour
+from rmo_cli.reporters import FORMATS
+
+ReportFormat = Enum("ReportFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
+
+PATHS_HELP = "Charter files or folders (default: rmo.yaml's charters, else ./charters)."
+
+
+@app.command()
+def validate(
+    paths: Optional[list[str]] = typer.Argument(None, help=PATHS_HELP, show_default=False),  # noqa: UP045
+    format: ReportFormat = typer.Option("text", "--format", "-f", help="Report format."),  # type: ignore[valid-type]
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
+    as_of: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--as-of",
+        help="Judge dates as of this day (YYYY-MM-DD; default today).",
+        metavar="DATE",
+    ),
+) -> None:
+    """Check charters: reading rules, the JSON Schema and the semantic rules.
+
+    Exit 0 when nothing fails, 1 when a charter has errors (or warnings with --strict),
+    2 when a path does not exist.
+
+    Example: rmo validate sample_charters --format sarif > rmo.sarif
+    """
+    from rmo_cli.findings import is_failing
+    from rmo_cli.reporters import Report, render
+    from rmo_cli.repository import discover
+    from rmo_cli.validation import validate_files
+
+    when = parse_date(as_of, "--as-of") or today()
+    files = discover(paths or [])
+    result = validate_files(files, when)
+    fmt = format.value
+    colour = fmt == "text" and use_colour(sys.stdout)
+    sources = {doc.file: doc.text for doc in result.documents} if colour else {}
+    report = Report([f.display for f in files], result.findings, sources)
+    typer.echo(render(fmt, report, colour=colour), nl=False)
+    if not files:
+        typer.echo("rmo: warning: no charter files found", err=True)
+    if is_failing(result.findings, strict):
+        raise typer.Exit(1)
 
 
 @app.command()
 def schema() -> None:
-    """Print the charter JSON Schema (draft 2020-12).
+    """Print the charter JSON Schema (draft 2020-12), e.g. for an editor.
 
     Example: rmo schema > charter.schema.json
     """

@@ -14,6 +14,8 @@ from rmo_cli.errors import EXIT_USAGE, RmoError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from rmo_cli.loading import Document
+
 
 def stderr_console() -> Console:
     """A rich console on stderr: colour only on a terminal and never with NO_COLOR."""
@@ -69,3 +71,25 @@ def today() -> dt.date:
     if override:
         return dt.date.fromisoformat(override)
     return dt.date.today()
+
+
+def read_charters(paths: list[str] | None) -> tuple[list[Document], bool]:
+    """Discover and read charters; unreadable ones are reported on stderr and skipped.
+
+    Returns the readable documents and whether any file could not be read (exit 1 later).
+    """
+    from rmo_cli.repository import discover
+    from rmo_cli.validation import read_files
+
+    documents: list[Document] = []
+    unreadable = False
+    for loaded in read_files(discover(paths or [])):
+        if loaded.document is None:
+            unreadable = True
+            for f in loaded.findings:
+                typer.echo(
+                    f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}", err=True
+                )
+        else:
+            documents.append(loaded.document)
+    return documents, unreadable

@@ -1,0 +1,17 @@
+"""JSON: `{"summary": {files, errors, warnings}, "findings": [...]}` (SPEC §5)."""
+
+from __future__ import annotations
+
+import json
+
+from rmo_cli.findings import count
+from rmo_cli.reporters import Report
+
+
+def render(report: Report, colour: bool = False) -> str:
+    errors, warnings = count(report.findings)
+    payload = {
+        "summary": {"files": len(report.files), "errors": errors, "warnings": warnings},
+        "findings": [f.as_dict() for f in report.sorted_findings()],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,43 @@
+"""JUnit XML: one test case per file; errors fail it, warnings go to its system-out."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from rmo_cli.findings import count
+from rmo_cli.reporters import Report
+
+
+def render(report: Report, colour: bool = False) -> str:
+    by_file: dict[str, list] = {name: [] for name in report.files}
+    for f in report.sorted_findings():
+        by_file.setdefault(f.file, []).append(f)
+    errors, _ = count(report.findings)
+    failed = sum(1 for fs in by_file.values() if any(f.severity == "error" for f in fs))
+    suites = ET.Element("testsuites", name="rmo", tests=str(len(by_file)), failures=str(failed))
+    suite = ET.SubElement(
+        suites, "testsuite", name="rmo", tests=str(len(by_file)), failures=str(failed), errors="0"
+    )
+    for name, findings in by_file.items():
+        case = ET.SubElement(suite, "testcase", classname="rmo", name=name, file=name)
+        errs = [f for f in findings if f.severity == "error"]
+        warns = [f for f in findings if f.severity != "error"]
+        if errs:
+            failure = ET.SubElement(
+                case,
+                "failure",
+                message=f"{len(errs)} error{'s' if len(errs) != 1 else ''}",
+                type="rmo",
+            )
+            failure.text = "\n".join(
+                f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in errs
+            )
+        if warns:
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(
+                f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in warns
+            )
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )

@@ -1,0 +1,58 @@
+"""Plain text: one finding a line (`FILE:LINE:COL: SEVERITY[RULE] MESSAGE`), then a summary.
+
+On a terminal (colour) findings are grouped per file with the offending source line shown.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from rmo_cli.findings import count
+from rmo_cli.reporters import Report
+
+_RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
+
+
+def summary(report: Report) -> str:
+    """`N files checked: E errors, W warnings`."""
+    errors, warnings = count(report.findings)
+    files = len(report.files)
+    return (
+        f"{files} file{'s' if files != 1 else ''} checked: "
+        f"{errors} error{'s' if errors != 1 else ''}, "
+        f"{warnings} warning{'s' if warnings != 1 else ''}"
+    )
+
+
+def render(report: Report, colour: bool = False) -> str:
+    if colour:
+        return _render_grouped(report)
+    lines = [
+        f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}"
+        for f in report.sorted_findings()
+    ]
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _render_grouped(report: Report) -> str:
+    out: list[str] = []
+    for file, group in groupby(report.sorted_findings(), key=lambda f: f.file):
+        out.append(f"{_BOLD}{file}{_RESET}")
+        source = report.sources.get(file, "").splitlines()
+        for f in group:
+            tint = _RED if f.severity == "error" else _YELLOW
+            out.append(
+                f"  {_DIM}{f.line}:{f.column}{_RESET} {tint}{f.severity}{_RESET}"
+                f"[{f.rule}] {f.message}"
+            )
+            if 0 < f.line <= len(source):
+                text = source[f.line - 1].rstrip()
+                out.append(f"  {_DIM}{f.line:>5} |{_RESET} {text}")
+                caret = " " * max(f.column - 1, 0) + "^"
+                out.append(f"  {_DIM}      |{_RESET} {tint}{caret}{_RESET}")
+        out.append("")
+    errors, _ = count(report.findings)
+    tint = _RED if errors else "\033[32m"
+    out.append(f"{tint}{summary(report)}{_RESET}")
+    return "\n".join(out) + "\n"

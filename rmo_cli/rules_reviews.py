@@ -1,0 +1,1 @@
+"""Review integrity rules (registered on import by rmo_cli.rules)."""

@@ -1,0 +1,202 @@
+"""Turning jsonschema errors into findings a person can act on.
+
+Each message says what is wrong in the charter's words, what is allowed, and, where the
+value is close to an allowed one, which one was probably meant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from difflib import get_close_matches
+from typing import Any
+
+from rmo_cli.findings import ERROR, Finding
+from rmo_cli.loading import Document
+
+# jsonschema validator keyword → stable rule id.
+SCHEMA_RULES: dict[str, tuple[str, str]] = {
+    "required": ("schema-required", "A required key is missing."),
+    "additionalProperties": (
+        "schema-unknown-key",
+        "A key the schema does not know (often a typo).",
+    ),
+    "enum": ("schema-enum", "A value outside the allowed list (e.g. status, governance model)."),
+    "const": ("schema-const", "apiVersion/kind are not rmo/v1 / RelationshipCharter."),
+    "type": ("schema-type", "A value of the wrong type (text, number, list, mapping, true/false)."),
+    "pattern": (
+        "schema-pattern",
+        "Text in the wrong form (ids, versions, durations, fingerprints).",
+    ),
+    "format": ("schema-format", "An invalid date (YYYY-MM-DD) or email address."),
+    "minItems": ("schema-min-items", "A list with too few items (e.g. fewer than two parties)."),
+    "minLength": ("schema-empty", "Empty text where some is required."),
+    "maxLength": ("schema-too-long", "Text longer than allowed (ids: 64 characters)."),
+    "minimum": ("schema-range", "A number outside its range (e.g. likelihood 1 to 5)."),
+    "maximum": ("schema-range", "A number outside its range (e.g. likelihood 1 to 5)."),
+    "uniqueItems": ("schema-unique", "A list names the same item twice."),
+}
+_OTHER_RULE = ("schema-invalid", "Any other schema violation.")
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of keys",
+    "null": "nothing",
+}
+
+
+def schema_rules() -> dict[str, str]:
+    """Rule id → description for every schema rule."""
+    rules = dict(SCHEMA_RULES.values())
+    rules[_OTHER_RULE[0]] = _OTHER_RULE[1]
+    return rules
+
+
+def _value_words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return f"text {_short(value)}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "…" + text[-1]
+
+
+def _suggest(word: Any, choices: Iterable[Any]) -> str:
+    if not isinstance(word, str):
+        return ""
+    options = [c for c in choices if isinstance(c, str)]
+    match = get_close_matches(word, options, n=1, cutoff=0.5)
+    if not match:
+        lowered = {c.lower(): c for c in options}
+        if word.lower() in lowered:
+            match = [lowered[word.lower()]]
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    if not path:
+        return "the charter"
+    parts: list[str] = []
+    for p in path:
+        if isinstance(p, int):
+            parts[-1:] = [f"{parts[-1]}[{p}]" if parts else f"[{p}]"]
+        else:
+            parts.append(str(p))
+    return ".".join(parts)
+
+
+def _pattern_words(pattern: str) -> str:
+    if pattern.startswith("^P(?="):
+        return "an ISO 8601 duration such as P3M, P1Y, P2W or P90D"
+    if "monthly" in pattern:
+        return "an ISO 8601 duration such as P6M, or monthly, quarterly, semiannual or annual"
+    if "sha256" in pattern:
+        return "'sha256:' followed by 64 lowercase hex digits (written by rmo sign)"
+    if pattern.startswith("^\\d+\\.\\d+"):
+        return 'a version MAJOR.MINOR[.PATCH] in quotes, such as "1.2.0"'
+    if pattern.startswith("^[a-z0-9]"):
+        return "a lowercase id of letters a-z, digits and inner hyphens, such as acme-globex"
+    return f"text matching {pattern}"
+
+
+def describe(doc: Document, error: Any) -> list[Finding]:
+    """Findings for one jsonschema ValidationError, placed at the offending value or key."""
+    validator = error.validator
+    rule_id = SCHEMA_RULES.get(validator, _OTHER_RULE)[0]
+    path = tuple(error.absolute_path)
+    instance = error.instance
+    where = _where(path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        known = set(schema.get("properties", {}))
+        extras = [k for k in instance if k not in known]
+        findings = []
+        for key in extras:
+            message = f"unknown key {key!r} in {where}{_suggest(key, known)}"
+            if not _suggest(key, known):
+                message += f" (allowed: {', '.join(sorted(known))})"
+            findings.append(doc.finding((*path, key), rule_id, message, ERROR, key=True))
+        if findings:
+            return findings
+
+    if validator == "required":
+        missing = [
+            k for k in error.validator_value if isinstance(instance, dict) and k not in instance
+        ]
+        names = ", ".join(repr(k) for k in missing) or "a key"
+        message = f"{where} is missing the required key {names}"
+        return [doc.finding(path, rule_id, message, ERROR, key=bool(path))]
+
+    if validator == "enum":
+        allowed = ", ".join(str(v) for v in error.validator_value)
+        message = (
+            f"{where}: {_short(instance)} is not allowed; use one of: {allowed}"
+            f"{_suggest(instance, error.validator_value)}"
+        )
+    elif validator == "const":
+        message = f"{where} must be {error.validator_value!r}, not {_short(instance)}"
+    elif validator == "type":
+        expected = error.validator_value
+        expected_list = expected if isinstance(expected, list) else [expected]
+        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in expected_list)
+        message = f"{where} must be {wanted}, not {_value_words(instance)}"
+        if "string" in expected_list and isinstance(instance, (int, float, bool)):
+            shown = "true" if instance is True else "false" if instance is False else instance
+            message += f'; put it in quotes: "{shown}"'
+        elif "boolean" in expected_list and isinstance(instance, str):
+            message += "; write true or false (YAML 1.2: yes/no/on/off are text)"
+    elif validator == "pattern":
+        message = f"{where}: {_short(instance)} is not {_pattern_words(error.validator_value)}"
+    elif validator == "format":
+        if error.validator_value == "date":
+            message = f"{where}: {_short(instance)} is not a valid date; write YYYY-MM-DD"
+        elif error.validator_value == "email":
+            message = f"{where}: {_short(instance)} is not a valid email address"
+        else:
+            message = f"{where}: {_short(instance)} is not a valid {error.validator_value}"
+    elif validator == "minItems":
+        count = len(instance) if isinstance(instance, list) else 0
+        message = f"{where} needs at least {error.validator_value} item(s), has {count}"
+    elif validator == "minLength":
+        message = f"{where} must not be empty"
+    elif validator == "maxLength":
+        message = f"{where} is longer than {error.validator_value} characters"
+    elif validator in ("minimum", "maximum"):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and high is not None:
+            message = f"{where} must be from {low} to {high}, not {instance}"
+        elif low is not None:
+            message = f"{where} must be at least {low}, not {instance}"
+        else:
+            message = f"{where} must be at most {high}, not {instance}"
+    elif validator == "uniqueItems" and isinstance(instance, list):
+        seen: set[str] = set()
+        dupes = []
+        for item in instance:
+            key = repr(item)
+            if key in seen:
+                dupes.append(item)
+            seen.add(key)
+        message = f"{where} lists {', '.join(_short(d) for d in dupes) or 'an item'} more than once"
+    elif validator in ("oneOf", "anyOf") and error.context:
+        from jsonschema.exceptions import best_match
+
+        nearest = best_match(error.context)
+        return describe(doc, nearest)
+    else:
+        message = f"{where}: {error.message}"
+    return [doc.finding(path, rule_id, message, ERROR)]
