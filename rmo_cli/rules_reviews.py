@@ -1,1 +1,256 @@
-"""Review integrity rules (registered on import by rmo_cli.rules)."""
+"""Review integrity rules: a `last_reviewed` must be backed by a review-log entry.
+
+`last-reviewed-mismatch` is a per-charter rule in the registry of `rmo_cli.rules`.
+`review-date-without-log` needs git history, so it is not run per charter: callers
+(`validate`, `check`) call `review_history_findings(repo_root, documents)` once per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rmo_cli.findings import ERROR, Finding
+from rmo_cli.loading import Document
+from rmo_cli.reviews import as_date
+from rmo_cli.rules import rule
+
+MISMATCH_RULE = "last-reviewed-mismatch"
+HISTORY_RULE = "review-date-without-log"
+HISTORY_DESCRIPTION = (
+    "review.last_reviewed was changed (in a commit, or in the working tree against HEAD) "
+    "without adding a review.log entry dated the new value"
+)
+
+
+def _log_entries(data: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    review = data.get("review") if isinstance(data, Mapping) else None
+    log = review.get("log") if isinstance(review, Mapping) else None
+    if not isinstance(log, list):
+        return []
+    return [(i, entry) for i, entry in enumerate(log) if isinstance(entry, Mapping)]
+
+
+def _last_reviewed(data: Any) -> dt.date | None:
+    review = data.get("review") if isinstance(data, Mapping) else None
+    return as_date(review.get("last_reviewed")) if isinstance(review, Mapping) else None
+
+
+@rule(
+    MISMATCH_RULE,
+    "review.last_reviewed differs from the date of the newest review.log entry",
+    ERROR,
+)
+def check_last_reviewed_matches_log(doc: Document, as_of: dt.date) -> Iterable[Finding]:
+    """review.last_reviewed must equal the newest dated review.log entry (when there is a log)."""
+    dated = [(as_date(entry.get("date")), i) for i, entry in _log_entries(doc.data)]
+    dated_ok = [(d, i) for d, i in dated if d is not None]
+    if not dated_ok:
+        return []
+    newest, index = max(dated_ok)
+    review = doc.data["review"]
+    if "last_reviewed" not in review:
+        return [
+            doc.finding(
+                ("review", "log", index, "date"),
+                MISMATCH_RULE,
+                f"review.log's newest entry is dated {newest} but review.last_reviewed is "
+                f"not set; add 'last_reviewed: {newest}' under review",
+            )
+        ]
+    last = as_date(review.get("last_reviewed"))
+    if last is None or last == newest:
+        return []  # an unparseable date is the schema's finding, not ours
+    if last > newest:
+        message = (
+            f"review.last_reviewed is {last} but the newest review.log entry is dated "
+            f"{newest}: record the review with `rmo record-review {doc.file}` "
+            f"(which adds the log entry) or set last_reviewed back to {newest}"
+        )
+    else:
+        message = (
+            f"review.last_reviewed is {last} but review.log has a newer entry dated "
+            f"{newest}; set last_reviewed to {newest}"
+        )
+    return [doc.finding(("review", "last_reviewed"), MISMATCH_RULE, message)]
+
+
+@rule(HISTORY_RULE, HISTORY_DESCRIPTION, ERROR)
+def _history_rule_placeholder(doc: Document, as_of: dt.date) -> Iterable[Finding]:
+    """Registered for its id and description only; the check is review_history_findings."""
+    return ()
+
+
+# --- the git-history rule -------------------------------------------------------------
+
+_LAST_REVIEWED_RE = r"^[[:space:]]*last_reviewed[[:space:]]*:"
+_PATHSPECS = ("*.yaml", "*.yml")
+
+
+@dataclass(frozen=True)
+class _Change:
+    """The newest change of a file's last_reviewed line: the commit (or working tree)."""
+
+    rel: str
+    commit: str | None  # None: the working tree against HEAD
+    subject: str = ""
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _changed_files(diff: bytes) -> list[tuple[str, str, str]]:
+    """(commit, subject, path) for every file in `git log -p` / `git diff` output."""
+    found: list[tuple[str, str, str]] = []
+    commit = subject = ""
+    for raw in diff.split(b"\n"):
+        if raw.startswith(b"\x00commit "):
+            _, commit, *rest = raw[1:].decode("utf-8", "replace").split(" ", 2)
+            subject = rest[0] if rest else ""
+        elif raw.startswith(b"+++ b/"):
+            found.append((commit, subject, raw[6:].decode("utf-8", "surrogateescape")))
+    return found
+
+
+def _newest_changes(root: Path, rels: set[str]) -> dict[str, _Change]:
+    """For each tracked charter, the newest change of its last_reviewed line."""
+    changes: dict[str, _Change] = {}
+    common = ["-c", "core.quotePath=false"]
+    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    if head is None:
+        return changes  # no commits yet
+    # Uncommitted edits first: they supersede anything committed.
+    worktree = _git(
+        root, *common, "diff", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-renames",
+        "--diff-filter=M", f"-G{_LAST_REVIEWED_RE}", "HEAD", "--", *_PATHSPECS,
+    )  # fmt: skip
+    for _, _, rel in _changed_files(worktree or b""):
+        if rel in rels:
+            changes.setdefault(rel, _Change(rel, None))
+    # One walk over the whole history: modified files whose last_reviewed line changed,
+    # newest commit first (a file's first appearance is its newest change).
+    log = _git(
+        root, *common, "log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-renames",
+        "--diff-filter=M", f"-G{_LAST_REVIEWED_RE}", "--format=%x00commit %H %s", "HEAD",
+        "--", *_PATHSPECS,
+    )  # fmt: skip
+    for commit, subject, rel in _changed_files(log or b""):
+        if rel in rels and rel not in changes:
+            changes[rel] = _Change(rel, commit, subject)
+    return changes
+
+
+def _read_blobs(root: Path, specs: Sequence[str]) -> list[bytes | None]:
+    """The contents of `<rev>:<path>` objects via one `git cat-file --batch`."""
+    if not specs:
+        return []
+    out = _git(root, "cat-file", "--batch", stdin="".join(f"{s}\n" for s in specs).encode())
+    results: list[bytes | None] = []
+    pos = 0
+    for _ in specs:
+        if out is None:
+            results.append(None)
+            continue
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split(b" ")
+        pos = end + 1
+        if len(header) < 3 or header[-1] == b"missing" or header[1] != b"blob":
+            results.append(None)
+            continue
+        size = int(header[2])
+        results.append(out[pos : pos + size])
+        pos += size + 1
+    return results
+
+
+def _canonical(entry: Mapping[str, Any]) -> str:
+    return json.dumps(entry, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _backed_by_new_entry(before: Any, now: Any) -> bool:
+    """True when `now`'s last_reviewed is honest against `before`: unchanged, moved back,
+    removed, or accompanied by a review.log entry (dated the new value) that `before`
+    did not have, with the log longer than it was."""
+    old_date, new_date = _last_reviewed(before), _last_reviewed(now)
+    if new_date is None or (old_date is not None and new_date <= old_date):
+        return True
+    old_entries = _log_entries(before)
+    new_entries = _log_entries(now)
+    if len(new_entries) <= len(old_entries):
+        return False
+    old_keys = {_canonical(entry) for _, entry in old_entries}
+    return any(
+        as_date(entry.get("date")) == new_date and _canonical(entry) not in old_keys
+        for _, entry in new_entries
+    )
+
+
+def _repo_top(repo_root: Path) -> Path | None:
+    out = _git(repo_root, "rev-parse", "--show-toplevel")
+    return Path(out.decode("utf-8", "surrogateescape").strip()).resolve() if out else None
+
+
+def review_history_findings(repo_root: str | Path, documents: Sequence[Document]) -> list[Finding]:
+    """Findings of `review-date-without-log` for documents tracked in the git repository.
+
+    One `git diff` (working tree vs HEAD), one `git log -p` over the history (only modified
+    files whose `last_reviewed:` line changed) and one `git cat-file --batch` for the
+    versions before those changes; the cost does not grow with unchanged charters.
+    Returns no findings outside a git repository or when git fails.
+    """
+    from rmo_cli.loading import parse_charter
+
+    top = _repo_top(Path(repo_root))
+    if top is None or not documents:
+        return []
+    by_rel: dict[str, Document] = {}
+    for doc in documents:
+        try:
+            rel = Path(doc.file).resolve().relative_to(top).as_posix()
+        except (ValueError, OSError):
+            continue
+        by_rel[rel] = doc
+    changes = _newest_changes(top, set(by_rel))
+    if not changes:
+        return []
+    ordered = sorted(changes.values(), key=lambda c: c.rel)
+    # The version before the change: HEAD for the working tree, else the commit's parent.
+    specs = [f"{c.commit + '^' if c.commit else 'HEAD'}:{c.rel}" for c in ordered]
+    blobs = _read_blobs(top, specs)
+    findings: list[Finding] = []
+    for change, blob in zip(ordered, blobs, strict=True):
+        if blob is None:
+            continue
+        doc = by_rel[change.rel]
+        before = parse_charter(blob, doc.file).document
+        if before is None or _backed_by_new_entry(before.data, doc.data):
+            continue
+        new_date = _last_reviewed(doc.data)
+        if change.commit is None:
+            where = "in the working tree (since HEAD)"
+        else:
+            subject = f' "{change.subject}"' if change.subject else ""
+            where = f"in commit {change.commit[:10]}{subject}"
+        message = (
+            f"review.last_reviewed was changed to {new_date} {where} without adding a "
+            f"review.log entry dated {new_date}; record reviews with `rmo record-review`, "
+            "which adds both"
+        )
+        findings.append(doc.finding(("review", "last_reviewed"), HISTORY_RULE, message))
+    return findings
+
