@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rmo_cli.errors import RmoError
+from rmo_cli.errors import EXIT_FINDINGS, EXIT_INTERNAL, RmoError
 from rmo_cli.findings import WARNING, Finding
 
 if TYPE_CHECKING:
@@ -361,3 +362,161 @@ def signers_for(charter_path: Path) -> Path | None:
     if config.file is None:
         config = load_config()
     return config.signers
+
+
+# --- signing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignResult:
+    """What `sign_charter` recorded: the new sign-off and the one it replaced, if any."""
+
+    file: str
+    signoff: dict[str, str]
+    replaced: dict[str, Any] | None = None
+
+
+def new_signoff(
+    data: dict[str, Any], person_id: str, date: dt.date, capacity: str | None = None
+) -> dict[str, str]:
+    """The sign-off entry for person on date (party derived, fingerprint of data); pure.
+
+    A person who is not a representative of a party is an RmoError (exit 2).
+    """
+    people = _people(data)
+    if person_id not in people:
+        known = ", ".join(sorted(people)) or "none"
+        raise RmoError(
+            f"--person {person_id!r} is not a representative of any party of this charter "
+            f"(people: {known}); add them under parties[].people first"
+        )
+    person, party = people[person_id]
+    entry: dict[str, str] = {"person": person_id, "party": str(party.get("id"))}
+    capacity = capacity if capacity is not None else _text(person.get("title"))
+    if capacity:
+        entry["capacity"] = capacity
+    entry["date"] = date.isoformat()
+    entry["version"] = str(data.get("version", ""))
+    entry["fingerprint"] = fingerprint(data)
+    return entry
+
+
+def sign_charter(
+    path: Path,
+    person_id: str,
+    date: dt.date,
+    *,
+    as_of: dt.date,
+    capacity: str | None = None,
+    key: Path | None = None,
+    file: str | None = None,
+) -> SignResult:
+    """Record person's sign-off of the charter at path (SPEC §6), signed with key if given.
+
+    Refuses (RmoError, file untouched) an unreadable or invalid charter (exit 1), a person
+    outside the parties, a date after as_of, and a repeat sign-off of the same content
+    (exit 2). Replaces the person's earlier sign-off; keeps comments, order and quoting.
+    """
+    from rmo_cli.loading import read_charter
+    from rmo_cli.validation import check_document, has_errors
+
+    name = file or str(path)
+    loaded = read_charter(path, name)
+    if loaded.document is None:
+        raise RmoError(_cannot_sign(name, loaded.findings, "cannot be read"), EXIT_FINDINGS)
+    doc = loaded.document
+    findings = check_document(doc, as_of)
+    if has_errors(findings):
+        errors = [f for f in findings if f.severity == "error"]
+        raise RmoError(_cannot_sign(name, errors, "is not valid"), EXIT_FINDINGS)
+    if date > as_of:
+        raise RmoError(
+            f"--date {date.isoformat()} is in the future (today is {as_of.isoformat()}); "
+            "a sign-off records an approval already given"
+        )
+    data: dict[str, Any] = doc.data
+    entry = new_signoff(data, person_id, date, capacity)
+    earlier = [
+        (i, s)
+        for i, s in enumerate(data.get("signoffs") or [])
+        if isinstance(s, dict) and s.get("person") == person_id
+    ]
+    for _, signoff in earlier:
+        if signoff.get("fingerprint") == entry["fingerprint"]:
+            raise RmoError(
+                f"{name}: {person_id} already signed this content on {signoff.get('date')} "
+                f"({entry['fingerprint']}); nothing to do"
+            )
+    if key is not None:
+        entry["signature"] = ssh_sign(entry["fingerprint"], key)
+    original = Path(path).read_bytes()
+    _write_signoff(Path(path), entry, [i for i, _ in earlier])
+    _check_written(Path(path), name, original, entry)
+    return SignResult(name, entry, earlier[-1][1] if earlier else None)
+
+
+def _cannot_sign(name: str, findings: list[Finding], why: str) -> str:
+    shown = findings[:10]
+    lines = [f"{name} {why}; fix it before signing (see 'rmo validate {name}'):"]
+    lines += [f"  {f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in shown]
+    if len(findings) > len(shown):
+        lines.append(f"  … and {len(findings) - len(shown)} more")
+    return "\n".join(lines)
+
+
+def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int]) -> None:
+    """Put entry in place of the person's first earlier sign-off (dropping the others), or
+    append it, in a comment-preserving round-trip edit written atomically."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+    from rmo_cli.editing import edit_charter
+
+    item = CommentedMap()
+    for field_name, value in entry.items():
+        if field_name == "date":
+            # A date object is written unquoted, like the dates people type.
+            item[field_name] = dt.date.fromisoformat(value)
+        elif field_name == "version":
+            item[field_name] = DoubleQuotedScalarString(value)
+        elif field_name == "signature":
+            item[field_name] = LiteralScalarString(value)
+        else:
+            item[field_name] = value
+    with edit_charter(path) as document:
+        signoffs = document.get("signoffs")
+        if not isinstance(signoffs, list) or not signoffs:
+            # An absent, null or empty (`[]`) list becomes a block list.
+            signoffs = CommentedSeq()
+            document["signoffs"] = signoffs
+        if earlier:
+            signoffs[earlier[0]] = item
+            for index in reversed(earlier[1:]):
+                del signoffs[index]
+        else:
+            signoffs.append(item)
+
+
+def _check_written(path: Path, name: str, original: bytes, entry: dict[str, str]) -> None:
+    """Re-read the written file: its content must still have the fingerprint just signed.
+
+    Otherwise the YAML round trip changed content (a bug): the original bytes go back.
+    """
+    from rmo_cli.editing import atomic_write
+    from rmo_cli.loading import read_charter
+
+    loaded = read_charter(path, name)
+    doc = loaded.document
+    ok = (
+        doc is not None
+        and isinstance(doc.data, dict)
+        and fingerprint(doc.data) == entry["fingerprint"]
+        and entry in (doc.data.get("signoffs") or [])
+    )
+    if not ok:
+        atomic_write(path, original)
+        raise RmoError(
+            f"{name}: writing the sign-off would have changed the charter's content; the "
+            "file was left as it was. This is a bug in rmo; please report it.",
+            EXIT_INTERNAL,
+        )

@@ -1,1 +1,208 @@
-"""Commands of this group register on the shared app here (placeholder until implemented)."""
+"""`rmo sign` and `rmo verify`: sign-offs bound to content, optionally SSH-signed (SPEC §6)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional
+
+import typer
+
+from rmo_cli.cli.app import app
+from rmo_cli.cli.common import parse_date, read_charters, today, use_colour, warn
+
+if TYPE_CHECKING:
+    from rmo_cli.loading import Document
+    from rmo_cli.signoff import SignoffCheck
+
+PATHS_HELP = "Charter files or folders (default: rmo.yaml's charters, else ./charters)."
+
+
+class VerifyFormat(str, Enum):
+    """Output formats of `rmo verify`."""
+
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def sign(
+    charter: str = typer.Argument(..., help="The charter file to sign.", metavar="CHARTER"),
+    person: str = typer.Option(
+        ..., "--person", "-p", help="Id of the signing person (one of the parties' people)."
+    ),
+    capacity: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--capacity",
+        help="Capacity in which the person signs (default: their title).",
+    ),
+    date: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--date", help="Date of the sign-off, YYYY-MM-DD (default today).", metavar="DATE"
+    ),
+    key: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--key",
+        "-k",
+        help=(
+            "SSH key to sign the fingerprint with (ssh-keygen -Y sign, namespace rmo-charter): "
+            "a private key file, or a public key whose private key is in ssh-agent."
+        ),
+        metavar="PATH",
+    ),
+) -> None:
+    """Record a sign-off: PERSON approves the charter's current content.
+
+    Stores person, party, capacity, date, version and the content fingerprint
+    (with --key also an SSH signature of it), replacing the person's earlier
+    sign-off. Refused, file untouched: an invalid charter (exit 1); a person
+    outside the parties, a future date, a repeat sign-off of the same content
+    (exit 2).
+
+    Example: rmo sign charters/acme-globex.yaml --person jdoe --key ~/.ssh/id_ed25519
+    """
+    from rmo_cli.errors import RmoError
+    from rmo_cli.signoff import sign_charter
+
+    path = Path(charter)
+    if not path.is_file():
+        raise RmoError(
+            f"{charter}: no such file" if not path.exists() else f"{charter}: not a file"
+        )
+    as_of = today()
+    when = parse_date(date, "--date") or as_of
+    key_path = Path(key).expanduser() if key else None
+    result = sign_charter(
+        path, person, when, as_of=as_of, capacity=capacity, key=key_path, file=charter
+    )
+    entry = result.signoff
+    signed = " with an SSH signature" if "signature" in entry else ""
+    typer.echo(
+        f"{charter}: signed by {entry['person']} ({entry['party']}) on {entry['date']}, "
+        f"version {entry['version']}{signed}"
+    )
+    typer.echo(f"fingerprint: {entry['fingerprint']}")
+    if result.replaced is not None:
+        typer.echo(
+            f"replaces {entry['person']}'s sign-off of {result.replaced.get('date')} "
+            f"(version {result.replaced.get('version')})"
+        )
+    if "signature" in entry:
+        _warn_untrusted(path, entry["person"])
+
+
+def _warn_untrusted(path: Path, person: str) -> None:
+    """Tell the signer when `rmo verify` will not trust the new signature yet."""
+    from rmo_cli.loading import read_charter
+    from rmo_cli.signoff import VALID, signers_for, verify_document
+
+    doc = read_charter(path).document
+    if doc is None:
+        return
+    signers = signers_for(path)
+    for check in verify_document(doc, signers):
+        if check.person == person and check.signed and check.state != VALID:
+            where = signers or "an allowed signers file named by rmo.yaml 'signers'"
+            warn(
+                f"rmo verify will report this sign-off as {check.state}: {check.detail}. "
+                f'To trust the key, add the line \'<email> namespaces="rmo-charter" '
+                f"<public key>' to {where}."
+            )
+
+
+@app.command()
+def verify(
+    paths: Optional[list[str]] = typer.Argument(None, help=PATHS_HELP, show_default=False),  # noqa: UP045
+    format: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f", help="Output format."),
+    history: bool = typer.Option(
+        True,
+        "--history/--no-history",
+        help="For stale sign-offs, look up the signed revision in git and say what changed.",
+    ),
+) -> None:
+    """Check every sign-off: valid, stale, bad-signature or unknown-signer.
+
+    Stale: the content changed after the sign-off (its fingerprint differs).
+    SSH signatures are checked with ssh-keygen against rmo.yaml's 'signers'
+    file, the person's email as principal. An active charter without a valid
+    sign-off from every party is a warning. Exit 1 on any stale, bad-signature
+    or unknown-signer sign-off, or an unreadable charter.
+
+    Example: rmo verify charters/ --format json
+    """
+    from rmo_cli.signoff import missing_parties, signers_for, verify_document
+
+    documents, unreadable = read_charters(paths)
+    signers_cache: dict[Path, Path | None] = {}
+    lookup = _history_lookup() if history else None
+    results: list[tuple[Document, list[SignoffCheck]]] = []
+    for doc in documents:
+        folder = Path(doc.file).resolve().parent
+        if folder not in signers_cache:
+            signers_cache[folder] = signers_for(Path(doc.file))
+        results.append((doc, verify_document(doc, signers_cache[folder], lookup)))
+    checks = [c for _, found in results for c in found]
+    if format is VerifyFormat.json:
+        payload = {"signoffs": [c.as_dict() for c in checks]}
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        for doc, found in results:
+            for _, party_id, name in missing_parties(doc, found):
+                warn(f"{doc.file}: active charter has no valid sign-off from {party_id} ({name})")
+    else:
+        typer.echo(_text_report(results), nl=False)
+    if unreadable or any(c.failing for c in checks):
+        raise typer.Exit(1)
+
+
+def _history_lookup():  # type: ignore[no-untyped-def]
+    """The git-history lookup for stale sign-offs, when the history module exists."""
+    try:
+        from rmo_cli.signoff import changes_since
+    except ImportError:  # pragma: no cover - history support not available
+        return None
+    return changes_since
+
+
+_STATE_STYLE = {
+    "valid": "green",
+    "stale": "yellow",
+    "bad-signature": "red",
+    "unknown-signer": "red",
+}
+
+
+def _text_report(results: list[tuple[Document, list[SignoffCheck]]]) -> str:
+    """One line a sign-off (FILE:LINE: STATE ...), missing parties, then a summary."""
+    from rmo_cli.signoff import RULE_MISSING, STATES, missing_parties
+
+    colour = use_colour(sys.stdout)
+    lines: list[str] = []
+    counts = dict.fromkeys(STATES, 0)
+    for doc, checks in results:
+        for check in checks:
+            counts[check.state] += 1
+            line, _ = doc.locate(("signoffs", check.index))
+            state = check.state
+            if colour:
+                state = typer.style(state, fg=_STATE_STYLE[state], bold=True)
+            lines.append(
+                f"{doc.file}:{line}: {state} {check.person} ({check.party}) signed "
+                f"{check.date}, version {check.version}: {check.detail}"
+            )
+            for change in check.changes:
+                lines.append(f"    {change}")
+        for index, party_id, name in missing_parties(doc, checks):
+            line, _ = doc.locate(("parties", index))
+            lines.append(
+                f"{doc.file}:{line}: warning[{RULE_MISSING}] active charter has no valid "
+                f"sign-off from {party_id} ({name})"
+            )
+    total = sum(counts.values())
+    summary = ", ".join(f"{n} {state}" for state, n in counts.items() if n)
+    charters = len(results)
+    lines.append(
+        f"{charters} charter{'s' if charters != 1 else ''}, {total} sign-off"
+        f"{'s' if total != 1 else ''}" + (f": {summary}" if summary else "")
+    )
+    return "\n".join(lines) + "\n"
