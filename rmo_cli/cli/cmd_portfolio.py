@@ -1,1 +1,241 @@
-"""Commands of this group register on the shared app here (placeholder until implemented)."""
+"""`rmo status` and `rmo graph`: the portfolio across charters."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+
+from rmo_cli.cli.app import app
+from rmo_cli.cli.common import fail, parse_date, stdout_console, today, use_colour
+
+if TYPE_CHECKING:
+    from rmo_cli.loading import Document
+
+STATUS_FORMATS = ("table", "json", "md")
+GRAPH_FORMATS = ("mermaid", "dot", "svg", "json")
+# Above this many files a progress bar is shown on stderr (only when stderr is a terminal).
+PROGRESS_THRESHOLD = 200
+
+_PATHS = typer.Argument(
+    None,
+    help="Charter files or folders (default: rmo.yaml's charters, else charters/).",
+    show_default=False,
+    metavar="PATH",
+)
+_STATUS = typer.Option(
+    None,
+    "--status",
+    help="Only charters with this status (repeatable).",
+    show_default=False,
+    metavar="STATUS",
+)
+_PARTY = typer.Option(
+    None,
+    "--party",
+    help="Only charters with this party id (repeatable).",
+    show_default=False,
+    metavar="PARTY_ID",
+)
+_MODEL = typer.Option(
+    None,
+    "--model",
+    help="Only charters with this governance model (repeatable).",
+    show_default=False,
+    metavar="MODEL",
+)
+
+
+def _check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
+    if value not in choices:
+        fail(f"{option}: {value!r} is not one of {', '.join(choices)}")
+
+
+def _read(paths: list[str] | None) -> tuple[list[Document], bool]:
+    """Discover and read charters like `read_charters`, with a progress bar for long runs."""
+    from rmo_cli.cli.common import read_charters
+
+    if not sys.stderr.isatty():
+        return read_charters(paths)
+    from rmo_cli.loading import read_charter
+    from rmo_cli.repository import discover
+
+    files = discover(paths or [])
+    if len(files) <= PROGRESS_THRESHOLD:
+        return read_charters(paths)
+    from rich.progress import Progress
+
+    from rmo_cli.cli.common import stderr_console
+
+    documents: list[Document] = []
+    unreadable = False
+    problems: list[str] = []
+    with Progress(console=stderr_console(), transient=True) as progress:
+        task = progress.add_task("Reading charters", total=len(files))
+        for file in files:
+            loaded = read_charter(file.path, file.display)
+            if loaded.document is None:
+                unreadable = True
+                problems += [
+                    f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}"
+                    for f in loaded.findings
+                ]
+            else:
+                documents.append(loaded.document)
+            progress.advance(task)
+    for line in problems:
+        typer.echo(line, err=True)
+    return documents, unreadable
+
+
+def _filtered_documents(
+    documents: list[Document],
+    statuses: list[str] | None,
+    parties: list[str] | None,
+    models: list[str] | None,
+    as_of: object,
+    within: str,
+) -> list[Document]:
+    """Documents whose rows pass the filters (graph reuses the status filters)."""
+    from rmo_cli.portfolio import filter_rows, status_rows
+
+    if not (statuses or parties or models):
+        return documents
+    rows = status_rows(documents, as_of, within)  # type: ignore[arg-type]
+    keep = {id(r) for r in filter_rows(rows, statuses or (), parties or (), models or ())}
+    return [doc for doc, row in zip(documents, rows, strict=True) if id(row) in keep]
+
+
+def _check_filters(statuses: list[str] | None, models: list[str] | None) -> None:
+    from rmo_cli.portfolio import MODELS, STATUSES
+
+    for value in statuses or ():
+        _check_choice(value, STATUSES, "--status")
+    for value in models or ():
+        _check_choice(value, MODELS, "--model")
+
+
+def _window(within: str | None) -> str:
+    from rmo_cli.repository import load_config
+    from rmo_cli.reviews import window
+
+    if within is None:
+        within = load_config().due_soon
+    window(within)  # RmoError (exit 2) for a bad window
+    return within
+
+
+@app.command()
+def status(
+    paths: list[str] = _PATHS,
+    format: str = typer.Option(
+        "table", "--format", "-f", help="table, json or md.", metavar="FORMAT"
+    ),
+    statuses: list[str] = _STATUS,
+    parties: list[str] = _PARTY,
+    models: list[str] = _MODEL,
+    as_of: str = typer.Option(None, "--as-of", help="Date for review states (default today)."),
+    within: str = typer.Option(
+        None, "--within", help="Due-soon window, e.g. P30D (default rmo.yaml due_soon)."
+    ),
+) -> None:
+    """Portfolio: one row per charter with sign-off, review and expiry state.
+
+    Columns: id, title, status, governance model, parties, sign-off (parties
+    with a valid sign-off, stale ones), review state and next due date, expiry.
+    Filters combine: --status active --party acme.
+
+    Example: rmo status charters/ --status active --format json
+    """
+    from rmo_cli.portfolio import filter_rows, status_json, status_markdown, status_rows
+
+    _check_choice(format, STATUS_FORMATS, "--format")
+    _check_filters(statuses, models)
+    day = parse_date(as_of, "--as-of") or today()
+    window = _window(within)
+    documents, unreadable = _read(paths)
+    rows = filter_rows(
+        status_rows(documents, day, window), statuses or (), parties or (), models or ()
+    )
+    if format == "json":
+        typer.echo(json.dumps(status_json(rows, day), indent=2, ensure_ascii=False))
+    elif format == "md":
+        typer.echo(status_markdown(rows, day), nl=False)
+    else:
+        _print_table(rows, day)
+    if unreadable:
+        raise typer.Exit(1)
+
+
+def _print_table(rows: list, day: object) -> None:  # type: ignore[type-arg]
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from rmo_cli.portfolio import expiry_text, review_text, summarize
+
+    console = stdout_console()
+    terminal = use_colour() or console.is_terminal
+    if not terminal:
+        # Off a terminal keep every row on one line, whatever the width.
+        console.width = 10_000
+    table = Table(box=box.SIMPLE_HEAD if terminal else box.ASCII2, show_edge=terminal)
+    for name in ("Id", "Title", "Status", "Model", "Parties", "Sign-off", "Review", "Expires"):
+        table.add_column(name, overflow="fold")
+    styles = {"overdue": "bold red", "due-soon": "yellow", "ok": "green"}
+    for r in rows:
+        signoff = Text(r.signoff_text, style="red" if r.stale else "")
+        review = Text(review_text(r), style=styles.get(r.review_state, ""))
+        expiry = Text(
+            expiry_text(r),
+            style={"expired": "bold red", "expiring": "yellow"}.get(r.expiry_state or "", ""),
+        )
+        table.add_row(
+            r.id or "?", r.title, r.status, r.model, ", ".join(r.parties), signoff, review, expiry
+        )
+    if rows:
+        console.print(table)
+    console.print(summarize(rows).text(), markup=False)
+
+
+@app.command()
+def graph(
+    paths: list[str] = _PATHS,
+    format: str = typer.Option(
+        "mermaid", "--format", "-f", help="mermaid, dot, svg or json.", metavar="FORMAT"
+    ),
+    statuses: list[str] = _STATUS,
+    parties: list[str] = _PARTY,
+    models: list[str] = _MODEL,
+) -> None:
+    """The relationship network: parties as nodes, one link per charter.
+
+    Parties in several charters are one node (matched by party id). A charter
+    links its lead party (else its first party) to each other party, labelled
+    with its title and governance model; lead parties are marked. Mermaid
+    renders in GitHub Markdown; dot is for Graphviz:
+    rmo graph -f dot | dot -Tsvg > network.svg
+
+    Example: rmo graph charters/ --format mermaid > network.mmd
+    """
+    from rmo_cli.portfolio import graph as build_graph
+    from rmo_cli.portfolio import to_dot, to_mermaid, to_svg
+
+    _check_choice(format, GRAPH_FORMATS, "--format")
+    _check_filters(statuses, models)
+    documents, unreadable = _read(paths)
+    if statuses or parties or models:
+        documents = _filtered_documents(documents, statuses, parties, models, today(), "P30D")
+    network = build_graph(documents)
+    if format == "dot":
+        typer.echo(to_dot(network), nl=False)
+    elif format == "svg":
+        typer.echo(to_svg(network))
+    elif format == "json":
+        typer.echo(json.dumps(network.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(to_mermaid(network), nl=False)
+    if unreadable:
+        raise typer.Exit(1)
