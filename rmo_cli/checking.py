@@ -83,10 +83,12 @@ def document_findings(
     signers_of: SignersOf,
 ) -> list[Finding]:
     """Sign-off and review findings for one readable charter."""
+    from rmo_cli import signoff
     from rmo_cli.reviews import review_findings
-    from rmo_cli.signoff import verify_findings
 
-    findings = verify_findings(doc, signers_of(path))
+    # What changed since a stale sign-off, when the history support is there.
+    history = getattr(signoff, "changes_since", None)
+    findings = signoff.verify_findings(doc, signers_of(path), history=history)
     findings.extend(review_findings(doc, as_of, within, fail_states))
     return findings
 
@@ -97,12 +99,14 @@ def check_files(
     within: str = "P30D",
     fail_on: str | Iterable[str] = DEFAULT_FAIL_ON,
     signers: Path | SignersOf | None = None,
+    repo_root: Path | None = None,
 ) -> Report:
     """Validate, verify sign-offs and judge reviews of files on as_of; one report for all.
 
     within is the due-soon window; fail_on says which review states are errors (others are
     warnings). signers is the allowed signers file for every charter, or a function giving
     it per charter path (default: the `signers` of the charter's nearest rmo.yaml).
+    With repo_root (a folder in a git repository) the rules that read git history run too.
     """
     from rmo_cli.reviews import window
     from rmo_cli.validation import validate_files
@@ -121,6 +125,10 @@ def check_files(
     for doc in result.documents:
         path = path_of.get(doc.file, Path(doc.file))
         findings.extend(document_findings(doc, path, as_of, within, fail_states, signers_of))
+    if repo_root is not None:
+        from rmo_cli.rules_reviews import review_history_findings
+
+        findings.extend(review_history_findings(repo_root, result.documents))
     return Report(
         files=[f.display for f in files],
         findings=_without_duplicates(findings),

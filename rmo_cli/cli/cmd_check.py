@@ -3,61 +3,55 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
+from typing import Optional
 
 import typer
 
 from rmo_cli.cli.app import app
+from rmo_cli.cli.cmd_validate import PATHS_HELP, ReportFormat
 from rmo_cli.cli.common import parse_date, today, use_colour
 
-# The reporters' formats (rmo_cli.reporters.FORMATS), spelt out so `--help` stays fast;
-# tests check that the two agree.
-FORMAT_CHOICES = ("text", "json", "github", "sarif", "junit")
-FAIL_ON_CHOICES = ("overdue", "due-soon", "none")
 
+class FailOn(str, Enum):
+    """`--fail-on` choices (rmo_cli.checking.FAIL_ON)."""
 
-def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
-    if value not in choices:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=option)
-    return value
+    overdue = "overdue"
+    due_soon = "due-soon"
+    none = "none"
 
 
 @app.command()
 def check(
-    paths: list[str] = typer.Argument(
-        None,
-        help="Charter files or folders (default: rmo.yaml's charters, else charters/).",
-        show_default=False,
-    ),
-    format: str = typer.Option(
-        "text",
-        "--format",
-        "-f",
-        help=f"Report format: {', '.join(FORMAT_CHOICES)}.",
-        callback=lambda v: _choice(v, FORMAT_CHOICES, "--format"),
-    ),
-    output: Path = typer.Option(
+    paths: Optional[list[str]] = typer.Argument(None, help=PATHS_HELP, show_default=False),  # noqa: UP045
+    format: ReportFormat = typer.Option("text", "--format", "-f", help="Report format."),  # type: ignore[valid-type]
+    output: Optional[Path] = typer.Option(  # noqa: UP045
         None,
         "--output",
         "-o",
         help="Write the report to this file; the text report then goes to stderr.",
         dir_okay=False,
+        metavar="FILE",
     ),
-    as_of: str = typer.Option(
-        None, "--as-of", help="Judge reviews and dates on this day (YYYY-MM-DD; default today)."
+    as_of: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--as-of",
+        help="Judge reviews and dates as of this day (YYYY-MM-DD; default today).",
+        metavar="DATE",
     ),
-    within: str = typer.Option(
+    within: Optional[str] = typer.Option(  # noqa: UP045
         None,
         "--within",
         help="The due-soon window, an ISO 8601 duration (default: rmo.yaml due_soon, P30D).",
+        metavar="DURATION",
     ),
-    fail_on: str = typer.Option(
-        "overdue",
+    fail_on: FailOn = typer.Option(
+        FailOn.overdue,
         "--fail-on",
-        help="Review state that fails the check: overdue, due-soon (includes overdue), none.",
-        callback=lambda v: _choice(v, FAIL_ON_CHOICES, "--fail-on"),
+        help="Review state that fails: overdue, due-soon (overdue too) or none.",
     ),
-    strict: bool = typer.Option(False, "--strict", help="Make warnings fail too."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
 ) -> None:
     """Validate charters, verify sign-offs and check reviews in one pass (for CI).
 
@@ -77,16 +71,22 @@ def check(
     day = parse_date(as_of, "--as-of") or today()
     config = load_config()
     files = discover(paths or [], config)
-    report = check_files(files, day, within or config.due_soon, fail_on)
+    report = check_files(
+        files, day, within or config.due_soon, fail_on.value, repo_root=config.root
+    )
+    fmt = format.value
 
     if output is not None:
-        atomic_write(output, render(format, report))
-        typer.echo(render("text", report, colour=use_colour(sys.stderr)), err=True, nl=False)
-        typer.echo(f"rmo: {format} report written to {output}", err=True)
+        atomic_write(output, render(fmt, report))
+        colour = use_colour(sys.stderr)
+        typer.echo(render("text", report, colour=colour), err=True, nl=False)
+        typer.echo(f"rmo: {fmt} report written to {output}", err=True)
     else:
-        colour = format == "text" and use_colour(sys.stdout)
-        typer.echo(render(format, report, colour=colour), nl=False)
-        if format != "text":
+        colour = fmt == "text" and use_colour(sys.stdout)
+        typer.echo(render(fmt, report, colour=colour), nl=False)
+        if fmt != "text":
             typer.echo(summary(report), err=True)
+    if not files:
+        typer.echo("rmo: warning: no charter files found", err=True)
     if is_failing(report.findings, strict):
         raise typer.Exit(1)
