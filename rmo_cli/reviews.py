@@ -6,8 +6,9 @@ Everything here is pure: the as-of date is a parameter, never read from the cloc
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rmo_cli.dates import Duration, add_duration, parse_duration
@@ -245,3 +246,320 @@ def review_findings(
         severity = ERROR if _EXPIRY_FAILS_WITH[status.expiry_state] in chosen else WARNING
         findings.append(doc.finding(("term", "expires"), rule, message, severity))
     return findings
+
+
+# --- record-review -------------------------------------------------------------------
+
+OUTCOMES = ("affirmed", "amended", "renewed", "escalated", "terminated")
+
+
+@dataclass(frozen=True)
+class RecordedReview:
+    """What `record_review` wrote: the entry, the new last_reviewed, a removed next_due."""
+
+    file: str
+    date: dt.date
+    reviewers: tuple[str, ...]
+    outcome: str
+    notes: str | None
+    last_reviewed: dt.date
+    removed_next_due: dt.date | None
+    data: dict[str, Any]  # the charter's data after the edit
+
+
+def _people(data: Mapping[str, Any]) -> list[str]:
+    ids: list[str] = []
+    parties = data.get("parties")
+    for party in parties if isinstance(parties, list) else []:
+        people = party.get("people") if isinstance(party, Mapping) else None
+        for person in people if isinstance(people, list) else []:
+            if isinstance(person, Mapping) and isinstance(person.get("id"), str):
+                ids.append(person["id"])
+    return ids
+
+
+def _refuse(message: str) -> RmoError:
+    return RmoError(message, 1)
+
+
+def plan_review(
+    data: Any,
+    file: str,
+    *,
+    date: dt.date,
+    reviewers: Sequence[str],
+    outcome: str,
+    notes: str | None,
+    today: dt.date,
+) -> tuple[dict[str, Any], int, dt.date | None]:
+    """Check a review against a charter's data; return (log entry, log index, next_due to drop).
+
+    Raises RmoError: exit 2 for bad usage (no reviewer, unknown outcome, empty notes),
+    exit 1 for a refusal of content (unknown reviewer, future date, unusable review section).
+    """
+    if outcome not in OUTCOMES:
+        raise RmoError(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
+    people = list(dict.fromkeys(r.strip() for r in reviewers))
+    if not people or not all(people):
+        raise RmoError("give at least one --reviewer ID (a person id from the charter's parties)")
+    if notes is not None and not notes.strip():
+        raise RmoError("--notes is empty; leave it out or say what the review decided")
+    if not isinstance(data, Mapping):
+        raise _refuse(f"{file}: the charter is not a mapping")
+    if date > today:
+        raise _refuse(
+            f"the review date {date} is in the future (today is {today}); "
+            "record a review once it has taken place"
+        )
+    known = _people(data)
+    unknown = [p for p in people if p not in known]
+    if unknown:
+        listed = ", ".join(known) if known else "none"
+        names = ", ".join(repr(p) for p in unknown)
+        raise _refuse(
+            f"unknown reviewer{'s' if len(unknown) > 1 else ''} {names} in {file}: reviewers "
+            f"must be people of the charter's parties (known: {listed})"
+        )
+    review = data.get("review")
+    if not isinstance(review, Mapping):
+        raise _refuse(
+            f"{file} has no usable review section (review must be a mapping with a cadence); "
+            "fix it first (rmo validate shows where)"
+        )
+    log = review.get("log", [])
+    if not isinstance(log, list):
+        raise _refuse(f"{file}: review.log is not a list; fix it first (rmo validate shows where)")
+    term = data.get("term")
+    effective = as_date(term.get("effective")) if isinstance(term, Mapping) else None
+    if effective is not None and date < effective:
+        raise _refuse(
+            f"the review date {date} is before the charter took effect ({effective}); check --date"
+        )
+    entry: dict[str, Any] = {"date": date.isoformat(), "reviewers": people, "outcome": outcome}
+    if notes is not None:
+        entry["notes"] = notes.strip("\n")
+    if any(isinstance(e, Mapping) and dict(e) == entry for e in log):
+        raise _refuse(f"this review ({date}, {outcome}) is already in {file}'s review.log")
+    index = len(log)
+    while index > 0:
+        previous = log[index - 1]
+        when = as_date(previous.get("date")) if isinstance(previous, Mapping) else None
+        if when is None or when <= date:
+            break
+        index -= 1
+    next_due = as_date(review.get("next_due"))
+    drop = next_due if next_due is not None and next_due <= date else None
+    return entry, index, drop
+
+
+def _expected_after(
+    data: Mapping[str, Any], entry: dict[str, Any], index: int, drop: bool
+) -> dict[str, Any]:
+    """The charter's plain data as it must read after the edit."""
+    import copy
+
+    after = copy.deepcopy(dict(data))
+    review = after["review"]
+    log = review.setdefault("log", [])
+    log.insert(index, entry)
+    dates = [d for d in (as_date(e.get("date")) for e in log if isinstance(e, Mapping)) if d]
+    review["last_reviewed"] = max(dates).isoformat()
+    if drop:
+        review.pop("next_due", None)
+    return after
+
+
+def record_review(
+    path: str | Path,
+    *,
+    date: dt.date,
+    reviewers: Sequence[str],
+    outcome: str,
+    notes: str | None = None,
+    today: dt.date,
+    file: str | None = None,
+) -> RecordedReview:
+    """Append a review to a charter's review.log, set last_reviewed, drop a passed next_due.
+
+    The file is edited in place through `edit_charter` (comments, order and quoting kept,
+    written atomically); any refusal leaves it byte-identical. After writing, the file is
+    read back and compared with the expected data; on any difference the original bytes
+    are restored and an RmoError (exit 3) is raised.
+    """
+    from rmo_cli.editing import atomic_write
+    from rmo_cli.loading import read_charter
+
+    path = Path(path)
+    name = file or str(path)
+    if not path.exists():
+        raise RmoError(f"{name} does not exist; give the path of a charter file")
+    if path.is_dir():
+        raise RmoError(f"{name} is a directory; give the path of one charter file")
+    original = path.read_bytes()
+    loaded = read_charter(path, name)
+    if loaded.document is None:
+        first = loaded.findings[0]
+        raise _refuse(f"{first.file}:{first.line}:{first.column}: {first.message}")
+    data = loaded.document.data
+    entry, index, drop = plan_review(
+        data, name, date=date, reviewers=reviewers, outcome=outcome, notes=notes, today=today
+    )
+    expected = _expected_after(data, entry, index, drop is not None)
+    last_reviewed = dt.date.fromisoformat(expected["review"]["last_reviewed"])
+    _edit_review(path, name, entry, index, last_reviewed, drop is not None)
+    check = read_charter(path, name)
+    if check.document is None or check.document.data != expected:
+        atomic_write(path, original)
+        raise RmoError(
+            f"editing {name} would have changed more than the review fields; the file was "
+            "left as it was. Please report this with the charter attached.",
+            3,
+        )
+    return RecordedReview(
+        file=name,
+        date=date,
+        reviewers=tuple(entry["reviewers"]),
+        outcome=outcome,
+        notes=entry.get("notes"),
+        last_reviewed=last_reviewed,
+        removed_next_due=drop,
+        data=expected,
+    )
+
+
+def _edit_review(
+    path: Path, name: str, entry: dict[str, Any], index: int, last_reviewed: dt.date, drop: bool
+) -> None:
+    """The round-trip edit itself: insert the log entry, set last_reviewed, drop next_due."""
+    from ruamel.yaml import YAMLError
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    from rmo_cli.editing import edit_charter
+
+    try:
+        with edit_charter(path) as document:
+            review = document["review"]
+            trailing = _take_trailing(review)
+            item = CommentedMap()
+            item["date"] = dt.date.fromisoformat(entry["date"])
+            log = review.get("log")
+            reviewers = CommentedSeq(entry["reviewers"])
+            if _flow_reviewers(log):
+                reviewers.fa.set_flow_style()
+            item["reviewers"] = reviewers
+            item["outcome"] = entry["outcome"]
+            if "notes" in entry:
+                notes = entry["notes"]
+                item["notes"] = LiteralScalarString(notes) if "\n" in notes else notes
+            if isinstance(log, CommentedSeq) and (len(log) or not log.fa.flow_style()):
+                log.insert(index, item)
+            else:
+                review["log"] = CommentedSeq([item])
+            if "last_reviewed" in review:
+                review["last_reviewed"] = last_reviewed
+            else:
+                keys = list(review)
+                position = keys.index("cadence") + 1 if "cadence" in keys else 0
+                review.insert(position, "last_reviewed", last_reviewed)
+            if drop:
+                del review["next_due"]
+            _put_trailing(review, trailing)
+    except YAMLError as exc:
+        raise _refuse(
+            f"{name}: cannot edit this file in place ({exc}); nothing was changed"
+        ) from None
+
+
+def _flow_reviewers(log: Any) -> bool:
+    """True unless the file's last review-log entry writes its reviewers as a block list."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(log, CommentedSeq) and len(log) and isinstance(log[-1], CommentedMap):
+        reviewers = log[-1].get("reviewers")
+        if isinstance(reviewers, CommentedSeq):
+            return bool(reviewers.fa.flow_style())
+    return True
+
+
+def _last_chain(node: Any) -> list[tuple[Any, Any]]:
+    """(container, last key) pairs from node down its last block items."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    chain: list[tuple[Any, Any]] = []
+    while isinstance(node, (CommentedMap, CommentedSeq)) and len(node):
+        if node.fa.flow_style():
+            break
+        last = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+        chain.append((node, last))
+        node = node[last]
+    return chain
+
+
+def _token_slot(container: Any) -> int:
+    from ruamel.yaml.comments import CommentedMap
+
+    return 2 if isinstance(container, CommentedMap) else 0
+
+
+def _is_block_scalar(value: Any) -> bool:
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+    return isinstance(value, (LiteralScalarString, FoldedScalarString))
+
+
+def _token_text(token: Any) -> str:
+    """A full-line comment token's text with the indentation it had in the file."""
+    value: str = token.value
+    column = getattr(getattr(token, "start_mark", None), "column", 0) or 0
+    return " " * column + value if value.startswith("#") else value
+
+
+def _take_trailing(root: Any) -> str:
+    """Detach the blank lines and comments after root's last item (they precede the next key)."""
+    parts: list[tuple[int, int, str]] = []
+    for depth, (container, last) in enumerate(_last_chain(root)):
+        slot = _token_slot(container)
+        entry = container.ca.items.get(last)
+        token = entry[slot] if entry and len(entry) > slot else None
+        if token is not None and isinstance(token.value, str):
+            value = token.value
+            # A block scalar ends its own line; any other value's token starts with its line end.
+            block = _is_block_scalar(container[last])
+            cut = value.find("\n") + 1 if value.startswith("#") else 0 if block else 1
+            if cut > 0 and value[cut:]:
+                parts.append((depth, 0, value[cut:]))
+                if value[:cut].strip():
+                    token.value = value[:cut]
+                else:
+                    entry[slot] = None
+        end = getattr(container.ca, "end", None)
+        if end:
+            text = "".join(_token_text(t) for t in end if isinstance(t.value, str))
+            parts.append((depth, 1, text))
+            container.ca.end = []
+    parts.sort(key=lambda p: (-p[0], p[1]))
+    return "".join(text for _, _, text in parts)
+
+
+def _put_trailing(root: Any, text: str) -> None:
+    """Attach text (blank lines, comments) after root's last item."""
+    if not text:
+        return
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    chain = _last_chain(root)
+    if not chain:
+        return
+    container, last = chain[-1]
+    slot = _token_slot(container)
+    entry = container.ca.items.setdefault(
+        last, [None, None, None, None] if slot == 2 else [None, None]
+    )
+    token = entry[slot]
+    if token is not None and isinstance(token.value, str) and token.value.endswith("\n"):
+        token.value += text
+    else:
+        prefix = "" if _is_block_scalar(container[last]) else "\n"
+        entry[slot] = CommentToken(prefix + text, CommentMark(0), None)
