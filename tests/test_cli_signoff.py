@@ -1,0 +1,356 @@
+"""`rmo sign` and `rmo verify` through the real CLI, on real files."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, SAMPLES, charter, write_charter
+
+RMO = Path(sys.executable).with_name("rmo")
+
+COMMENTED = """\
+# yaml-language-server: $schema=../schemas/charter.schema.json
+# A charter as people write it: comments, flow lists, quoting, blank lines.
+apiVersion: rmo/v1
+kind: RelationshipCharter
+id: acme-globex
+title: 'ACME–Globex Relationship Charter'
+version: "1.0.0"
+status: active
+
+parties:
+  - id: acme
+    name: ACME Public Works Agency   # the lead
+    type: public-sector
+    people:
+      - {id: jdoe, name: Jane Doe, title: Director, email: jane@acme.example, ser: true}
+  - id: globex
+    name: "Globex Facilities Ltd"
+    type: private
+    people:
+      - id: rsmith
+        name: Raj Smith
+        title: CEO
+        email: raj@globex.example
+        ser: true
+
+purpose: |
+  Keep the public buildings running.
+
+objectives:
+  - id: obj-1
+    statement: Halve unplanned outages.
+    owner: jdoe
+governance:
+  model: quasi-hierarchy
+  lead_party: acme
+  decision_rule: consensus
+term:
+  effective: 2025-02-01
+  expires: 2028-01-31
+review:
+  cadence: P6M  # twice a year
+  last_reviewed: 2026-08-01
+"""
+
+
+class IsoLoader(yaml.SafeLoader):
+    """PyYAML without the timestamp resolver: dates stay the ISO strings they spell."""
+
+
+IsoLoader.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in value if tag != "tag:yaml.org,2002:timestamp"]
+    for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RMO_TODAY", "2026-11-23")
+    # No rmo.yaml of the project (or elsewhere) may leak into these tests.
+    monkeypatch.chdir(tmp_path)
+
+
+def canonical_fingerprint(path: Path) -> str:
+    """SPEC §6 recomputed with PyYAML, json and hashlib only (no rmo code)."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=IsoLoader)
+    data.pop("signoffs", None)
+    for key in ("last_reviewed", "next_due", "log"):
+        data["review"].pop(key, None)
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def signoffs(path: Path) -> list[dict[str, Any]]:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=IsoLoader).get("signoffs") or []
+
+
+def stderr(result: Any) -> str:
+    """stderr with any frame drawn around it removed and whitespace joined."""
+    return " ".join(re.sub("[\u2500-\u257f]", " ", result.stderr).split())
+
+
+def added_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """(removed, added) lines of a diff between two texts."""
+    removed, added = [], []
+    for line in difflib.ndiff(before.splitlines(), after.splitlines()):
+        if line.startswith("- "):
+            removed.append(line[2:])
+        elif line.startswith("+ "):
+            added.append(line[2:])
+    return removed, added
+
+
+def test_sign_stores_the_spec_fingerprint(cli: Any, tmp_path: Path) -> None:
+    path = write_charter(tmp_path / "acme-globex.yaml")
+    result = cli("sign", path, "--person", "jdoe")
+    assert result.exit_code == 0, result.stderr
+    [entry] = signoffs(path)
+    assert entry["fingerprint"] == canonical_fingerprint(path)
+    assert entry["fingerprint"] in result.stdout
+    assert entry == {
+        "person": "jdoe",
+        "party": "acme",
+        "capacity": "Director",
+        "date": "2026-11-23",
+        "version": "1.0.0",
+        "fingerprint": entry["fingerprint"],
+    }
+
+
+def test_sign_adds_only_its_lines_keeping_comments_order_quoting(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    result = cli(
+        "sign", path, "--person", "rsmith", "--capacity", "Chief Executive", "--date", "2026-11-20"
+    )
+    assert result.exit_code == 0, result.stderr
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(COMMENTED)
+    removed, added = added_lines(COMMENTED, after)
+    assert removed == []
+    assert added == [
+        "signoffs:",
+        "  - person: rsmith",
+        "    party: globex",
+        "    capacity: Chief Executive",
+        "    date: 2026-11-20",
+        '    version: "1.0.0"',
+        f"    fingerprint: {canonical_fingerprint(path)}",
+    ]
+
+
+def test_second_signer_appends_after_the_first(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    assert cli("sign", path, "--person", "jdoe").exit_code == 0
+    first = path.read_text(encoding="utf-8")
+    assert cli("sign", path, "--person", "rsmith").exit_code == 0
+    removed, added = added_lines(first, path.read_text(encoding="utf-8"))
+    assert removed == [] and added[0] == "  - person: rsmith" and len(added) == 6
+    assert [s["person"] for s in signoffs(path)] == ["jdoe", "rsmith"]
+
+
+def test_new_signoff_replaces_the_persons_stale_one(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    assert cli("sign", path, "--person", "jdoe", "--date", "2026-11-01").exit_code == 0
+    assert cli("sign", path, "--person", "rsmith", "--date", "2026-11-02").exit_code == 0
+    text = path.read_text(encoding="utf-8").replace("Halve", "Cut")
+    path.write_text(text, encoding="utf-8")
+    result = cli("sign", path, "--person", "jdoe")
+    assert result.exit_code == 0, result.stderr
+    assert "replaces jdoe's sign-off of 2026-11-01" in result.stdout
+    entries = signoffs(path)
+    assert [(s["person"], s["date"]) for s in entries] == [
+        ("jdoe", "2026-11-23"),
+        ("rsmith", "2026-11-02"),
+    ]
+    assert entries[0]["fingerprint"] == canonical_fingerprint(path) != entries[1]["fingerprint"]
+
+
+def test_sign_turns_an_empty_flow_list_into_a_block_list(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(COMMENTED + "signoffs: []\n", encoding="utf-8")
+    assert cli("sign", path, "--person", "jdoe").exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    assert "signoffs:\n  - person: jdoe\n" in text
+    assert len(signoffs(path)) == 1
+
+
+def test_sign_keeps_crlf_and_bom(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "acme-globex.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + COMMENTED.replace("\n", "\r\n").encode("utf-8"))
+    assert cli("sign", path, "--person", "jdoe").exit_code == 0
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert b"  - person: jdoe\r\n" in raw
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--person", "mallory"], 2, "not a representative"),
+        (["--person", "jdoe", "--date", "2026-11-24"], 2, "in the future"),
+        (["--person", "jdoe", "--date", "23/11/2026"], 2, "not a date"),
+    ],
+)
+def test_refusals_leave_the_file_byte_identical(
+    cli: Any, tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    before = path.read_bytes()
+    result = cli("sign", path, *args)
+    assert result.exit_code == code
+    assert message in stderr(result)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert path.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_duplicate_signoff_is_refused_byte_identical(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    assert cli("sign", path, "--person", "jdoe", "--date", "2026-11-01").exit_code == 0
+    before = path.read_bytes()
+    result = cli("sign", path, "--person", "jdoe")
+    assert result.exit_code == 2
+    assert "already signed this content on 2026-11-01" in stderr(result)
+    assert path.read_bytes() == before
+
+
+def test_invalid_charter_is_refused_byte_identical(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(COMMENTED.replace("owner: jdoe", "owner: nobody"), encoding="utf-8")
+    before = path.read_bytes()
+    result = cli("sign", path, "--person", "jdoe")
+    assert result.exit_code == 1
+    assert "is not valid" in stderr(result) and "nobody" in stderr(result)
+    assert path.read_bytes() == before
+
+
+def test_unreadable_or_missing_charter_is_refused(cli: Any, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: [unclosed\n", encoding="utf-8")
+    before = broken.read_bytes()
+    result = cli("sign", broken, "--person", "jdoe")
+    assert result.exit_code == 1 and "cannot be read" in stderr(result)
+    assert broken.read_bytes() == before
+    missing = cli("sign", tmp_path / "nope.yaml", "--person", "jdoe")
+    assert missing.exit_code == 2 and "no such file" in stderr(missing)
+
+
+def test_verify_text_reports_each_signoff_and_exits_1_when_stale(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    cli("sign", path, "--person", "jdoe")
+    cli("sign", path, "--person", "rsmith")
+    ok = cli("verify", path)
+    assert ok.exit_code == 0, ok.stdout + ok.stderr
+    assert "valid jdoe (acme)" in ok.stdout and "valid rsmith (globex)" in ok.stdout
+    assert ok.stdout.rstrip().endswith("1 charter, 2 sign-offs: 2 valid")
+    path.write_text(path.read_text(encoding="utf-8").replace("Halve", "Cut"), encoding="utf-8")
+    stale = cli("verify", path)
+    assert stale.exit_code == 1
+    assert "stale jdoe (acme)" in stale.stdout
+    assert "warning[signoff-missing]" in stale.stdout
+    assert stale.stdout.rstrip().endswith("2 stale")
+
+
+def test_verify_json_is_exactly_the_spec_shape(cli: Any, tmp_path: Path) -> None:
+    path = write_charter(tmp_path / "acme-globex.yaml")
+    cli("sign", path, "--person", "jdoe")
+    result = cli("verify", path, "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "signoffs": [{"file": str(path), "person": "jdoe", "party": "acme", "state": "valid"}]
+    }
+    assert "globex" in result.stderr  # the missing party is a warning on stderr
+
+
+def test_verify_without_signoffs_and_unreadable_files(cli: Any, tmp_path: Path) -> None:
+    write_charter(tmp_path / "charters" / "acme-globex.yaml", status="draft")
+    result = cli("verify")  # ./charters by default
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "1 charter, 0 sign-offs"
+    (tmp_path / "charters" / "broken.yaml").write_text("a: [\n", encoding="utf-8")
+    broken = cli("verify", "--format", "json")
+    assert broken.exit_code == 1
+    assert "broken.yaml" in broken.stderr
+    assert json.loads(broken.stdout) == {"signoffs": []}
+
+
+def test_verify_bad_format_is_a_usage_error(cli: Any, tmp_path: Path) -> None:
+    path = write_charter(tmp_path / "acme-globex.yaml")
+    assert cli("verify", path, "--format", "xml").exit_code == 2
+
+
+def test_help_has_summary_and_example(cli: Any) -> None:
+    for command in ("sign", "verify"):
+        result = cli(command, "--help")
+        assert result.exit_code == 0
+        assert "Example: rmo " + command in result.stdout
+
+
+def test_installed_rmo_verifies_the_samples_from_anywhere(tmp_path: Path) -> None:
+    if not RMO.exists():
+        pytest.skip("rmo is not installed in this environment")
+    env = {k: v for k, v in os.environ.items() if k != "RMO_TODAY"}
+    for cwd in (ROOT, tmp_path):
+        target = "sample_charters" if cwd == ROOT else str(SAMPLES)
+        done = subprocess.run(
+            [str(RMO), "verify", target], cwd=cwd, capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "valid rfarrell (heartwise)" in done.stdout
+        assert "signature verified" in done.stdout
+        assert "stale" not in done.stdout and "unknown-signer" not in done.stdout
+
+
+def test_record_review_keeps_signoffs_valid(cli: Any, tmp_path: Path) -> None:
+    from rmo_cli.cli.main import app
+
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    if "record-review" not in names:
+        pytest.skip("record-review is not implemented yet")
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    assert cli("sign", path, "--person", "jdoe").exit_code == 0
+    assert cli("sign", path, "--person", "rsmith").exit_code == 0
+    reviewed = cli(
+        "record-review",
+        path,
+        "--date",
+        "2026-11-20",
+        "--reviewer",
+        "jdoe",
+        "--outcome",
+        "affirmed",
+    )
+    assert reviewed.exit_code == 0, reviewed.stderr
+    assert "2026-11-20" in path.read_text(encoding="utf-8")
+    result = cli("verify", path)
+    assert result.exit_code == 0, result.stdout
+    assert "2 valid" in result.stdout
+
+
+def test_sample_fingerprints_match_the_recipe() -> None:
+    for sample in sorted(SAMPLES.glob("*.yaml")):
+        for entry in signoffs(sample):
+            assert entry["fingerprint"] == canonical_fingerprint(sample), sample.name
+
+
+def test_charter_helper_is_valid_for_signing(cli: Any, tmp_path: Path) -> None:
+    path = write_charter(tmp_path / "acme-globex.yaml", charter(status="proposed"))
+    assert cli("sign", path, "--person", "rsmith").exit_code == 0
