@@ -366,6 +366,24 @@ def _key_words(key: str) -> str:
     return _KEY_WORDS.get(key, key.replace("_", " "))
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A change in words: `lead`, then `sep`, then the old and/or new value in words."""
+
+    lead: str
+    sep: str
+    old: str | None
+    new: str | None
+
+    @property
+    def text(self) -> str:
+        """The whole sentence."""
+        if self.old is not None and self.new is not None:
+            return f"{self.lead}{self.sep}{self.old} → {self.new}"
+        value = self.new if self.new is not None else self.old
+        return self.lead if value is None else f"{self.lead}{self.sep}{value}"
+
+
 class Describer:
     """Turns changes into sentences in the agreement's language, people shown by name."""
 
@@ -440,28 +458,34 @@ class Describer:
                 last_key = seg
         return ", ".join(words), last_key
 
-    def describe(self, change: Change) -> str:
-        """One sentence: `KPI On-time delivery: target 95 → 97`, `party Initech added`."""
+    def phrase(self, change: Change) -> Phrase:
+        """The parts of a change's sentence, for reporters that style old and new values."""
         segments = change.segments
         if not segments:
-            return (
-                f"{change.op}: {self.value(change.new if change.new is not None else change.old)}"
-            )
+            value = self.value(change.new if change.new is not None else change.old)
+            return Phrase(change.op, ": ", None if change.op == ADDED else value, value)
         if isinstance(segments[-1], ItemKey):
             subject, _ = self.subject(segments)
-            return f"{subject} {change.op}"
+            return Phrase(f"{subject} {change.op}", "", None, None)
         owner = self.subject(segments[:-1])[0] if len(segments) > 1 else ""
         last = str(segments[-1])
         field_words = _key_words(last)
         if change.op == CHANGED:
-            values = f"{self.value(change.old, last)} → {self.value(change.new, last)}"
-            return f"{owner}: {field_words} {values}" if owner else f"{field_words}: {values}"
-        value = change.new if change.op == ADDED else change.old
+            old, new = self.value(change.old, last), self.value(change.new, last)
+            if owner:
+                return Phrase(f"{owner}: {field_words}", " ", old, new)
+            return Phrase(field_words, ": ", old, new)
         if self._is_list_item(change):
             # An item added to or removed from a list compared by content.
             field_words = _LIST_ITEM_NOUNS.get(last, field_words)
-        lead = f"{owner}: {field_words}" if owner else field_words
-        return f"{lead} {change.op}: {self.value(value, last)}"
+        lead = f"{owner}: {field_words} {change.op}" if owner else f"{field_words} {change.op}"
+        if change.op == ADDED:
+            return Phrase(lead, ": ", None, self.value(change.new, last))
+        return Phrase(lead, ": ", self.value(change.old, last), None)
+
+    def describe(self, change: Change) -> str:
+        """One sentence: `KPI On-time delivery: target 95 → 97`, `party Initech added`."""
+        return self.phrase(change).text
 
     def _is_list_item(self, change: Change) -> bool:
         """True for an item added to or removed from a list compared by content.
@@ -506,6 +530,10 @@ def _review_entries(data: Mapping[str, Any]) -> list[str]:
     review = data.get("review")
     log = review.get("log") if isinstance(review, dict) else None
     return [_canonical(e) for e in log] if isinstance(log, list) else []
+
+
+# Up to this many other changes a commit made are each told in words; more are counted.
+_STEP_DETAIL = 3
 
 
 def describe_step(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[str]:
@@ -557,10 +585,75 @@ def describe_step(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) 
             and new_log != old_log
         )
     ]
-    if others:
+    if 0 < len(others) <= _STEP_DETAIL:
+        events.extend(describer.describe(c) for c in others)
+    elif others:
         sections = list(group_by_section(others))
-        count = len(others)
-        events.append(f"{count} other change{'s' if count != 1 else ''} ({', '.join(sections)})")
+        events.append(f"{len(others)} other changes ({', '.join(sections)})")
     if fingerprint_changed(old, new) and not version_bumped(old, new):
         events.append("content changed without a version bump")
     return events
+
+
+# ---------------------------------------------------------------------------------------
+# Canonical text (git's textconv for charters)
+
+_TOP_ORDER = list(SECTION_TITLES)
+_FIRST_KEYS = ("id", "name", "title")
+
+
+def _key_order(key: str) -> tuple[int, str]:
+    return (_FIRST_KEYS.index(key) if key in _FIRST_KEYS else len(_FIRST_KEYS), key)
+
+
+def canonical_lines(data: Mapping[str, Any]) -> list[str]:
+    """A charter as one `path: value` line per value, stable under reordering.
+
+    Items with ids are sorted by id and named by it (`kpis[kpi-otd].target: 95`); other
+    lists are sorted by content (`members[]: jdoe (Jane Doe)`); person ids carry names;
+    multi-line text is kept as indented lines. Two charters' texts line-diff semantically.
+    """
+    names = people_names(data)
+    lines: list[str] = []
+    top = sorted(
+        data, key=lambda k: (_TOP_ORDER.index(k) if k in _TOP_ORDER else len(_TOP_ORDER), k)
+    )
+    for key in top:
+        _emit(data[key], str(key), str(key), lines, names)
+    return lines
+
+
+def _emit(value: Any, path: str, key: str, lines: list[str], names: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        if not value:
+            lines.append(f"{path}: {{}}")
+        for sub in sorted(value, key=lambda k: _key_order(str(k))):
+            _emit(value[sub], f"{path}.{sub}", str(sub), lines, names)
+        return
+    if isinstance(value, list):
+        if not value:
+            lines.append(f"{path}: []")
+            return
+        index = _id_index(value)
+        if index is not None:
+            for item_id in sorted(index):
+                _emit(index[item_id], f"{path}[{item_id}]", key, lines, names)
+            return
+        for item in sorted(value, key=_canonical):
+            _emit(item, f"{path}[]", key, lines, names)
+        return
+    lines.extend(_scalar_lines(value, path, key, names))
+
+
+def _scalar_lines(value: Any, path: str, key: str, names: dict[str, str]) -> list[str]:
+    if isinstance(value, str):
+        if "\n" in value.rstrip("\n"):
+            return [
+                f"{path}: |",
+                *(f"    {line}".rstrip() for line in value.rstrip("\n").split("\n")),
+            ]
+        text = value.rstrip("\n") if value.strip() else json.dumps(value)
+        if key in _PERSON_FIELDS and value in names and names[value] != value:
+            text += f" ({names[value]})"
+        return [f"{path}: {text}"]
+    return [f"{path}: {json.dumps(value, ensure_ascii=False, default=str)}"]

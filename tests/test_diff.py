@@ -212,6 +212,9 @@ def test_describe_step_words():
     changed = copy.deepcopy(old)
     changed["purpose"] = "New purpose."
     assert describe_step(old, changed) == [
-        "1 other change (Purpose)",
+        "purpose: Keep the public buildings running. → New purpose.",
         "content changed without a version bump",
     ]
+    for n in range(4):
+        changed["objectives"].append({"id": f"o-{n}", "statement": "More."})
+    assert describe_step(old, changed)[0] == "5 other changes (Purpose, Objectives)"

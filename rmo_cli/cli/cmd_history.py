@@ -1,1 +1,400 @@
-"""Commands of this group register on the shared app here (placeholder until implemented)."""
+"""`rmo diff`, `rmo log` and the hidden `rmo textconv` (git's diff driver for charters)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+
+from rmo_cli.cli.app import app
+from rmo_cli.cli.common import fail, use_colour
+
+EXIT_FINDINGS = 1
+
+if TYPE_CHECKING:
+    from git import Repo
+
+    from rmo_cli.diff import CharterDiff, Describer
+    from rmo_cli.loading import LoadResult
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    md = "md"
+    json = "json"
+
+
+class LogFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+CHARTER_HELP = "The charter: a file path, or a charter id found among the repository's charters."
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+
+
+def _charter_path(charter: str) -> Path:
+    """The file a CHARTER argument names: a path, else the charter whose `id` it is."""
+    given = Path(charter)
+    if given.exists() or not _ID_RE.match(charter):
+        return given
+    from rmo_cli.errors import RmoError
+    from rmo_cli.loading import read_charter
+    from rmo_cli.repository import discover
+
+    try:
+        files = discover([])
+    except RmoError as exc:
+        message = f"{charter}: no such file, and no charters to search for that id ({exc})"
+    else:
+        message = ""
+    if message:
+        fail(message)
+    # The file is normally named after the id: look there first.
+    files.sort(key=lambda f: f.path.stem != charter)
+    for file in files:
+        loaded = read_charter(file.path, file.display)
+        if loaded.document is not None and isinstance(loaded.document.data, dict):
+            if loaded.document.data.get("id") == charter:
+                return Path(file.display)
+    fail(
+        f"{charter}: no such file and no charter with that id among {len(files)} charter(s); "
+        "give the charter's path"
+    )
+
+
+def _split_revisions(revisions: list[str]) -> list[str]:
+    """REV_A REV_B, or REV_A..REV_B (an empty side is HEAD, as in git)."""
+    if len(revisions) > 2:
+        fail(f"at most two revisions, got {len(revisions)}: {' '.join(revisions)}")
+    if len(revisions) == 1 and ".." in revisions[0] and not revisions[0].startswith("-"):
+        if "..." in revisions[0]:
+            fail(f"{revisions[0]!r}: use REV_A..REV_B (two dots) or two revisions")
+        left, right = revisions[0].split("..", 1)
+        return [left or "HEAD", right or "HEAD"]
+    return list(revisions)
+
+
+def _unreadable(result: LoadResult) -> None:
+    for f in result.findings:
+        typer.echo(f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}", err=True)
+    typer.echo(
+        f"rmo: error: {result.file} cannot be read as a charter, so it cannot be compared", err=True
+    )
+    raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def diff(
+    charter: str = typer.Argument(..., help=CHARTER_HELP, metavar="CHARTER"),
+    revisions: Optional[list[str]] = typer.Argument(  # noqa: UP045
+        None,
+        metavar="REV",
+        help="No revision: HEAD against the working tree; one: REV_A against the working tree; "
+        "two (or REV_A..REV_B): REV_A against REV_B.",
+        show_default=False,
+    ),
+    format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="Output format."),
+    exit_code: bool = typer.Option(
+        False, "--exit-code", help="Exit 1 when there are changes (like git diff --exit-code)."
+    ),
+) -> None:
+    """Show what changed in a charter between revisions, in the agreement's own words.
+
+    Items with an id are matched by id, so reordering is no change; renames are followed.
+    Says whether signed content changed and whether the version was bumped.
+
+    Example: rmo diff charters/acme-globex.yaml main --format md
+    """
+    from rmo_cli import history
+    from rmo_cli.diff import compare
+    from rmo_cli.loading import read_charter
+
+    revs = _split_revisions(revisions or [])
+    path = _charter_path(charter)
+    repo = history.open_repo(path)
+    # Every revision is resolved to a SHA before anything is read.
+    shas = [history.resolve_revision(repo, rev) for rev in revs]
+    if not shas:
+        head = history.head_sha(repo)
+        if head is None:
+            fail(f"{repo.working_tree_dir} has no commits yet: nothing to compare with")
+        shas = [head]
+        revs = ["HEAD"]
+    rel = history.relative_path(repo, path)
+    old_sha = shas[0]
+    new_sha = shas[1] if len(shas) > 1 else None
+
+    if new_sha is None:
+        if not path.is_file():
+            fail(f"{charter}: not in the working tree; to compare two commits give REV_A REV_B")
+        new_path = rel
+        new_result = read_charter(path, str(charter))
+    else:
+        found = history.path_at_revision(repo, new_sha, rel, None)
+        if found is None:
+            fail(f"{rel} does not exist at {revs[1]} ({new_sha[:7]})")
+        new_path = found
+        new_result = history.load_at_revision(repo, new_sha, new_path)
+    old_path = history.path_at_revision(repo, old_sha, new_path, new_sha)
+    if old_path is None:
+        fail(
+            f"{new_path} does not exist at {revs[0]} ({old_sha[:7]}); "
+            f"'rmo log {charter}' shows when it was created"
+        )
+    old_result = history.load_at_revision(repo, old_sha, old_path)
+    for result in (old_result, new_result):
+        if result.document is None:
+            _unreadable(result)
+    assert old_result.document is not None and new_result.document is not None
+    old_data, new_data = old_result.document.data, new_result.document.data
+    verdict = compare(old_data, new_data)
+    payload: dict[str, Any] = {
+        "file": str(charter) if Path(charter).exists() else str(path),
+        "from": old_sha,
+        "to": new_sha or history.WORKING_TREE,
+        "changes": [c.as_dict() for c in verdict.changes],
+        "paths": {"from": old_path, "to": new_path},
+    }
+    payload.update({k: v for k, v in verdict.as_dict().items() if k != "changes"})
+    labels = (
+        f"{revs[0]} ({old_sha[:7]})",
+        f"{revs[1]} ({new_sha[:7]})" if new_sha else "working tree",
+    )
+    if format is DiffFormat.json:
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        from rmo_cli.diff import Describer
+
+        describer = Describer(old_data, new_data)
+        heading = (payload["file"], labels, old_path, new_path)
+        if format is DiffFormat.md:
+            typer.echo(_markdown(heading, verdict, describer), nl=False)
+        else:
+            typer.echo(_text(heading, verdict, describer, use_colour(sys.stdout)), nl=False)
+    if exit_code and verdict.changes:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+_MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
+
+
+def _text(
+    heading: tuple[str, tuple[str, str], str, str],
+    verdict: CharterDiff,
+    describer: Describer,
+    colour: bool,
+) -> str:
+    from rmo_cli.diff import group_by_section
+
+    def style(text: str, **kw: Any) -> str:
+        return typer.style(text, **kw) if colour else text
+
+    file, (old_label, new_label), old_path, new_path = heading
+    lines = [style(f"{file}: {old_label} → {new_label}", bold=True)]
+    if old_path != new_path:
+        lines.append(f"renamed: {old_path} → {new_path}")
+    if not verdict.changes:
+        lines.append("No changes.")
+        return "\n".join(lines) + "\n"
+    for section, changes in group_by_section(verdict.changes).items():
+        lines.append("")
+        lines.append(style(section, bold=True))
+        for change in changes:
+            mark, fg = _MARKS[change.op]
+            lines.append(style(f"  {mark} {describer.describe(change)}", fg=fg))
+    lines.append("")
+    lines.append(_verdict_words(verdict, style))
+    return "\n".join(lines) + "\n"
+
+
+def _verdict_words(verdict: CharterDiff, style: Any = None) -> str:
+    old_v, new_v = verdict.old_version, verdict.new_version
+    if not verdict.fingerprint_changed:
+        return "Signed content unchanged: existing sign-offs still match."
+    text = "Signed content changed: sign-offs made before this change no longer match."
+    if verdict.version_bumped:
+        return f"{text} Version {old_v} → {new_v}."
+    warning = f"Warning: the version was not bumped (still {new_v})."
+    if style is not None:
+        warning = style(warning, fg="red", bold=True)
+    return f"{text} {warning}"
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]<>|~])", r"\\\1", text)
+
+
+def _markdown(
+    heading: tuple[str, tuple[str, str], str, str], verdict: CharterDiff, describer: Describer
+) -> str:
+    from rmo_cli.diff import group_by_section
+
+    file, (old_label, new_label), old_path, new_path = heading
+    lines = [
+        f"### Charter changes: `{file}`",
+        "",
+        f"{_md_escape(old_label)} → {_md_escape(new_label)}",
+    ]
+    if old_path != new_path:
+        lines.append(f"(renamed from `{old_path}`)")
+    lines.append("")
+    if not verdict.changes:
+        lines.append("No changes.")
+        return "\n".join(lines) + "\n"
+    if verdict.needs_version_bump:
+        lines += [
+            f"> **Warning:** signed content changed but the version was not bumped (still "
+            f"{_md_escape(str(verdict.new_version))}).",
+            "",
+        ]
+    for section, changes in group_by_section(verdict.changes).items():
+        lines += [f"#### {section}", ""]
+        for change in changes:
+            phrase = describer.phrase(change)
+            lead = _md_escape(phrase.lead)
+            if change.op == "changed":
+                lines.append(
+                    f"- {lead}{phrase.sep}~~{_md_escape(phrase.old or '')}~~ → "
+                    f"**{_md_escape(phrase.new or '')}**"
+                )
+            elif phrase.old is None and phrase.new is None:
+                lines.append(f"- **{lead}**" if change.op == "added" else f"- ~~{lead}~~")
+            elif change.op == "added":
+                lines.append(f"- {lead}{phrase.sep}**{_md_escape(phrase.new or '')}**")
+            else:
+                lines.append(f"- {lead}{phrase.sep}~~{_md_escape(phrase.old or '')}~~")
+        lines.append("")
+    lines.append(_md_escape(_verdict_words(verdict)))
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def log(
+    charter: str = typer.Argument(..., help=CHARTER_HELP, metavar="CHARTER"),
+    format: LogFormat = typer.Option(LogFormat.text, "--format", "-f", help="Output format."),
+) -> None:
+    """List the commits that changed a charter, following renames, with what each did.
+
+    One line per commit: short SHA, date, author, version and status at that commit, and
+    what happened (created, status draft → active, sign-off added by …, review recorded).
+
+    Example: rmo log charters/acme-globex.yaml
+    """
+    from rmo_cli import history
+
+    path = _charter_path(charter)
+    repo = history.open_repo(path)
+    history.require_full_history(repo)
+    rel = history.relative_path(repo, path)
+    entries = history.file_history(repo, rel)
+    if not entries:
+        fail(
+            f"{charter}: no committed history (commit it first, or check the path with "
+            "'git log --follow -- FILE')"
+        )
+    rows = _log_rows(repo, entries)
+    if format is LogFormat.json:
+        typer.echo(
+            json.dumps({"file": str(charter), "commits": rows}, indent=2, ensure_ascii=False)
+        )
+        return
+    colour = use_colour(sys.stdout)
+    for row in rows:
+        sha = typer.style(row["sha"][:7], fg="yellow") if colour else row["sha"][:7]
+        version = row["version"] if row["version"] is not None else "-"
+        status = row["status"] if row["status"] is not None else "-"
+        events = "; ".join(row["events"]) or "no change to the charter's content"
+        typer.echo(f"{sha}  {row['date'][:10]}  {row['author']}  {version}  {status}  {events}")
+
+
+def _log_rows(repo: Repo, entries: list[Any]) -> list[dict[str, Any]]:
+    """One row a commit, newest first; each step described against the commit before it."""
+    from rmo_cli import history
+    from rmo_cli.diff import describe_step
+    from rmo_cli.loading import parse_charter
+
+    parsed: dict[str, Any] = {}
+
+    def load(entry: history.LogEntry) -> tuple[dict[str, Any] | None, str | None]:
+        if entry.blob is None:
+            return None, None
+        if entry.blob not in parsed:
+            raw = history.read_blob_id(repo, entry.blob)
+            result = parse_charter(raw, f"{entry.path}@{entry.sha[:7]}")
+            if result.document is None or not isinstance(result.document.data, dict):
+                first = result.findings[0] if result.findings else None
+                parsed[entry.blob] = (None, first.message if first else "cannot be read")
+            else:
+                parsed[entry.blob] = (result.document.data, None)
+        value: tuple[dict[str, Any] | None, str | None] = parsed[entry.blob]
+        return value
+
+    rows: list[dict[str, Any]] = []
+    for index, entry in enumerate(entries):
+        data, problem = load(entry)
+        older = entries[index + 1] if index + 1 < len(entries) else None
+        events: list[str] = []
+        if entry.status in ("R", "C") and entry.old_path:
+            verb = "renamed" if entry.status == "R" else "copied"
+            events.append(f"{verb} from {entry.old_path}")
+        if problem is not None:
+            events.append(f"unreadable at this commit: {problem}")
+        elif entry.status == "D":
+            events.append("deleted")
+        else:
+            old_data, old_problem = load(older) if older is not None else (None, None)
+            if older is None or older.status == "D":
+                events.extend(describe_step(None, data))
+            elif old_problem is not None:
+                events.append("readable again")
+            else:
+                events.extend(describe_step(old_data, data))
+        rows.append(
+            {
+                "sha": entry.sha,
+                "date": entry.date,
+                "author": entry.author,
+                "email": entry.email,
+                "subject": entry.subject,
+                "path": entry.path,
+                "version": data.get("version") if data else None,
+                "status": data.get("status") if data else None,
+                "events": events,
+            }
+        )
+    return rows
+
+
+@app.command(hidden=True)
+def textconv(file: Path = typer.Argument(..., help="The file git hands over.")) -> None:
+    """Print a charter as canonical, line-diffable text (git's textconv for charters).
+
+    Set up once per clone: `*.yaml diff=rmo` in .gitattributes and
+    `git config diff.rmo.textconv "rmo textconv"`. Any file that is not a readable
+    charter is printed unchanged, so git diff always works.
+
+    Example: git config diff.rmo.textconv "rmo textconv"
+    """
+    from rmo_cli.diff import canonical_lines
+    from rmo_cli.loading import parse_charter
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raw, problem = b"", f"{file}: cannot read: {exc.strerror or exc}"
+    else:
+        problem = ""
+    if problem:
+        fail(problem)
+    result = parse_charter(raw, str(file))
+    if result.document is None or not isinstance(result.document.data, dict):
+        typer.echo(raw, nl=False)
+    else:
+        text = "".join(line + "\n" for line in canonical_lines(result.document.data))
+        typer.echo(text.encode("utf-8"), nl=False)

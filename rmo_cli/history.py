@@ -1,0 +1,293 @@
+"""All of rmo's git access: safe revisions, blobs from the object database, renames followed.
+
+Every revision a user types is resolved to a commit SHA by `git rev-parse --verify
+--end-of-options REV^{commit}` before anything else sees it, so an option-like revision
+(`--output=x`) can never reach a git command as an option. Blobs are read through
+GitPython's object database (one `cat-file --batch` process, not one process per file).
+A file's history is ONE `git log --follow` call.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from rmo_cli.errors import RmoError
+
+if TYPE_CHECKING:
+    from git import Repo
+
+    from rmo_cli.loading import LoadResult
+
+WORKING_TREE = "working tree"
+UNSHALLOW_HINT = (
+    "this is a shallow clone, so its history is incomplete: run 'git fetch --unshallow' "
+    "(in GitHub Actions, set 'fetch-depth: 0' on actions/checkout)"
+)
+# Options that keep a user's git configuration out of output rmo parses.
+_PLUMBING = ("--no-color", "--no-ext-diff", "--no-textconv")
+_RECORD = "\x1e"
+_FIELD = "\x1f"
+_LOG_FORMAT = f"{_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%s"
+
+
+class LogEntry(NamedTuple):
+    """One commit that changed a file: its SHA and the file's path at that commit first.
+
+    `status` is git's letter (A, M, R, C, D, T); `old_path` the name before a rename or
+    copy; `blob` the file's blob SHA after the commit (None when it was deleted).
+    """
+
+    sha: str
+    path: str
+    status: str
+    old_path: str | None
+    blob: str | None
+    author: str
+    email: str
+    date: str
+    subject: str
+
+
+def open_repo(path: str | Path) -> Repo:
+    """The git repository holding path (searched upward); exit 2 when there is none."""
+    import git
+
+    start = Path(path)
+    if not start.is_dir():
+        start = start.parent if str(start.parent) else Path(".")
+    try:
+        return git.Repo(start, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise RmoError(
+            f"{path}: not in a git repository; 'rmo diff' and 'rmo log' read the charter's "
+            "git history (run 'git init' and commit the charter first)"
+        ) from None
+
+
+def repo_root(repo: Repo) -> Path:
+    """The top folder of the repository's working tree."""
+    if repo.working_tree_dir is None:
+        raise RmoError(f"{repo.git_dir}: a bare repository has no working tree")
+    return Path(repo.working_tree_dir)
+
+
+def is_shallow(repo: Repo) -> bool:
+    """True for a shallow clone (what `git rev-parse --is-shallow-repository` says)."""
+    common = getattr(repo, "common_dir", None) or repo.git_dir
+    return (Path(common) / "shallow").exists()
+
+
+def require_full_history(repo: Repo) -> None:
+    """Refuse a shallow clone, whose oldest commit looks as if it added every file."""
+    if is_shallow(repo):
+        raise RmoError(f"the history of {repo_root(repo)} is incomplete: {UNSHALLOW_HINT}")
+
+
+def _git(repo: Repo, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run git in the repository with arguments as a list (no shell), output as bytes."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    try:
+        return subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=repo_root(repo),
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise RmoError("git is not installed or not on PATH") from None
+
+
+def resolve_revision(repo: Repo, rev: str) -> str:
+    """The full commit SHA a user's revision names; exit 2 for an unsafe or unknown one."""
+    if not rev or not rev.strip():
+        raise RmoError("an empty revision names no commit; give a branch, tag or commit SHA")
+    if rev.startswith("-"):
+        raise RmoError(
+            f"revision {rev!r} looks like an option, not a revision; revisions may not start "
+            "with '-'"
+        )
+    if any(ch in rev for ch in "\0\n\r"):
+        raise RmoError(f"revision {rev!r} contains a control character")
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    sha = done.stdout.decode("ascii", "replace").strip()
+    if done.returncode != 0 or len(sha) < 40:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = f"unknown revision {rev!r}: no such commit in {repo_root(repo)}"
+        if detail and "fatal" in detail[0]:
+            message += f" ({detail[0].removeprefix('fatal: ')})"
+        if is_shallow(repo):
+            message += f"; {UNSHALLOW_HINT}"
+        else:
+            message += "; 'git log --oneline' lists the commits"
+        raise RmoError(message)
+    return sha
+
+
+def head_sha(repo: Repo) -> str | None:
+    """HEAD's commit SHA, or None in a repository without commits yet."""
+    done = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    sha = done.stdout.decode("ascii", "replace").strip()
+    return sha if done.returncode == 0 and sha else None
+
+
+def relative_path(repo: Repo, path: str | Path) -> str:
+    """A path (relative to the current directory) as a repository path with `/` separators."""
+    root = repo_root(repo).resolve()
+    absolute = Path(os.path.abspath(path))
+    try:
+        rel = absolute.relative_to(root)
+    except ValueError:
+        try:
+            rel = absolute.resolve().relative_to(root)
+        except ValueError:
+            raise RmoError(f"{path}: outside the git repository at {root}") from None
+    return rel.as_posix()
+
+
+def read_blob(repo: Repo, sha: str, path: str) -> bytes | None:
+    """The exact bytes of path at commit sha (a resolved SHA), or None when it is not there."""
+    try:
+        item = repo.commit(sha).tree / path
+    except (KeyError, ValueError):
+        return None
+    if item.type != "blob":
+        return None
+    data: bytes = item.data_stream.read()
+    return data
+
+
+def read_blob_id(repo: Repo, blob_sha: str) -> bytes:
+    """The bytes of a blob by its SHA (from `file_history`), straight from the object database."""
+    data: bytes = repo.odb.stream(bytes.fromhex(blob_sha)).read()
+    return data
+
+
+def file_history(repo: Repo, path: str, rev: str | None = None) -> list[LogEntry]:
+    """Commits that changed path, newest first, following renames (one `git log` call).
+
+    `path` is repository-relative; `rev` a SHA from `resolve_revision` (default HEAD).
+    A repository without commits has no history: [].
+    """
+    start = rev or head_sha(repo)
+    if start is None:
+        return []
+    done = _git(
+        repo,
+        "log",
+        "--follow",
+        "-M",
+        "--raw",
+        "--no-abbrev",
+        "-z",
+        "--no-show-signature",
+        *_PLUMBING,
+        f"--format={_LOG_FORMAT}",
+        "--end-of-options",
+        start,
+        "--",
+        path,
+    )
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip()
+        raise RmoError(f"git log failed for {path}: {detail or 'exit ' + str(done.returncode)}")
+    return parse_log(done.stdout.decode("utf-8", "replace"))
+
+
+def parse_log(output: str) -> list[LogEntry]:
+    """Parse `git log --raw -z` output in rmo's record format into entries."""
+    entries: list[LogEntry] = []
+    for record in output.split(_RECORD):
+        if not record.strip("\0\n"):
+            continue
+        header, _, rest = record.partition("\0")
+        fields = header.split(_FIELD)
+        if len(fields) < 5:
+            continue
+        sha, author, email, date = fields[:4]
+        subject = _FIELD.join(fields[4:])
+        tokens = rest.lstrip("\n").split("\0")
+        status, old_path, new_path, blob = "M", None, None, None
+        i = 0
+        while i < len(tokens):
+            token = tokens[i].lstrip("\n")
+            if token.startswith(":"):
+                meta = token[1:].split()
+                status = meta[4][:1] if len(meta) > 4 else "M"
+                blob = meta[3] if len(meta) > 3 and set(meta[3]) != {"0"} else None
+                if status in ("R", "C"):
+                    old_path, new_path = tokens[i + 1], tokens[i + 2]
+                    i += 3
+                else:
+                    new_path = tokens[i + 1]
+                    i += 2
+                # --follow shows one file a commit; keep the first raw line.
+                break
+            i += 1
+        if new_path is None:
+            continue
+        entries.append(
+            LogEntry(sha, new_path, status, old_path, blob, author, email, date, subject)
+        )
+    return entries
+
+
+def renamed_paths(repo: Repo, old_sha: str, new_sha: str | None) -> dict[str, str]:
+    """New path → old path for files git sees renamed from old_sha to new_sha (None: working tree).
+
+    One tree comparison: its cost does not grow with the number of commits between them.
+    """
+    args = ["diff", "-M", "--name-status", "-z", *_PLUMBING, old_sha]
+    if new_sha is not None:
+        args.append(new_sha)
+    done = _git(repo, *args, "--")
+    if done.returncode != 0:
+        return {}
+    tokens = done.stdout.decode("utf-8", "replace").split("\0")
+    renames: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        status = tokens[i]
+        if status.startswith(("R", "C")) and i + 2 < len(tokens):
+            renames[tokens[i + 2]] = tokens[i + 1]
+            i += 3
+        elif status:
+            i += 2
+        else:
+            i += 1
+    return renames
+
+
+def path_at_revision(repo: Repo, sha: str, path: str, other: str | None = None) -> str | None:
+    """Where the file now at path was at commit sha, following renames; None if absent.
+
+    `other` is the revision where the file is at `path` (None: the working tree).
+    """
+    if read_blob(repo, sha, path) is not None:
+        return path
+    old = renamed_paths(repo, sha, other).get(path)
+    if old is not None and read_blob(repo, sha, old) is not None:
+        return old
+    # Renamed without git seeing it (a new untracked name): its committed names.
+    head = head_sha(repo)
+    if head is not None and read_blob(repo, head, path) is not None:
+        for entry in file_history(repo, path, head):
+            for name in (entry.path, entry.old_path):
+                if name and name != path and read_blob(repo, sha, name) is not None:
+                    return name
+    return None
+
+
+def load_at_revision(repo: Repo, sha: str, path: str) -> LoadResult:
+    """The charter at path in commit sha, read under the reading rules (display `path@sha7`)."""
+    from rmo_cli.loading import parse_charter
+
+    raw = read_blob(repo, sha, path)
+    name = f"{path}@{sha[:7]}"
+    if raw is None:
+        raise RmoError(f"{path} does not exist at {sha[:7]}")
+    return parse_charter(raw, name)
