@@ -1,0 +1,272 @@
+"""SSH signatures of sign-offs with real keys made by ssh-keygen (skipped without it)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import SAMPLES, write_charter
+
+from rmo_cli.loading import read_charter
+from rmo_cli.signoff import check_signature, verify_document
+
+pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
+
+JANE = "jane@acme.example"
+RAJ = "raj@globex.example"
+
+
+def keygen(folder: Path, name: str) -> Path:
+    """A fresh ed25519 key pair without passphrase; returns the private key's path."""
+    key = folder / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
+    return key
+
+
+def allow(signers: Path, email: str, key: Path) -> None:
+    public = key.with_suffix(".pub").read_text(encoding="utf-8").strip()
+    with signers.open("a", encoding="utf-8") as handle:
+        handle.write(f'{email} namespaces="rmo-charter" {public}\n')
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A charter repository with rmo.yaml naming an allowed signers file, two keys."""
+    monkeypatch.setenv("RMO_TODAY", "2026-11-23")
+    repo = tmp_path / "repo"
+    (repo / "charters").mkdir(parents=True)
+    (repo / "rmo.yaml").write_text(
+        'charters: ["charters/*.yaml"]\nsigners: .rmo/allowed_signers\n', encoding="utf-8"
+    )
+    (repo / ".rmo").mkdir()
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    allow(repo / ".rmo" / "allowed_signers", JANE, keygen(keys, "jane"))
+    allow(repo / ".rmo" / "allowed_signers", RAJ, keygen(keys, "raj"))
+    keygen(keys, "stranger")
+    write_charter(repo / "charters" / "acme-globex.yaml")
+    monkeypatch.chdir(tmp_path)
+    return repo
+
+
+def charter_path(repo: Path) -> Path:
+    return repo / "charters" / "acme-globex.yaml"
+
+
+def key(repo: Path, name: str) -> Path:
+    return repo.parent / "keys" / name
+
+
+def verify_json(cli: Any, repo: Path) -> tuple[int, list[str]]:
+    result = cli("verify", charter_path(repo), "--format", "json")
+    return result.exit_code, [s["state"] for s in json.loads(result.stdout)["signoffs"]]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_good_signature_verifies(cli: Any, repo: Path) -> None:
+    result = cli("sign", charter_path(repo), "--person", "jdoe", "--key", key(repo, "jane"))
+    assert result.exit_code == 0, result.stderr
+    assert "with an SSH signature" in result.stdout
+    assert result.stderr == ""  # the key is trusted: no warning
+    text = charter_path(repo).read_text(encoding="utf-8")
+    assert re.search(r"\n +signature: \|\n +-----BEGIN SSH SIGNATURE-----\n", text)
+    assert verify_json(cli, repo) == (0, ["valid"])
+    assert "signature verified" in cli("verify", charter_path(repo)).stdout
+
+
+def test_tampered_signature_is_bad(cli: Any, repo: Path) -> None:
+    cli("sign", charter_path(repo), "--person", "jdoe", "--key", key(repo, "jane"))
+    path = charter_path(repo)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    # Flip one character in the middle of the base64 body (the signature bytes).
+    index = next(i for i, line in enumerate(lines) if "BEGIN SSH SIGNATURE" in line) + 3
+    body = lines[index]
+    position = len(body) // 2
+    flipped = "A" if body[position] != "A" else "B"
+    lines[index] = body[:position] + flipped + body[position + 1 :]
+    path.write_text("".join(lines), encoding="utf-8")
+    assert verify_json(cli, repo) == (1, ["bad-signature"])
+    result = cli("verify", path)
+    assert "bad-signature jdoe (acme)" in result.stdout
+
+
+def test_forged_fingerprint_is_a_bad_signature_not_valid(cli: Any, repo: Path) -> None:
+    """Editing content and pasting its new fingerprint breaks the signature."""
+    path = charter_path(repo)
+    cli("sign", path, "--person", "jdoe", "--key", key(repo, "jane"))
+    edit(path, "Halve", "Cut")
+    assert verify_json(cli, repo) == (1, ["stale"])
+    doc = read_charter(path).document
+    assert doc is not None
+    [check] = verify_document(doc, repo / ".rmo" / "allowed_signers")
+    edit(path, str(check.fingerprint), check.current)
+    assert verify_json(cli, repo) == (1, ["bad-signature"])
+
+
+def test_key_not_in_allowed_signers_is_unknown(cli: Any, repo: Path) -> None:
+    result = cli("sign", charter_path(repo), "--person", "jdoe", "--key", key(repo, "stranger"))
+    assert result.exit_code == 0
+    assert "unknown-signer" in " ".join(result.stderr.split())  # warned at signing time
+    assert verify_json(cli, repo) == (1, ["unknown-signer"])
+
+
+def test_another_persons_key_is_unknown_for_this_person(cli: Any, repo: Path) -> None:
+    cli("sign", charter_path(repo), "--person", "jdoe", "--key", key(repo, "raj"))
+    assert verify_json(cli, repo) == (1, ["unknown-signer"])
+
+
+def test_without_a_signers_file_a_signature_is_unknown(cli: Any, repo: Path) -> None:
+    cli("sign", charter_path(repo), "--person", "jdoe", "--key", key(repo, "jane"))
+    (repo / "rmo.yaml").write_text('charters: ["charters/*.yaml"]\n', encoding="utf-8")
+    code, states = verify_json(cli, repo)
+    assert (code, states) == (1, ["unknown-signer"])
+    text = cli("verify", charter_path(repo)).stdout
+    assert "no allowed signers file is configured" in text
+
+
+def test_bad_signature_outranks_stale(cli: Any, repo: Path) -> None:
+    path = charter_path(repo)
+    cli("sign", path, "--person", "jdoe", "--key", key(repo, "jane"))
+    edit(path, "U1NIU0lH", "U1NIU0lI")  # the base64 of the SSHSIG magic
+    edit(path, "Halve", "Cut")
+    assert verify_json(cli, repo) == (1, ["bad-signature"])
+
+
+def test_unknown_signer_outranks_stale(cli: Any, repo: Path) -> None:
+    path = charter_path(repo)
+    cli("sign", path, "--person", "jdoe", "--key", key(repo, "stranger"))
+    edit(path, "Halve", "Cut")
+    assert verify_json(cli, repo) == (1, ["unknown-signer"])
+
+
+def test_good_signature_on_changed_content_is_stale(cli: Any, repo: Path) -> None:
+    path = charter_path(repo)
+    cli("sign", path, "--person", "jdoe", "--key", key(repo, "jane"))
+    cli("sign", path, "--person", "rsmith")
+    edit(path, "Halve", "Cut")
+    assert verify_json(cli, repo) == (1, ["stale", "stale"])
+
+
+def test_signing_with_a_public_key_loaded_in_ssh_agent(cli: Any, repo: Path) -> None:
+    if shutil.which("ssh-agent") is None or shutil.which("ssh-add") is None:
+        pytest.skip("needs ssh-agent and ssh-add")
+    socket = repo.parent / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket)], stdout=subprocess.DEVNULL)
+    try:
+        env = {**os.environ, "SSH_AUTH_SOCK": str(socket)}
+        for _ in range(100):
+            if socket.exists():
+                break
+            time.sleep(0.05)
+        subprocess.run(["ssh-add", "-q", str(key(repo, "raj"))], env=env, check=True)
+        public = key(repo, "raj").with_suffix(".pub")
+        result = cli("sign", charter_path(repo), "--person", "rsmith", "--key", public, env=env)
+        assert result.exit_code == 0, result.stderr
+        assert verify_json(cli, repo) == (0, ["valid"])
+    finally:
+        agent.terminate()
+        agent.wait()
+
+
+def test_missing_key_file_and_refusal_leave_file_untouched(cli: Any, repo: Path) -> None:
+    path = charter_path(repo)
+    before = path.read_bytes()
+    result = cli("sign", path, "--person", "jdoe", "--key", repo / "no-such-key")
+    assert result.exit_code == 2 and "no such key file" in " ".join(result.stderr.split())
+    not_a_key = repo / "not-a-key"
+    not_a_key.write_text("hello\n", encoding="utf-8")
+    bad = cli("sign", path, "--person", "jdoe", "--key", not_a_key)
+    assert bad.exit_code == 2 and "could not sign" in " ".join(bad.stderr.split())
+    assert path.read_bytes() == before
+
+
+def test_missing_ssh_keygen_is_a_clear_error(
+    cli: Any, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = charter_path(repo)
+    cli("sign", path, "--person", "jdoe", "--key", key(repo, "jane"))
+    signed = path.read_bytes()
+    empty = repo.parent / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = cli("sign", path, "--person", "rsmith", "--key", key(repo, "raj"))
+    assert result.exit_code == 2
+    assert "ssh-keygen not found" in " ".join(result.stderr.split())
+    assert path.read_bytes() == signed
+    verified = cli("verify", path)
+    assert verified.exit_code == 2 and "ssh-keygen not found" in " ".join(verified.stderr.split())
+
+
+def test_auditor_recipe_from_the_readme(cli: Any, repo: Path) -> None:
+    """The README's steps, with python's json/hashlib and ssh-keygen only."""
+    path = charter_path(repo)
+    cli("sign", path, "--person", "jdoe", "--key", key(repo, "jane"))
+    recipe = (
+        "import hashlib, json, sys, yaml\n"
+        "class L(yaml.SafeLoader): pass\n"
+        "L.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "
+        "'tag:yaml.org,2002:timestamp'] for k, v in "
+        "yaml.SafeLoader.yaml_implicit_resolvers.items()}\n"
+        "d = yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=L)\n"
+        "d.pop('signoffs', None)\n"
+        "[d.get('review', {}).pop(k, None) for k in ('last_reviewed', 'next_due', 'log')]\n"
+        "sys.stdout.write(json.dumps(d, sort_keys=True, separators=(',', ':'), "
+        "ensure_ascii=False))\n"
+    )
+    payload = subprocess.run(
+        [sys.executable, "-c", recipe, str(path)], capture_output=True, check=True
+    ).stdout
+    fingerprint = "sha256:" + hashlib.sha256(payload).hexdigest()
+    entry = yaml.safe_load(path.read_text(encoding="utf-8"))["signoffs"][0]
+    assert entry["fingerprint"] == fingerprint
+    sig = repo.parent / "signoff.sig"
+    sig.write_text(entry["signature"], encoding="utf-8")
+    done = subprocess.run(
+        [
+            "ssh-keygen",
+            "-Y",
+            "verify",
+            "-f",
+            str(repo / ".rmo" / "allowed_signers"),
+            "-I",
+            JANE,
+            "-n",
+            "rmo-charter",
+            "-s",
+            str(sig),
+        ],
+        input=fingerprint.encode(),
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_sample_signature_verifies_with_the_sample_allowed_signers() -> None:
+    doc = read_charter(SAMPLES / "riverside-cardiac-research-network.yaml").document
+    assert doc is not None
+    [entry] = doc.data["signoffs"]
+    signers = SAMPLES / "allowed_signers"
+    email = "rosa.farrell@heartwise.example"
+    assert check_signature(entry["fingerprint"], entry["signature"], email, signers)[0] == "valid"
+    wrong = "sha256:" + "0" * 64
+    assert check_signature(wrong, entry["signature"], email, signers)[0] == "bad-signature"
+    assert check_signature(entry["fingerprint"], entry["signature"], RAJ, signers)[0] == (
+        "unknown-signer"
+    )
