@@ -236,8 +236,8 @@ def parse_log(output: str) -> list[LogEntry]:
     return entries
 
 
-def renamed_paths(repo: Repo, old_sha: str, new_sha: str | None) -> dict[str, str]:
-    """New path → old path for files git sees renamed from old_sha to new_sha (None: working tree).
+def tree_changes(repo: Repo, old_sha: str, new_sha: str | None) -> tuple[dict[str, str], list[str]]:
+    """(new path → old path for renames, deleted paths) from old_sha to new_sha or the work tree.
 
     One tree comparison: its cost does not grow with the number of commits between them.
     """
@@ -245,40 +245,61 @@ def renamed_paths(repo: Repo, old_sha: str, new_sha: str | None) -> dict[str, st
     if new_sha is not None:
         args.append(new_sha)
     done = _git(repo, *args, "--")
-    if done.returncode != 0:
-        return {}
-    tokens = done.stdout.decode("utf-8", "replace").split("\0")
     renames: dict[str, str] = {}
+    deleted: list[str] = []
+    if done.returncode != 0:
+        return renames, deleted
+    tokens = done.stdout.decode("utf-8", "replace").split("\0")
     i = 0
     while i < len(tokens):
         status = tokens[i]
         if status.startswith(("R", "C")) and i + 2 < len(tokens):
             renames[tokens[i + 2]] = tokens[i + 1]
             i += 3
-        elif status:
+        elif status and i + 1 < len(tokens):
+            if status.startswith("D"):
+                deleted.append(tokens[i + 1])
             i += 2
         else:
             i += 1
-    return renames
+    return renames, deleted
 
 
-def path_at_revision(repo: Repo, sha: str, path: str, other: str | None = None) -> str | None:
+def path_at_revision(
+    repo: Repo,
+    sha: str,
+    path: str,
+    other: str | None = None,
+    charter_id: str | None = None,
+) -> str | None:
     """Where the file now at path was at commit sha, following renames; None if absent.
 
-    `other` is the revision where the file is at `path` (None: the working tree).
+    `other` is the revision where the file is at `path` (None: the working tree). A file
+    moved without git (plain `mv`) is found by `charter_id` among the files it lost.
     """
     if read_blob(repo, sha, path) is not None:
         return path
-    old = renamed_paths(repo, sha, other).get(path)
+    renames, deleted = tree_changes(repo, sha, other)
+    old = renames.get(path)
     if old is not None and read_blob(repo, sha, old) is not None:
         return old
-    # Renamed without git seeing it (a new untracked name): its committed names.
-    head = head_sha(repo)
-    if head is not None and read_blob(repo, head, path) is not None:
-        for entry in file_history(repo, path, head):
+    # Renamed in steps git sees one commit at a time: the names it had in its history.
+    start = other or head_sha(repo)
+    if start is not None and read_blob(repo, start, path) is not None:
+        for entry in file_history(repo, path, start):
             for name in (entry.path, entry.old_path):
                 if name and name != path and read_blob(repo, sha, name) is not None:
                     return name
+    if charter_id is not None:
+        from rmo_cli.loading import parse_charter
+
+        for candidate in deleted:
+            raw = read_blob(repo, sha, candidate)
+            if raw is None or not candidate.endswith((".yaml", ".yml")):
+                continue
+            doc = parse_charter(raw, candidate).document
+            if doc is not None and isinstance(doc.data, dict) and doc.data.get("id") == charter_id:
+                return candidate
     return None
 
 

@@ -130,18 +130,20 @@ def diff(
     old_sha = shas[0]
     new_sha = shas[1] if len(shas) > 1 else None
 
+    current = read_charter(path, str(charter)) if path.is_file() else None
+    data = current.document.data if current and current.document else None
+    charter_id = data.get("id") if isinstance(data, dict) else None
     if new_sha is None:
-        if not path.is_file():
+        if current is None:
             fail(f"{charter}: not in the working tree; to compare two commits give REV_A REV_B")
-        new_path = rel
-        new_result = read_charter(path, str(charter))
+        new_path, new_result = rel, current
     else:
-        found = history.path_at_revision(repo, new_sha, rel, None)
+        found = history.path_at_revision(repo, new_sha, rel, None, charter_id)
         if found is None:
             fail(f"{rel} does not exist at {revs[1]} ({new_sha[:7]})")
         new_path = found
         new_result = history.load_at_revision(repo, new_sha, new_path)
-    old_path = history.path_at_revision(repo, old_sha, new_path, new_sha)
+    old_path = history.path_at_revision(repo, old_sha, new_path, new_sha, charter_id)
     if old_path is None:
         fail(
             f"{new_path} does not exist at {revs[0]} ({old_sha[:7]}); "

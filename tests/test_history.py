@@ -1,0 +1,144 @@
+"""history.py as a library: safe revisions, blobs, renames followed, shallow clones."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import git, git_commit, write_charter
+
+from rmo_cli import history
+from rmo_cli.errors import RmoError
+
+
+@pytest.fixture
+def renamed_repo(git_repo: Path) -> tuple[Path, list[str]]:
+    """A charter created, edited, renamed with git mv, then edited again."""
+    path = write_charter(git_repo / "charters" / "old name.yaml")
+    shas = [git_commit(git_repo, "create")]
+    write_charter(path, version="1.1.0")
+    shas.append(git_commit(git_repo, "bump"))
+    git(git_repo, "mv", "charters/old name.yaml", "charters/acme-globex.yaml")
+    shas.append(git_commit(git_repo, "rename"))
+    write_charter(git_repo / "charters" / "acme-globex.yaml", version="1.2.0", status="draft")
+    shas.append(git_commit(git_repo, "edit"))
+    return git_repo, shas
+
+
+def test_open_repo_outside_git_is_a_usage_error(tmp_path: Path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "c.yaml").write_text("x: 1\n")
+    with pytest.raises(RmoError) as err:
+        history.open_repo(plain / "c.yaml")
+    assert err.value.exit_code == 2
+    assert "not in a git repository" in err.value.message
+
+
+def test_resolve_revision_gives_full_sha(renamed_repo):
+    repo_dir, shas = renamed_repo
+    repo = history.open_repo(repo_dir)
+    assert history.resolve_revision(repo, "HEAD") == shas[-1]
+    assert history.resolve_revision(repo, "HEAD~3") == shas[0]
+    assert history.resolve_revision(repo, shas[1][:8]) == shas[1]
+
+
+@pytest.mark.parametrize("rev", ["--output=pwned", "-p", "--all"])
+def test_option_like_revision_is_refused_and_writes_nothing(renamed_repo, rev, monkeypatch):
+    repo_dir, _ = renamed_repo
+    monkeypatch.chdir(repo_dir)
+    before = sorted(os.listdir(repo_dir))
+    with pytest.raises(RmoError) as err:
+        history.resolve_revision(history.open_repo(repo_dir), rev)
+    assert err.value.exit_code == 2
+    assert "looks like an option" in err.value.message
+    assert sorted(os.listdir(repo_dir)) == before
+
+
+@pytest.mark.parametrize("rev", ["no-such-branch", "HEAD~99", "HEAD^{tree}", ""])
+def test_unknown_revision_is_a_usage_error(renamed_repo, rev):
+    repo_dir, _ = renamed_repo
+    with pytest.raises(RmoError) as err:
+        history.resolve_revision(history.open_repo(repo_dir), rev)
+    assert err.value.exit_code == 2
+    assert rev == "" or "unknown revision" in err.value.message
+
+
+def test_read_blob_exact_bytes_and_missing(git_repo: Path):
+    # A BOM, CRLF line ends and no final newline all survive.
+    raw = b"\xef\xbb\xbfapiVersion: rmo/v1\r\nkind: RelationshipCharter"
+    (git_repo / "c.yaml").write_bytes(raw)
+    (git_repo / "sub").mkdir()
+    (git_repo / "sub" / "x.yaml").write_text("a: 1\n")
+    sha = git_commit(git_repo, "one")
+    repo = history.open_repo(git_repo)
+    assert history.read_blob(repo, sha, "c.yaml") == raw
+    assert history.read_blob(repo, sha, "missing.yaml") is None
+    assert history.read_blob(repo, sha, "sub") is None  # a folder is not a file
+
+
+def test_file_history_follows_renames(renamed_repo):
+    repo_dir, shas = renamed_repo
+    repo = history.open_repo(repo_dir)
+    entries = history.file_history(repo, "charters/acme-globex.yaml")
+    assert [e.sha for e in entries] == shas[::-1]
+    assert [e.path for e in entries] == [
+        "charters/acme-globex.yaml",
+        "charters/acme-globex.yaml",
+        "charters/old name.yaml",
+        "charters/old name.yaml",
+    ]
+    assert [e.status for e in entries] == ["M", "R", "M", "A"]
+    assert entries[1].old_path == "charters/old name.yaml"
+    assert entries[0].subject == "edit"
+    assert entries[0].author == "Test Author"  # GIT_AUTHOR_NAME from conftest
+    # The blob ids read the file's bytes at each commit, straight from the object database.
+    for entry in entries:
+        assert history.read_blob_id(repo, entry.blob) == history.read_blob(
+            repo, entry.sha, entry.path
+        )
+
+
+def test_file_history_of_a_repo_without_commits_is_empty(git_repo: Path):
+    assert history.file_history(history.open_repo(git_repo), "charters/x.yaml") == []
+
+
+def test_path_at_revision_follows_git_mv_and_plain_mv(renamed_repo):
+    repo_dir, shas = renamed_repo
+    repo = history.open_repo(repo_dir)
+    current = "charters/acme-globex.yaml"
+    assert history.path_at_revision(repo, shas[0], current, shas[-1]) == "charters/old name.yaml"
+    assert history.path_at_revision(repo, shas[3], current) == current
+    # Renamed again in the working tree without telling git.
+    os.rename(repo_dir / current, repo_dir / "charters" / "newest.yaml")
+    assert history.path_at_revision(repo, shas[0], "charters/newest.yaml") is None
+    # ... but the charter's id finds it among the files the working tree lost.
+    found = history.path_at_revision(repo, shas[0], "charters/newest.yaml", None, "acme-globex")
+    assert found == "charters/old name.yaml"
+    assert history.path_at_revision(repo, shas[0], "charters/never.yaml") is None
+
+
+def test_shallow_clone_is_detected(renamed_repo, tmp_path: Path):
+    repo_dir, _ = renamed_repo
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", repo_dir.as_uri(), str(clone))
+    repo = history.open_repo(clone)
+    assert history.is_shallow(repo)
+    assert not history.is_shallow(history.open_repo(repo_dir))
+    with pytest.raises(RmoError) as err:
+        history.require_full_history(repo)
+    assert "git fetch --unshallow" in err.value.message
+    assert "fetch-depth: 0" in err.value.message
+    with pytest.raises(RmoError) as err:
+        history.resolve_revision(repo, "HEAD~1")
+    assert "fetch-depth: 0" in err.value.message
+
+
+def test_load_at_revision_names_the_commit(renamed_repo):
+    repo_dir, shas = renamed_repo
+    repo = history.open_repo(repo_dir)
+    result = history.load_at_revision(repo, shas[0], "charters/old name.yaml")
+    assert result.document is not None
+    assert result.document.data["version"] == "1.0.0"
+    assert result.file == f"charters/old name.yaml@{shas[0][:7]}"
