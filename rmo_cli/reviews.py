@@ -192,10 +192,62 @@ def days_in_words(days: int | None) -> str:
 
 def fails(status: ReviewStatus, fail_on: Iterable[str]) -> bool:
     """True when the review or expiry state is one that `--fail-on` makes failing."""
-    chosen = set(fail_on)
+    chosen = expand_fail_on(fail_on)
     if status.state in chosen:
         return True
     return _EXPIRY_FAILS_WITH.get(status.expiry_state or "") in chosen
+
+
+_STATE_ORDER = {state: rank for rank, state in enumerate(STATES)}
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One charter's row in `rmo reviews`: who, where, and its ReviewStatus."""
+
+    file: str
+    id: Any
+    title: str
+    status: Any
+    owner: tuple[str, str] | None  # (person id, name)
+    review: ReviewStatus
+
+
+def review_entries(
+    documents: Iterable[Document], as_of: dt.date, within: str | Duration = DEFAULT_WINDOW
+) -> list[ReviewEntry]:
+    """Review rows for documents: overdue first (most overdue first), then due-soon,
+    then ok (soonest first), then not-scheduled (by file)."""
+    span = window(within)
+    entries = []
+    for doc in documents:
+        data = _mapping(doc.data)
+        title = data.get("title")
+        ident = data.get("id")
+        entries.append(
+            ReviewEntry(
+                file=doc.file,
+                id=ident,
+                title=title if isinstance(title, str) and title.strip() else str(ident or doc.file),
+                status=data.get("status"),
+                owner=review_owner(data),
+                review=review_status(data, as_of, span),
+            )
+        )
+    return sorted(entries, key=_entry_key)
+
+
+def _entry_key(entry: ReviewEntry) -> tuple[int, int, str]:
+    days = entry.review.days if entry.review.days is not None else 0
+    return _STATE_ORDER[entry.review.state], days, entry.file
+
+
+def expand_fail_on(fail_on: Iterable[str]) -> set[str]:
+    """`due-soon` also fails an overdue review: what is overdue was due soon first."""
+    chosen = set(fail_on)
+    if "due-soon" in chosen:
+        chosen.add("overdue")
+    return chosen
 
 
 def review_findings(
@@ -207,9 +259,10 @@ def review_findings(
     """Findings for `rmo check`: overdue or due-soon reviews, expired or expiring charters.
 
     A finding is an error when its state is in fail_on ("overdue", "due-soon"; an expired
-    charter counts as overdue, an expiring one as due soon), otherwise a warning.
+    charter counts as overdue, an expiring one as due soon, and "due-soon" also fails an
+    overdue review), otherwise a warning.
     """
-    chosen = set(fail_on)
+    chosen = expand_fail_on(fail_on)
     status = review_status(doc.data, as_of, within)
     data = _mapping(doc.data)
     review = _mapping(data.get("review"))

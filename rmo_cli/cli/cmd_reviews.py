@@ -1,1 +1,168 @@
-"""Commands of this group register on the shared app here (placeholder until implemented)."""
+"""`rmo reviews` and `rmo record-review`."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Optional
+
+import typer
+
+from rmo_cli.cli.app import app
+from rmo_cli.cli.common import parse_date, today, use_colour
+
+
+class ReviewsFormat(str, Enum):
+    """Output formats of `rmo reviews`."""
+
+    table = "table"
+    json = "json"
+    md = "md"
+    ics = "ics"
+
+
+class FailOn(str, Enum):
+    """States that make `rmo reviews` exit 1."""
+
+    overdue = "overdue"
+    due_soon = "due-soon"
+
+
+class Outcome(str, Enum):
+    """Outcomes of a review (the schema's enum)."""
+
+    affirmed = "affirmed"
+    amended = "amended"
+    renewed = "renewed"
+    escalated = "escalated"
+    terminated = "terminated"
+
+
+PATHS_HELP = "Charter files or folders (default: rmo.yaml's charters, else ./charters)."
+
+
+@app.command()
+def reviews(
+    paths: Optional[list[str]] = typer.Argument(None, help=PATHS_HELP, show_default=False),  # noqa: UP045
+    as_of: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--as-of", metavar="DATE", help="Judge reviews as of this day (default today)."
+    ),
+    within: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--within",
+        metavar="DURATION",
+        help="Due-soon window, e.g. P30D or P2W (default rmo.yaml due_soon, else P30D).",
+    ),
+    format: ReviewsFormat = typer.Option(
+        ReviewsFormat.table, "--format", "-f", help="Output format."
+    ),
+    fail_on: Optional[list[FailOn]] = typer.Option(  # noqa: UP045
+        None,
+        "--fail-on",
+        help="Exit 1 when a review is overdue (or expired), or with due-soon also when one is "
+        "due soon (or expiring).",
+    ),
+) -> None:
+    """Show the review state of charters: overdue, due soon, ok or not scheduled.
+
+    Overdue first (most overdue first), then due soon, then ok; then expired and expiring.
+
+    --format ics: a calendar to subscribe to, one all-day event per review, alarm 7 days before.
+
+    Exit 1 when a state named by --fail-on is found, or when a file can't be read.
+
+    Example: rmo reviews charters --as-of 2026-12-01 --within P6W --fail-on overdue
+    """
+    from rmo_cli.cli.common import read_charters
+    from rmo_cli.repository import load_config
+    from rmo_cli.reviews import expand_fail_on, fails, review_entries, window
+    from rmo_cli.reviews_formats import FORMATTERS, format_table
+
+    when = parse_date(as_of, "--as-of") or today()
+    span = within if within is not None else load_config().due_soon
+    window(span)  # a bad --within is a usage error before any file is read
+    documents, unreadable = read_charters(paths)
+    entries = review_entries(documents, when, span)
+    fmt = format.value
+    if fmt == "table":
+        text = format_table(entries, when, span, colour=use_colour(sys.stdout))
+    else:
+        text = FORMATTERS[fmt](entries, when, span)
+    if fmt == "ics":
+        sys.stdout.buffer.write(text.encode("utf-8"))  # keep CRLF exactly
+        sys.stdout.flush()
+    else:
+        typer.echo(text, nl=False)
+    if not entries and not unreadable:
+        typer.echo("rmo: warning: no charter files found", err=True)
+    chosen = expand_fail_on(f.value for f in fail_on or [])
+    failing = [e for e in entries if fails(e.review, chosen)]
+    if failing:
+        states = ", ".join(sorted(chosen))
+        noun = "charter is" if len(failing) == 1 else "charters are"
+        typer.echo(f"rmo: {len(failing)} {noun} {states} (--fail-on)", err=True)
+    if failing or unreadable:
+        raise typer.Exit(1)
+
+
+@app.command("record-review")
+def record_review(
+    charter: str = typer.Argument(..., help="The charter file reviewed.", show_default=False),
+    reviewer: list[str] = typer.Option(
+        ...,
+        "--reviewer",
+        "-r",
+        metavar="ID",
+        help="Person id of a reviewer (repeat for each); must be one of the charter's people.",
+        show_default=False,
+    ),
+    outcome: Outcome = typer.Option(
+        ..., "--outcome", help="The result of the review.", show_default=False
+    ),
+    date: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--date", metavar="DATE", help="The day of the review (default today; not later)."
+    ),
+    notes: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--notes", help="What the review discussed or decided (Markdown allowed)."
+    ),
+) -> None:
+    """Record a completed review: append to review.log and set review.last_reviewed.
+
+    Also removes a review.next_due on or before the review date (the cadence takes over).
+
+    The rest of the file keeps its comments, order and quoting; the write is atomic.
+
+    Refused with exit 1, file untouched: an unknown reviewer, a future date, a date before
+    term.effective. Bad usage exits 2. Sign-offs stay valid (review fields are not signed).
+
+    Example: rmo record-review charters/acme-globex.yaml -r jdoe -r rsmith --outcome affirmed
+    """
+    from pathlib import Path
+
+    from rmo_cli.dates import date_in_words
+    from rmo_cli.reviews import days_in_words, record_review, review_status
+
+    now = today()
+    when = parse_date(date, "--date") or now
+    done = record_review(
+        Path(charter),
+        date=when,
+        reviewers=reviewer,
+        outcome=outcome.value,
+        notes=notes,
+        today=now,
+        file=charter,
+    )
+    who = ", ".join(done.reviewers)
+    typer.echo(
+        f"Recorded the review of {done.file} on {date_in_words(done.date.isoformat())} "
+        f"({done.outcome}, by {who})."
+    )
+    if done.removed_next_due is not None:
+        typer.echo(f"Removed review.next_due {done.removed_next_due} (now passed).")
+    status = review_status(done.data, now)
+    if status.next_due is not None:
+        typer.echo(
+            f"Next review due {status.next_due} ({days_in_words(status.days)}); "
+            "commit the change to keep the review in history."
+        )
