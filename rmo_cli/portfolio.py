@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rmo_cli.loading import Document
+    from rmo_cli.render import Site
 
 STATUSES = (
     "draft",
@@ -545,28 +548,38 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
-    """An inline SVG of the network: parties on a circle (sorted by id), charters as lines.
+def circle_order(g: Graph) -> list[str]:
+    """Party ids in the order they first appear in the charters: partners sit side by side."""
+    order: dict[str, None] = {}
+    for link in g.links:
+        order.update(dict.fromkeys(link.parties))
+    order.update(dict.fromkeys(p.id for p in g.parties))
+    return list(order)
 
-    Deterministic and script-free; a charter's lines link to its document when links
-    (charter file or id → href) has it.
+
+def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
+    """An inline SVG of the network: parties on a circle, charters as lines between them.
+
+    Deterministic and script-free: parties are placed in the order they first appear in
+    the charters; a charter's lines link to its document when links (file or id → href)
+    has it.
     """
     links = links or {}
     n = len(g.parties)
-    radius = max(160.0, n * 60 / (2 * math.pi))
-    margin = 230.0
-    size = 2 * (radius + margin)
-    centre = size / 2
+    radius = max(220.0, n * 70 / (2 * math.pi))
+    # Names are written beside the circles, so the sides need more room than top and bottom.
+    width, height = 2 * (radius + 270.0), 2 * (radius + 50.0)
+    centre, middle = width / 2, height / 2
     position: dict[str, tuple[float, float]] = {}
-    for i, p in enumerate(g.parties):
+    for i, pid in enumerate(circle_order(g)):
         angle = -math.pi / 2 + 2 * math.pi * i / max(n, 1)
         r = 0.0 if n == 1 else radius
-        position[p.id] = (centre + r * math.cos(angle), centre + r * math.sin(angle))
+        position[pid] = (centre + r * math.cos(angle), middle + r * math.sin(angle))
     edge_total = sum(len(link.edges()) for link in g.links)
     show_labels = edge_total <= _SVG_LABEL_LIMIT
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="rmo-graph" role="img" '
-        f'viewBox="0 0 {size:.0f} {size:.0f}" width="{size:.0f}" height="{size:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
         f'aria-label="Relationship network: {n} parties, {len(g.links)} charters">',
         "<title>Relationship network</title>",
         '<defs><marker id="rmo-arrow" viewBox="0 0 10 10" refX="22" refY="5" '
@@ -582,7 +595,7 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
             (x1, y1), (x2, y2) = position[a], position[b]
             marker = ' marker-end="url(#rmo-arrow)"' if link.lead else ""
             parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"{marker}/>')
-            if show_labels:
+            if show_labels and len(parts) == 1:  # one label per charter, on its first line
                 key = (min(a, b), max(a, b))
                 offset = pair_count[key] * 14
                 pair_count[key] += 1
@@ -611,7 +624,7 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
             f'<g class="{cls}" data-party="{_e(p.id)}"><title>{_e(tip)}</title>'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{12 if p.is_lead else 9}"/>'
             f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}">'
-            f"{_e(_short(p.name, 40))}</text></g>"
+            f"{_e(_short(p.name, 36))}</text></g>"
         )
     out.append("</g></svg>")
     return "\n".join(out)
@@ -623,7 +636,7 @@ h1{margin-bottom:.2rem} .as-of{color:#555;margin-top:0}
 table{border-collapse:collapse;margin:1rem 0;font-size:.92rem}
 th,td{border:1px solid #ccd;padding:.3rem .55rem;text-align:left;vertical-align:top}
 th{background:#eef1f5}
-.counts{display:flex;gap:2rem;flex-wrap:wrap}
+.counts{display:flex;gap:2rem;flex-wrap:wrap;align-items:flex-start}
 .state-overdue,.expiry-expired{color:#a40000;font-weight:600}
 .state-due-soon,.expiry-expiring{color:#8a5a00;font-weight:600}
 .stale{color:#a40000}
@@ -631,7 +644,7 @@ th{background:#eef1f5}
 svg.rmo-graph line{stroke:#6b7785;stroke-width:1.5}
 svg.rmo-graph a line{stroke:#2b5d9b}
 svg.rmo-graph text{font-size:11px;fill:#1d232a}
-svg.rmo-graph .links text{fill:#2b5d9b}
+svg.rmo-graph .links text{fill:#2b5d9b;stroke:#fff;stroke-width:3px;paint-order:stroke}
 svg.rmo-graph .party circle{fill:#fff;stroke:#1d232a;stroke-width:1.5}
 svg.rmo-graph .party.lead circle{fill:#ffe9a8;stroke-width:4}
 svg.rmo-graph .party.lead text{font-weight:bold}
@@ -721,3 +734,63 @@ def write_dashboard(
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, page)
     return target
+
+
+def dashboard_markdown(
+    rows: Sequence[StatusRow],
+    g: Graph,
+    links: Mapping[str, str] | None = None,
+    as_of: dt.date | None = None,
+    title: str = "Charter portfolio",
+) -> str:
+    """The dashboard for Markdown sites: status table with links, summary, Mermaid graph."""
+    links = links or {}
+    head = ["Charter", "Status", "Model", "Parties", "Sign-off", "Review", "Expires"]
+    lines = [f"# {_md(title)}", ""]
+    if as_of:
+        lines += [f"As of {as_of.isoformat()}.", ""]
+    lines += [_md(summarize(rows).text()), "", "| " + " | ".join(head) + " |"]
+    lines.append("|" + "---|" * len(head))
+    for r in rows:
+        href = links.get(r.file) or links.get(r.id)
+        name = _md(r.title or r.id or r.file)
+        cells = [
+            f"[{name}]({href.replace(' ', '%20').replace(')', '%29')})" if href else name,
+            _md(r.status),
+            _md(r.model),
+            _md(", ".join(r.party_names)),
+            _md(r.signoff_text),
+            _md(review_text(r)),
+            _md(expiry_text(r)),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Relationship network", "", "```mermaid", to_mermaid(g).rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+def dashboard_page(documents: Sequence[Document], within: str = "P30D") -> Callable[[Site], None]:
+    """A `render_site` extra page: writes `dashboard.<ext>` linking each rendered charter.
+
+    Usage: `render_site(documents, out_dir, fmt, renderer, as_of=..., within=...,
+    extra_pages=[dashboard_page(documents, within)])`. Charters the site refused are
+    listed without a link.
+    """
+    from rmo_cli.render import output_name
+
+    def write(site: Site) -> None:
+        rendered = {row.get("href") for row in site.charters}
+        links: dict[str, str] = {}
+        for doc in documents:
+            name = output_name(_map(doc.data), doc.file, site.fmt)  # type: ignore[arg-type]
+            if name in rendered:
+                rendered.discard(name)  # a clashing id links only the charter rendered
+                links[doc.file] = name
+        rows = status_rows(documents, site.as_of, within)
+        g = graph(documents)
+        if site.page_extension == "md":
+            page = dashboard_markdown(rows, g, links, site.as_of)
+        else:
+            page = dashboard_html(rows, g, links, site.as_of)
+        site.write_page(DASHBOARD_NAME.split(".")[0], page, "Portfolio dashboard")
+
+    return write
