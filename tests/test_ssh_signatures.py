@@ -171,11 +171,15 @@ def test_signing_with_a_public_key_loaded_in_ssh_agent(cli: Any, repo: Path) -> 
     agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket)], stdout=subprocess.DEVNULL)
     try:
         env = {**os.environ, "SSH_AUTH_SOCK": str(socket)}
-        for _ in range(100):
-            if socket.exists():
+        # The socket file appears at bind(), slightly before the agent listens: retry.
+        for _ in range(200):
+            added = subprocess.run(
+                ["ssh-add", "-q", str(key(repo, "raj"))], env=env, capture_output=True, check=False
+            )
+            if added.returncode == 0:
                 break
             time.sleep(0.05)
-        subprocess.run(["ssh-add", "-q", str(key(repo, "raj"))], env=env, check=True)
+        assert added.returncode == 0, "ssh-add could not reach the agent"
         public = key(repo, "raj").with_suffix(".pub")
         result = cli("sign", charter_path(repo), "--person", "rsmith", "--key", public, env=env)
         assert result.exit_code == 0, result.stderr
