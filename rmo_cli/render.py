@@ -261,7 +261,11 @@ def charter_context(
         parties[party["id"]] = party
         for person in _items(party.get("people")):
             if isinstance(person, dict) and isinstance(person.get("id"), str):
-                people[person["id"]] = {**person, "party": party["id"], "party_name": party.get("name")}
+                people[person["id"]] = {
+                    **person,
+                    "party": party["id"],
+                    "party_name": party.get("name"),
+                }
 
     rows = []
     for party_id, (state, signoff) in party_states(data).items():
@@ -283,9 +287,7 @@ def charter_context(
 
     next_due, source = next_review(data)
     review = _mapping(data.get("review"))
-    errors = [
-        f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in findings
-    ]
+    errors = [f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in findings]
     return {
         "charter": data,
         "parties": parties,
@@ -449,7 +451,9 @@ def _template_error(exc: BaseException, roots: Sequence[Path]) -> str:
         return name if rel.startswith("..") else rel
 
     if isinstance(exc, TemplateSyntaxError):
-        return f"{show(exc.filename or exc.name)}:{exc.lineno}: template syntax error: {exc.message}"
+        return (
+            f"{show(exc.filename or exc.name)}:{exc.lineno}: template syntax error: {exc.message}"
+        )
     if isinstance(exc, TemplateNotFound):
         return f"template not found: {exc.name}"
     where = "<template>"
@@ -528,7 +532,9 @@ class Renderer:
     def render(self, name: str, context: dict[str, Any]) -> str:
         """Render template `name`; any failure is an RmoError (exit 1) naming file and line."""
         if self.isolate:
-            return _run_forked(lambda: self._render_here(name, context), self.timeout, self.max_output, name)
+            return _run_forked(
+                lambda: self._render_here(name, context), self.timeout, self.max_output, name
+            )
         return self._render_here(name, context)
 
     def _render_here(self, name: str, context: dict[str, Any]) -> str:
@@ -557,8 +563,16 @@ class Renderer:
                 "without bound?)",
                 EXIT_FINDINGS,
             ) from None
-        except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError,
-                AttributeError, MemoryError, RecursionError) as exc:
+        except (
+            TemplateError,
+            ArithmeticError,
+            TypeError,
+            ValueError,
+            LookupError,
+            AttributeError,
+            MemoryError,
+            RecursionError,
+        ) as exc:
             raise RmoError(_template_error(exc, self.roots), EXIT_FINDINGS) from None
         finally:
             if self.sandboxed:
@@ -664,9 +678,10 @@ def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: 
             except RmoError as exc:
                 payload = b"1" + exc.message.encode("utf-8", "replace")
             except MemoryError:
-                payload = b"1" + (
-                    f"{name}: the template used too much memory; rendering stopped"
-                ).encode()
+                payload = (
+                    b"1"
+                    + (f"{name}: the template used too much memory; rendering stopped").encode()
+                )
             view = memoryview(payload)
             while view:
                 written = os.write(write_fd, view[: 1 << 16])
@@ -701,8 +716,7 @@ def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: 
             # UTF-8 may take up to 4 bytes a character.
             if total > 4 * max_output + 1:
                 raise RmoError(
-                    f"template {name} produced more than {max_output:,} characters and was "
-                    "stopped",
+                    f"template {name} produced more than {max_output:,} characters and was stopped",
                     EXIT_FINDINGS,
                 )
         os.waitpid(pid, 0)
@@ -809,8 +823,14 @@ class Site:
         """Extension of pages that are not charters: md for Markdown sites, else html."""
         return INDEX_EXTENSION[self.fmt]
 
-    def write_page(self, name: str, content: str | bytes, title: str | None = None,
-                   extension: str | None = None, link: bool = True) -> Path:
+    def write_page(
+        self,
+        name: str,
+        content: str | bytes,
+        title: str | None = None,
+        extension: str | None = None,
+        link: bool = True,
+    ) -> Path:
         """Write `<name>.<ext>` into the site; linked from the index unless link=False."""
         from rmo_cli.editing import atomic_write
 
@@ -882,19 +902,29 @@ def render_site(
         findings = check_document(doc, as_of)
         invalid = has_errors(findings)
         if invalid and not force:
-            result.refused.append(RefusedCharter(doc.file, [f for f in findings if f.severity == "error"]))
+            result.refused.append(
+                RefusedCharter(doc.file, [f for f in findings if f.severity == "error"])
+            )
             continue
         name = output_name(data, doc.file, fmt)
         if name in used:
             result.refused.append(
-                RefusedCharter(doc.file, [], f"id {data.get('id')!r} is also the id of {used[name]}")
+                RefusedCharter(
+                    doc.file, [], f"id {data.get('id')!r} is also the id of {used[name]}"
+                )
             )
             continue
         used[name] = doc.file
         content = render_charter(
-            data, fmt, renderer, as_of=as_of, file=doc.file,
-            git=git.state(Path(doc.file)), findings=findings if invalid else (),
-            draft=invalid, within=within,
+            data,
+            fmt,
+            renderer,
+            as_of=as_of,
+            file=doc.file,
+            git=git.state(Path(doc.file)),
+            findings=findings if invalid else (),
+            draft=invalid,
+            within=within,
         )
         path = out_dir / name
         atomic_write(path, content)
@@ -919,8 +949,12 @@ def render_site(
         hook(site)
     index = renderer.render(
         INDEX_TEMPLATE[fmt],
-        {"charters": site.charters, "pages": site.pages, "generated": as_of.isoformat(),
-         "refused": [r.file for r in result.refused]},
+        {
+            "charters": site.charters,
+            "pages": site.pages,
+            "generated": as_of.isoformat(),
+            "refused": [r.file for r in result.refused],
+        },
     )
     site.write_page("index", index, link=False)
     return result
