@@ -338,3 +338,42 @@ def test_portfolio_data_is_valid(tmp_path: Path) -> None:
     result = validate_files(discover([tmp_path / "charters"]), TODAY)
     assert not has_errors(result.findings), result.findings
     assert len(portfolio_charters()) == 4
+
+
+def test_dashboard_markdown_links_and_mermaid(tmp_path: Path) -> None:
+    from rmo_cli.portfolio import dashboard_markdown
+
+    documents = docs(tmp_path)
+    links = {d.file: Path(d.file).stem + ".md" for d in documents}
+    text = dashboard_markdown(status_rows(documents, TODAY), graph(documents), links, TODAY)
+    for name in links.values():
+        assert f"]({name})" in text
+    mermaid = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    nodes, edges, _ = parse_mermaid(mermaid)
+    assert len(nodes) == 4 and len(edges) == 5
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_dashboard_page_in_a_rendered_site(tmp_path: Path, fmt: str) -> None:
+    render = pytest.importorskip("rmo_cli.render")
+    from rmo_cli.portfolio import dashboard_page
+
+    documents = docs(tmp_path)
+    # An invalid charter is refused by the site: listed on the dashboard, not linked.
+    documents[1].data["status"] = "sideways"
+    site = tmp_path / "site"
+    result = render.render_site(
+        documents,
+        site,
+        fmt,
+        render.Renderer(),
+        as_of=TODAY,
+        extra_pages=[dashboard_page(documents)],
+    )
+    assert [r.file for r in result.refused] == ["charters/acme-initech.yaml"]
+    page = (site / f"dashboard.{fmt}").read_text(encoding="utf-8")
+    assert "ACME–Initech IT Services" in page
+    for cid in ("acme-globex", "globex-initech-hooli", "hooli-acme"):
+        assert f"{cid}.{fmt}" in page and (site / f"{cid}.{fmt}").is_file()
+    assert f"acme-initech.{fmt}" not in page
+    assert f"dashboard.{fmt}" in (site / f"index.{fmt}").read_text(encoding="utf-8")
