@@ -99,7 +99,7 @@ def review_status(
     """Review and expiry state of a charter's data on as_of (SPEC §5); never raises on data."""
     span = window(within)
     data = _mapping(data)
-    status = data.get("status")
+    status = data.get("status") if isinstance(data.get("status"), str) else None
     review = _mapping(data.get("review"))
     term = _mapping(data.get("term"))
     last_reviewed = as_date(review.get("last_reviewed"))
