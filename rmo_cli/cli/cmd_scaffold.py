@@ -32,11 +32,14 @@ def _display(path: Path) -> str:
 @app.command("init")
 def init_command(
     directory: Path = typer.Argument(
-        Path("."), help="Folder to make a charter repository (created if missing).",
-        show_default=False, metavar="DIR",
+        Path("."),
+        help="Folder to make a charter repository (created if missing).",
+        show_default=False,
+        metavar="DIR",
     ),
     force: bool = typer.Option(
-        False, "--force",
+        False,
+        "--force",
         help="Replace an existing rmo.yaml, pre-commit config and workflow (never README.md).",
     ),
 ) -> None:
@@ -91,9 +94,13 @@ def _ask(console: Console, label: str, check: Callable[[str], T], default: str |
     from rmo_cli.errors import RmoError
 
     while True:
-        answer = Prompt.ask(
-            label, console=console, default=default or "", show_default=bool(default)
-        )
+        try:
+            answer = Prompt.ask(
+                label, console=console, default=default or "", show_default=bool(default)
+            )
+        except (KeyboardInterrupt, EOFError):
+            typer.echo("\nrmo: interrupted; nothing was written", err=True)
+            raise typer.Exit(130) from None
         try:
             return check(answer)
         except RmoError as exc:
@@ -166,30 +173,42 @@ def new_charter(
         None, "--id", help="The charter id, a slug (default: the slug of the title)."
     ),
     party: Optional[list[str]] = typer.Option(  # noqa: UP045
-        None, "--party", metavar="ID=NAME",
+        None,
+        "--party",
+        metavar="ID=NAME",
         help="A party, as ID=NAME (or NAME, whose slug is the id); repeat, at least two.",
     ),
     governance: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--governance", metavar="MODEL",
+        None,
+        "--governance",
+        metavar="MODEL",
         help="Governance model: market, network, quasi-hierarchy or hierarchy.",
     ),
     lead_party: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--lead-party", metavar="ID",
+        None,
+        "--lead-party",
+        metavar="ID",
         help="The lead party's id (required for quasi-hierarchy and hierarchy).",
     ),
     review_every: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--review-every", metavar="CADENCE",
+        None,
+        "--review-every",
+        metavar="CADENCE",
         help="Review cadence: P6M (default), P1Y, P3M... or monthly, quarterly, annual.",
     ),
     effective: Optional[str] = typer.Option(  # noqa: UP045
         None, "--effective", metavar="DATE", help="Effective date, YYYY-MM-DD (default today)."
     ),
     directory: Optional[Path] = typer.Option(  # noqa: UP045
-        None, "--dir", metavar="DIR",
+        None,
+        "--dir",
+        metavar="DIR",
         help="Folder for the new file (default: the repository's charters folder).",
     ),
     source: Optional[Path] = typer.Option(  # noqa: UP045
-        None, "--from", metavar="CHARTER",
+        None,
+        "--from",
+        metavar="CHARTER",
         help="Start from an existing charter: new id, version 0.1.0, draft, no sign-offs.",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
@@ -293,7 +312,11 @@ def new_charter(
     as_of = today()
     if source is not None:
         text = charter_from(
-            source, new_id=charter_id, schema_ref=reference, title=title, effective=when,
+            source,
+            new_id=charter_id,
+            schema_ref=reference,
+            title=title,
+            effective=when,
             review_every=review_every,
         )
     else:
@@ -306,23 +329,32 @@ def new_charter(
         elif governance in LEAD_MODELS:
             ids = "/".join(p.id for p in parties)
             lead_party = _ask(
-                console, f"Lead party [dim]({ids})[/dim]",
-                lambda v: check_lead_party(v, parties, governance or ""), parties[0].id,
+                console,
+                f"Lead party [dim]({ids})[/dim]",
+                lambda v: check_lead_party(v, parties, governance or ""),
+                parties[0].id,
             )
         if review_every is None:
             review_every = (
                 _ask(console, "Review every", check_cadence, DEFAULT_REVIEW)
-                if interactive else DEFAULT_REVIEW
+                if interactive
+                else DEFAULT_REVIEW
             )
         if when is None:
             when = (
                 _ask(console, "Effective date", check_date, as_of.isoformat())
-                if interactive else as_of
+                if interactive
+                else as_of
             )
         assert title is not None
         spec = CharterSpec(
-            title=title, id=charter_id, parties=parties, governance=governance,
-            effective=when, lead_party=lead_party, review_every=review_every,
+            title=title,
+            id=charter_id,
+            parties=parties,
+            governance=governance,
+            effective=when,
+            lead_party=lead_party,
+            review_every=review_every,
         )
         text = charter_text(spec, reference, today=as_of)
     written = write_new_charter(path, text, force=force, as_of=as_of)

@@ -1,0 +1,156 @@
+"""`rmo new-charter` on a real terminal: the installed rmo driven through a pseudo-terminal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from rmo_cli.repository import CharterFile
+from rmo_cli.validation import validate_files
+
+pexpect = pytest.importorskip("pexpect")
+pytestmark = pytest.mark.slow  # each test starts the real rmo, which validates what it writes
+
+RMO = Path("/work/venv/bin/rmo")
+TODAY = "2026-03-01"
+
+
+def spawn(cwd: Path, *args: str) -> pexpect.spawn:
+    if not RMO.exists():
+        pytest.skip("rmo is not installed at /work/venv/bin/rmo")
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200",
+           "RMO_TODAY": TODAY}
+    child = pexpect.spawn(
+        str(RMO), ["new-charter", *args], cwd=str(cwd), env=env, encoding="utf-8",
+        timeout=15, dimensions=(50, 200),
+    )
+    return child
+
+
+def finish(child: pexpect.spawn) -> tuple[str, int]:
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    return output, child.exitstatus if child.exitstatus is not None else -child.signalstatus
+
+
+def assert_valid(path: Path) -> None:
+    result = validate_files([CharterFile(path, str(path))], dt.date.fromisoformat(TODAY))
+    assert result.findings == []
+
+
+def test_prompts_check_each_answer_and_ask_again(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    child.expect("Title")
+    child.sendline("Acme Globex Alliance")
+    child.expect(r"Charter id \(acme-globex-alliance\)")
+    child.sendline("../x")  # a wrong answer: refused with the reason, then asked again
+    child.expect("'../x' is not a safe id")
+    child.expect(r"Charter id \(acme-globex-alliance\)")
+    child.sendline("")  # the default: the slug of the title
+    child.expect("Party 1 name")
+    child.sendline("ACME Public Works")
+    child.expect(r"Id of ACME Public Works \(acme-public-works\)")
+    child.sendline("acme")
+    child.expect("Party 2 name")
+    child.sendline("Globex Ltd")
+    child.expect("Id of Globex Ltd")
+    child.sendline("acme")  # taken by party 1
+    child.expect("'acme' is already the id of another party")
+    child.expect("Id of Globex Ltd")
+    child.sendline("globex")
+    child.expect(r"Party 3 name \(empty to finish\)")
+    child.sendline("")
+    # The choices are shown with what each model means.
+    child.expect("quasi-hierarchy: legally independent, but a lead party sets the rules")
+    child.expect("Governance model")
+    child.sendline("feudal")
+    child.expect("'feudal' is not a governance model")
+    child.expect("Governance model")
+    child.sendline("3")
+    child.expect("Lead party")
+    child.sendline("initech")
+    child.expect("'initech' is not one of the parties")
+    child.expect("Lead party")
+    child.sendline("globex")
+    child.expect(r"Review every \(P6M\)")
+    child.sendline("fortnightly")
+    child.expect("'fortnightly' is not a review cadence")
+    child.expect("Review every")
+    child.sendline("quarterly")
+    child.expect(rf"Effective date \({TODAY}\)")
+    child.sendline("2026-02-30")
+    child.expect("'2026-02-30' is not a date")
+    child.expect("Effective date")
+    child.sendline("2026-04-01")
+    output, code = finish(child)
+
+    assert code == 0, output
+    assert "Created charters/acme-globex-alliance.yaml" in output
+    path = tmp_path / "charters" / "acme-globex-alliance.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=../.rmo/charter.schema.json\n")
+    assert (tmp_path / ".rmo" / "charter.schema.json").is_file()
+    for line in ("id: acme-globex-alliance", "title: Acme Globex Alliance", "status: draft",
+                 "  - id: acme", "    name: ACME Public Works", "  - id: globex",
+                 "  model: quasi-hierarchy", "  lead_party: globex", "  cadence: quarterly",
+                 "  effective: 2026-04-01"):
+        assert f"\n{line}" in text, line
+    assert_valid(path)
+
+
+def test_flags_given_are_not_asked(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "--title", "Riverside Network", "--governance", "network",
+                  "--party", "riverside=Riverside Hospital", "--review-every", "P1Y")
+    child.expect("Charter id")
+    child.sendline("")
+    child.expect("Party 2 name")  # one party came from the flags
+    child.sendline("Northgate University")
+    child.expect("Id of")
+    child.sendline("")
+    child.expect("Party 3 name")
+    child.sendline("")
+    child.expect("Effective date")
+    child.sendline("")
+    output, code = finish(child)
+    assert code == 0, output
+    assert "Title" not in output and "Governance model" not in output
+    assert "Lead party" not in output  # a network has no lead party
+    assert "Review every" not in output
+    path = tmp_path / "charters" / "riverside-network.yaml"
+    assert "  - id: northgate-university\n" in path.read_text(encoding="utf-8")
+    assert f"  effective: {TODAY}\n" in path.read_text(encoding="utf-8")
+    assert_valid(path)
+
+
+def test_an_id_whose_file_exists_is_asked_again(tmp_path: Path) -> None:
+    existing = tmp_path / "charters" / "alliance.yaml"
+    existing.parent.mkdir()
+    existing.write_text("keep me\n", encoding="utf-8")
+    child = spawn(tmp_path, "--title", "Alliance", "--party", "a=A", "--party", "b=B",
+                  "--governance", "market", "--review-every", "P1Y", "--effective", TODAY)
+    child.expect(r"Charter id \(alliance\)")
+    child.sendline("")
+    child.expect("already exists; use --force to overwrite it")
+    child.expect("Charter id")
+    child.sendline("alliance-2")
+    output, code = finish(child)
+    assert code == 0, output
+    assert existing.read_text(encoding="utf-8") == "keep me\n"
+    assert_valid(tmp_path / "charters" / "alliance-2.yaml")
+
+
+def test_ctrl_c_stops_with_130_and_writes_nothing(tmp_path: Path) -> None:
+    child = spawn(tmp_path)
+    child.expect("Title")
+    child.sendline("Acme Globex Alliance")
+    child.expect("Charter id")
+    child.sendintr()
+    output, code = finish(child)
+    assert code == 130, output
+    assert "interrupted; nothing was written" in output
+    assert not (tmp_path / "charters").exists()
+    assert not (tmp_path / ".rmo").exists()
