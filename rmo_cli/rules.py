@@ -186,11 +186,13 @@ def _unknown_party(doc: Document, as_of: dt.date) -> Iterator[Finding]:
 
 @rule("unknown-objective", "A KPI's objective refers to an objective of the charter.")
 def _unknown_objective(doc: Document, as_of: dt.date) -> Iterator[Finding]:
-    objectives = {o.get("id") for _, o in _items(doc.data, "objectives")}
+    objectives = {
+        o["id"] for _, o in _items(doc.data, "objectives") if isinstance(o.get("id"), str)
+    }
     for path, kpi in _items(doc.data, "kpis"):
         value = kpi.get("objective")
         if isinstance(value, str) and value not in objectives:
-            known = {o for o in objectives if isinstance(o, str)}
+            known = objectives
             yield doc.finding(
                 (*path, "objective"),
                 "unknown-objective",

@@ -16,15 +16,9 @@ except ImportError:  # pragma: no cover - older typer with Click as a dependency
 from rmo_cli.errors import EXIT_INTERNAL, RmoError
 
 
-class _Failure(ClickException):
-    """A one-line message on stderr and an exit code, shown by Click (and CliRunner)."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-    def show(self, file: Any = None) -> None:
-        typer.echo(f"rmo: {self.message}", err=True)
+def _fail(message: str, exit_code: int) -> typer.Exit:
+    typer.echo(f"rmo: {message}", err=True)
+    return typer.Exit(exit_code)
 
 
 class RmoGroup(TyperGroup):
@@ -34,15 +28,13 @@ class RmoGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except RmoError as exc:
-            raise _Failure(f"error: {exc.message}", exc.exit_code) from None
-        except (ClickException, typer.Exit, typer.Abort):
-            raise
-        except (KeyboardInterrupt, BrokenPipeError):
+            raise _fail(f"error: {exc.message}", exc.exit_code) from None
+        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
             raise
         except Exception as exc:  # a bug: one line, the traceback only on request
             if os.environ.get("RMO_DEBUG"):
                 raise
-            raise _Failure(
+            raise _fail(
                 f"internal error: {type(exc).__name__}: {exc}\n"
                 "This is a bug in rmo; please report it with the command you ran "
                 "(set RMO_DEBUG=1 to see the traceback).",

@@ -1,0 +1,162 @@
+"""`rmo validate` through the CLI: discovery (SPEC §4), exit codes, help, the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from conftest import ROOT, SAMPLES, charter, write_charter
+
+
+def test_samples_validate_clean(cli) -> None:
+    result = cli("validate", SAMPLES, "--strict")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.strip().endswith("4 files checked: 0 errors, 0 warnings")
+
+
+def test_missing_path_is_exit_2(cli, tmp_path: Path) -> None:
+    result = cli("validate", tmp_path / "nope.yaml")
+    assert result.exit_code == 2
+    assert "nope.yaml: no such file or directory" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_format_is_a_usage_error(cli) -> None:
+    result = cli("validate", SAMPLES, "--format", "xml")
+    assert result.exit_code == 2
+
+
+def test_no_path_uses_charters_folder(cli, tmp_path: Path, monkeypatch) -> None:
+    write_charter(tmp_path / "charters" / "acme-globex.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["files"] == 1
+
+
+def test_no_path_uses_rmo_yaml_globs_found_upward(cli, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "rmo.yaml").write_text('charters: ["agreements/**/*.yml"]\n')
+    write_charter(tmp_path / "agreements" / "x" / "acme-globex.yml")
+    write_charter(tmp_path / "charters" / "ignored.yaml", status="bogus")
+    sub = tmp_path / "agreements" / "x"
+    monkeypatch.chdir(sub)
+    result = cli("validate", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["summary"]["files"] == 1
+
+
+def test_broken_rmo_yaml_is_reported_with_place(cli, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "rmo.yaml").write_text("charters: [a]\ndue_soon: soon\n")
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate")
+    assert result.exit_code == 2
+    assert "rmo.yaml:2:11" in result.stderr
+
+
+def test_nothing_to_validate_says_what_to_do(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate")
+    assert result.exit_code == 2
+    assert "rmo init" in result.stderr
+
+
+def test_directory_walk_finds_yaml_and_yml_only(cli, tmp_path: Path) -> None:
+    write_charter(tmp_path / "a" / "acme-globex.yaml")
+    other = charter(id="second-one")
+    write_charter(tmp_path / "b" / "second-one.yml", other)
+    (tmp_path / "b" / "notes.txt").write_text("not yaml")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.yaml").write_text("a: [")
+    result = cli("validate", tmp_path, "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    assert json.loads(result.stdout)["summary"]["files"] == 2
+
+
+def test_unknown_key_suggests_the_closest(cli, tmp_path: Path) -> None:
+    data = charter()
+    data["titel"] = data.pop("title")
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    findings = json.loads(cli("validate", path, "--format", "json").stdout)["findings"]
+    messages = {f["rule"]: f["message"] for f in findings}
+    assert "did you mean 'title'" in messages["schema-unknown-key"]
+    assert "'title'" in messages["schema-required"]
+    unknown = next(f for f in findings if f["rule"] == "schema-unknown-key")
+    assert unknown["pointer"] == "/titel"
+    line = path.read_text(encoding="utf-8").splitlines().index(f"titel: {data['titel']}") + 1
+    assert (unknown["line"], unknown["column"]) == (line, 1)
+
+
+def test_unquoted_version_gets_a_quote_hint(cli, tmp_path: Path) -> None:
+    path = write_charter(tmp_path / "acme-globex.yaml")
+    path.write_text(path.read_text().replace("version: 1.0.0", "version: 1.2"))
+    result = cli("validate", path)
+    assert result.exit_code == 1
+    assert 'put it in quotes: "1.2"' in result.stdout
+
+
+def test_help_has_an_example(cli) -> None:
+    result = cli("validate", "--help")
+    assert result.exit_code == 0
+    assert "Example: rmo validate" in result.stdout
+
+
+def test_version(cli) -> None:
+    from rmo_cli import __version__
+
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"rmo {__version__}"
+
+
+def test_schema_command_prints_the_schema(cli) -> None:
+    result = cli("schema")
+    assert json.loads(result.stdout)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_installed_script_runs_from_another_directory(tmp_path: Path) -> None:
+    rmo = shutil.which("rmo", path=str(Path(sys.executable).parent))
+    assert rmo, "rmo console script is not installed beside this Python"
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run(
+        [rmo, "validate", str(SAMPLES)], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert "4 files checked" in done.stdout
+    bad = write_charter(tmp_path / "acme-globex.yaml", status="actve")
+    done = subprocess.run(
+        [rmo, "validate", str(bad)], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "\033[" not in done.stdout
+
+
+def test_internal_error_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    """A bug (here: a schema file made unreadable on purpose) never shows a traceback."""
+    code = (
+        "import sys; import rmo_cli.schema as s; "
+        "s.load_schema.cache_clear(); s.schema_path = lambda name='x': (_ for _ in ()).throw(RuntimeError('boom')); "
+        "from rmo_cli.cli.main import main; sys.argv=['rmo','validate',sys.argv[1]]; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(SAMPLES)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "internal error" in done.stderr and "RMO_DEBUG=1" in done.stderr
+    env = {**os.environ, "RMO_DEBUG": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(SAMPLES)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    assert "Traceback" in done.stderr

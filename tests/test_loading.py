@@ -1,0 +1,184 @@
+"""The reading rules of SPEC §3, each with a file that breaks it, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import DATA, SAMPLES, charter
+
+from rmo_cli.loading import MAX_BYTES, parse_charter, parse_yaml, read_charter
+
+READING = DATA / "reading"
+
+
+def _only_finding(cli, path: Path) -> dict:
+    result = cli("validate", path, "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output + result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert len(findings) == 1, findings
+    assert findings[0]["file"] == str(path)
+    return findings[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "rule", "line", "column"),
+    [
+        ("duplicate-key.yaml", "duplicate-key", 4, 1),
+        ("syntax.yaml", "yaml-syntax", 4, 1),
+        ("latin1.yaml", "not-utf8", 3, 11),
+        ("empty.yaml", "empty-file", 1, 1),
+        ("only-comment.yaml", "empty-file", 1, 1),
+        ("list-top.yaml", "not-a-mapping", 1, 1),
+        ("not-charter.yaml", "not-a-charter", 1, 1),
+        ("python-tag.yaml", "yaml-tag", 3, 5),
+        ("alias-bomb.yaml", "yaml-alias-bomb", None, None),
+        ("nesting-bomb.yaml", "yaml-too-deep", 1, None),
+        ("deep-block.yaml", "yaml-too-deep", None, None),
+    ],
+)
+def test_reading_rule_is_reported_with_place(cli, name, rule, line, column) -> None:
+    finding = _only_finding(cli, READING / name)
+    assert finding["rule"] == rule
+    assert finding["severity"] == "error"
+    if line is not None:
+        assert finding["line"] == line
+    if column is not None:
+        assert finding["column"] == column
+    assert finding["line"] >= 1 and finding["column"] >= 1
+
+
+def test_duplicate_key_message_names_both_lines() -> None:
+    result = read_charter(READING / "duplicate-key.yaml")
+    assert result.document is None
+    assert "line 3" in result.findings[0].message and "line 4" in result.findings[0].message
+
+
+def test_python_tag_is_never_executed(tmp_path: Path) -> None:
+    marker = Path("/tmp/rmo-pwned")
+    if marker.exists():
+        marker.unlink()
+    read_charter(READING / "python-tag.yaml")
+    assert not marker.exists()
+
+
+def test_yaml_12_scalars() -> None:
+    raw = (
+        b"a: no\nb: yes\nc: on\nd: off\ne: true\nf: false\ng: 2024-03-01\nh: 0755\n"
+        b"i: 1:30\nj: ~\nk: 1.5\nl: '1'\nm: !!str 12\nn: NO\n"
+    )
+    data = parse_yaml(raw, "x.yaml").document.data
+    assert data == {
+        "a": "no",
+        "b": "yes",
+        "c": "on",
+        "d": "off",
+        "e": True,
+        "f": False,
+        "g": "2024-03-01",
+        "h": 755,
+        "i": "1:30",
+        "j": None,
+        "k": 1.5,
+        "l": "1",
+        "m": "12",
+        "n": "NO",
+    }
+
+
+def test_party_called_no_is_norway(cli, tmp_path: Path) -> None:
+    data = charter()
+    data["parties"][1]["id"] = "no"
+    data["governance"]["lead_party"] = "no"
+    text = yaml.safe_dump(data, sort_keys=False).replace("'no'", "no")
+    assert "id: no\n" in text
+    path = tmp_path / "acme-globex.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = cli("validate", path)
+    assert result.exit_code == 0, result.stdout
+
+
+def test_bom_and_crlf_are_accepted(cli, tmp_path: Path) -> None:
+    text = yaml.safe_dump(charter(), sort_keys=False).replace("\n", "\r\n")
+    path = tmp_path / "acme-globex.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    result = cli("validate", path, "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    bad = text.replace("status: active", "status: actve")
+    path.write_bytes(b"\xef\xbb\xbf" + bad.encode("utf-8"))
+    finding = json.loads(cli("validate", path, "--format", "json").stdout)["findings"][0]
+    expected_line = bad.split("\r\n").index("status: actve") + 1
+    assert (finding["line"], finding["column"]) == (expected_line, 9)
+
+
+def test_file_over_5_mib_is_refused_without_parsing(cli, tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    with path.open("wb") as handle:
+        handle.write(b"apiVersion: rmo/v1\nkind: RelationshipCharter\npurpose: |\n")
+        handle.write(b"  " + b"x" * (MAX_BYTES + 10) + b"\n")
+    finding = _only_finding(cli, path)
+    assert finding["rule"] == "file-too-large"
+    assert (finding["line"], finding["column"], finding["pointer"]) == (1, 1, "")
+
+
+def test_unreadable_file(cli, tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root can read any file")
+    path = tmp_path / "locked.yaml"
+    path.write_text("a: 1\n")
+    path.chmod(0)
+    assert _only_finding(cli, path)["rule"] == "file-unreadable"
+
+
+def test_every_value_keeps_its_line_and_column() -> None:
+    raw = (SAMPLES / "harbourside-globex-facilities.yaml").read_bytes()
+    doc = parse_charter(raw, "h.yaml").document
+    lines = raw.decode().splitlines()
+    for path, (line, column) in doc.positions.items():
+        if not path:
+            continue
+        value = doc.data
+        for key in path:
+            value = value[key]
+        if isinstance(value, str) and "\n" not in value and value:
+            source = lines[line - 1][column - 1 :]
+            assert source.lstrip("'\"").startswith(value[:10]), (path, line, column)
+
+
+def test_nesting_bomb_of_100000_levels_does_not_crash() -> None:
+    raw = b"[" * 100_000 + b"]" * 100_000
+    result = parse_yaml(raw, "bomb.yaml")
+    assert result.findings[0].rule == "yaml-too-deep"
+    raw = b"- " * 100_000 + b"x\n"
+    assert parse_yaml(raw, "bomb.yaml").findings[0].rule == "yaml-too-deep"
+    raw = b"a: " + b"{b: " * 100_000 + b"c" + b"}" * 100_000
+    assert parse_yaml(raw, "bomb.yaml").findings[0].rule == "yaml-too-deep"
+
+
+def test_recursive_alias_is_refused() -> None:
+    result = parse_yaml(b"a: &a [*a]\n", "r.yaml")
+    assert result.document is None
+    assert result.findings[0].rule in {"yaml-too-deep", "yaml-alias-bomb"}
+
+
+def test_merge_keys_and_small_aliases_are_fine() -> None:
+    raw = b"base: &b {x: 1, y: 2}\nchild:\n  <<: *b\n  y: 3\nlist: [*b]\n"
+    data = parse_yaml(raw, "m.yaml").document.data
+    assert data["child"] == {"x": 1, "y": 3}
+    assert data["list"] == [{"x": 1, "y": 2}]
+
+
+def test_multiple_documents_are_a_syntax_finding() -> None:
+    result = parse_yaml(b"a: 1\n---\nb: 2\n", "m.yaml")
+    assert result.findings[0].rule == "yaml-syntax"
+    assert result.findings[0].line == 2
+
+
+def test_control_character_is_a_finding_with_place() -> None:
+    result = parse_yaml(b"a: ok\nb: x\x01y\n", "c.yaml")
+    finding = result.findings[0]
+    assert (finding.rule, finding.line, finding.column) == ("yaml-syntax", 2, 5)
