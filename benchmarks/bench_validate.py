@@ -83,7 +83,10 @@ def main() -> None:
                 [sys.executable, str(work / "floor.py"), str(schema), str(folder)], args.repeat
             )
             ours = best([rmo, "validate", str(folder), "--format", "json"], args.repeat)
-            line = f"{n:>6} charters: floor {floor:6.2f} s | rmo validate {ours:6.2f} s ({ours / floor:.2f}x floor)"
+            line = (
+                f"{n:>6} charters: floor {floor:6.2f} s | "
+                f"rmo validate {ours:6.2f} s ({ours / floor:.2f}x floor)"
+            )
             cj = shutil.which("check-jsonschema", path=str(BIN)) or shutil.which("check-jsonschema")
             if cj:
                 theirs = best([cj, "--schemafile", str(schema), *files], 1)
@@ -94,7 +97,8 @@ def main() -> None:
         hello = best([sys.executable, str(work / "hello.py"), "--help"], 10)
         ours = best([rmo, "--help"], 10)
         print(
-            f"--help: typer hello-world {hello * 1000:.0f} ms | rmo {ours * 1000:.0f} ms ({ours / hello:.2f}x)"
+            f"--help: typer hello-world {hello * 1000:.0f} ms | "
+            f"rmo {ours * 1000:.0f} ms ({ours / hello:.2f}x)"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
