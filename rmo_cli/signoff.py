@@ -232,9 +232,14 @@ def verify_findings(
     for check in checks:
         if not check.failing:
             continue
-        message = f"sign-off by {check.person} ({check.party}) is {check.state}: {check.detail}"
-        if check.changes:
-            message += "; changed since: " + "; ".join(check.changes)
+        message = f"sign-off by {check.person} ({check.party}) is {check.state}: "
+        if not check.changes:
+            message += check.detail
+        else:
+            head, *items = check.changes
+            message += head.rstrip(":")
+            if items:
+                message += ": " + "; ".join(item.removeprefix("- ") for item in items)
         findings.append(
             doc.finding(("signoffs", check.index), _RULE_OF_STATE[check.state], message)
         )
@@ -520,3 +525,65 @@ def _check_written(path: Path, name: str, original: bytes, entry: dict[str, str]
             "file was left as it was. This is a bug in rmo; please report it.",
             EXIT_INTERNAL,
         )
+
+
+# --- what changed since a stale sign-off (git history) ------------------------------------
+
+_MAX_CHANGES = 20
+# Keys outside the fingerprint: changes to them do not make a sign-off stale.
+_BOOKKEEPING = {
+    ("signoffs",),
+    ("review", "last_reviewed"),
+    ("review", "next_due"),
+    ("review", "log"),
+}
+
+
+def _is_bookkeeping(segments: tuple[Any, ...], path: str) -> bool:
+    keys = tuple(str(s) for s in segments) or tuple(path.split("."))
+    return any(keys[: len(prefix)] == prefix for prefix in _BOOKKEEPING)
+
+
+def changes_since(doc: Document, signed: str) -> tuple[str, ...]:
+    """What changed in the charter since the content with fingerprint `signed`, in words.
+
+    Finds the newest commit in the file's git history (renames followed) whose version of
+    the file has that fingerprint, and describes the semantic diff from it to the file
+    now. Empty when the file is not in a git repository; a one-line note when the signed
+    revision cannot be found.
+    """
+    from rmo_cli import history
+    from rmo_cli.diff import describe_changes, diff_charters
+    from rmo_cli.loading import parse_charter
+
+    try:
+        repo = history.open_repo(doc.file)
+        relative = history.relative_path(repo, doc.file)
+        entries = history.file_history(repo, relative)
+    except RmoError:
+        return ()
+    for entry in entries:
+        if entry.blob is None:
+            continue
+        try:
+            old = parse_charter(history.read_blob_id(repo, entry.blob), entry.path).document
+        except (OSError, ValueError):
+            continue
+        if old is None or not isinstance(old.data, dict) or fingerprint(old.data) != signed:
+            continue
+        changes = [
+            c for c in diff_charters(old.data, doc.data) if not _is_bookkeeping(c.segments, c.path)
+        ]
+        words = describe_changes(old.data, doc.data, changes)
+        head = (
+            f"changed since the signed revision {entry.sha[:7]} "
+            f"({entry.date[:10]}, {entry.subject!r}):"
+        )
+        shown = [f"- {w}" for w in words[:_MAX_CHANGES]]
+        if len(words) > _MAX_CHANGES:
+            shown.append(
+                f"- … and {len(words) - _MAX_CHANGES} more ('rmo diff {doc.file} {entry.sha[:7]}')"
+            )
+        return (head, *shown)
+    hint = "; " + history.UNSHALLOW_HINT if history.is_shallow(repo) else ""
+    return (f"the signed revision is not in {relative}'s git history{hint}",)

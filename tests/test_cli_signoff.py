@@ -354,3 +354,46 @@ def test_sample_fingerprints_match_the_recipe() -> None:
 def test_charter_helper_is_valid_for_signing(cli: Any, tmp_path: Path) -> None:
     path = write_charter(tmp_path / "acme-globex.yaml", charter(status="proposed"))
     assert cli("sign", path, "--person", "rsmith").exit_code == 0
+
+
+def test_stale_signoff_says_what_changed_since_the_signed_commit(
+    cli: Any, git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import git, git_commit
+
+    monkeypatch.chdir(git_repo)
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml")
+    assert cli("sign", "charters/acme-globex.yaml", "--person", "jdoe").exit_code == 0
+    signed = git_commit(git_repo, "sign-off by jdoe")
+    edit = path.read_text(encoding="utf-8").replace("Halve", "Cut")
+    path.write_text(edit, encoding="utf-8")
+    git_commit(git_repo, "reword the objective")
+    git(git_repo, "mv", "charters/acme-globex.yaml", "charters/renamed.yaml")
+    git_commit(git_repo, "rename")
+    moved = git_repo / "charters" / "renamed.yaml"
+    moved.write_text(moved.read_text(encoding="utf-8").replace("P6M", "P3M"), encoding="utf-8")
+    result = cli("verify", "charters/renamed.yaml")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if "stale jdoe (acme)" in line)
+    assert f"changed since the signed revision {signed[:7]}" in lines[at + 1]
+    details = "\n".join(lines[at + 2 : at + 4])
+    assert "Halve unplanned outages." in details and "Cut unplanned outages." in details
+    assert "P6M" in details and "P3M" in details
+    quiet = cli("verify", "charters/renamed.yaml", "--no-history")
+    assert "signed revision" not in quiet.stdout
+
+
+def test_stale_signoff_outside_git_history_is_noted(
+    cli: Any, git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import git_commit
+
+    monkeypatch.chdir(git_repo)
+    path = write_charter(git_repo / "acme-globex.yaml")
+    assert cli("sign", path, "--person", "jdoe").exit_code == 0
+    path.write_text(path.read_text(encoding="utf-8").replace("Halve", "Cut"), encoding="utf-8")
+    git_commit(git_repo, "signed content never committed")
+    result = cli("verify", path)
+    assert result.exit_code == 1
+    assert "the signed revision is not in acme-globex.yaml's git history" in result.stdout

@@ -156,12 +156,19 @@ def verify(
 
 
 def _history_lookup():  # type: ignore[no-untyped-def]
-    """The git-history lookup for stale sign-offs, when the history module exists."""
-    try:
-        from rmo_cli.signoff import changes_since
-    except ImportError:  # pragma: no cover - history support not available
-        return None
-    return changes_since
+    """The git-history lookup for stale sign-offs, remembering each answer."""
+    from rmo_cli.signoff import changes_since
+
+    cache: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def lookup(doc: Document, signed: str) -> tuple[str, ...]:
+        # Sign-offs of the same content share one walk through the file's history.
+        key = (doc.file, signed)
+        if key not in cache:
+            cache[key] = changes_since(doc, signed)
+        return cache[key]
+
+    return lookup
 
 
 _STATE_STYLE = {
