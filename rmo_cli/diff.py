@@ -200,8 +200,17 @@ class CharterDiff:
 
     @property
     def needs_version_bump(self) -> bool:
-        """Signed content changed but the version did not go up: flag it."""
-        return self.fingerprint_changed and not self.version_bumped
+        """Signed content changed but the version did not go up: flag it.
+
+        A mere reorder changes the fingerprint (it follows list order) but no content, so
+        it asks for no new version.
+        """
+        return self.fingerprint_changed and bool(self.changes) and not self.version_bumped
+
+    @property
+    def reordered_only(self) -> bool:
+        """No change in content, yet the fingerprint changed: items were reordered."""
+        return self.fingerprint_changed and not self.changes
 
     def as_dict(self) -> dict[str, Any]:
         """The extra keys `rmo diff --format json` adds beside SPEC §5's."""
@@ -211,6 +220,7 @@ class CharterDiff:
             "version": {"old": self.old_version, "new": self.new_version},
             "version_bumped": self.version_bumped,
             "needs_version_bump": self.needs_version_bump,
+            "reordered_only": self.reordered_only,
         }
 
 
@@ -590,8 +600,11 @@ def describe_step(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) 
     elif others:
         sections = list(group_by_section(others))
         events.append(f"{len(others)} other changes ({', '.join(sections)})")
-    if fingerprint_changed(old, new) and not version_bumped(old, new):
-        events.append("content changed without a version bump")
+    if fingerprint_changed(old, new):
+        if not diff_charters(old, new):
+            events.append("items reordered (no change in content, but the fingerprint changed)")
+        elif not version_bumped(old, new):
+            events.append("content changed without a version bump")
     return events
 
 

@@ -274,33 +274,45 @@ def path_at_revision(
 ) -> str | None:
     """Where the file now at path was at commit sha, following renames; None if absent.
 
-    `other` is the revision where the file is at `path` (None: the working tree). A file
-    moved without git (plain `mv`) is found by `charter_id` among the files it lost.
+    `other` is the revision where the file is at `path` (None: the working tree). A rename
+    git guesses from the two trees alone is taken only when the charter id matches; else
+    the file's own history decides; a file moved without git (plain `mv`) is found by
+    `charter_id` among the files the newer side lost.
     """
     if read_blob(repo, sha, path) is not None:
         return path
     renames, deleted = tree_changes(repo, sha, other)
     old = renames.get(path)
-    if old is not None and read_blob(repo, sha, old) is not None:
+    if old is not None and charter_id is not None and _has_id(repo, sha, old, charter_id):
         return old
-    # Renamed in steps git sees one commit at a time: the names it had in its history.
+    # The file's own history, one commit at a time (this walk is the slow path).
     start = other or head_sha(repo)
     if start is not None and read_blob(repo, start, path) is not None:
+        copied = False
         for entry in file_history(repo, path, start):
+            # Past a copy (a charter started from another) only the same charter id counts.
+            copied = copied or entry.status == "C"
             for name in (entry.path, entry.old_path):
-                if name and name != path and read_blob(repo, sha, name) is not None:
+                if not name or name == path or read_blob(repo, sha, name) is None:
+                    continue
+                if not copied or charter_id is None or _has_id(repo, sha, name, charter_id):
                     return name
     if charter_id is not None:
-        from rmo_cli.loading import parse_charter
-
         for candidate in deleted:
-            raw = read_blob(repo, sha, candidate)
-            if raw is None or not candidate.endswith((".yaml", ".yml")):
-                continue
-            doc = parse_charter(raw, candidate).document
-            if doc is not None and isinstance(doc.data, dict) and doc.data.get("id") == charter_id:
+            if candidate.endswith((".yaml", ".yml")) and _has_id(repo, sha, candidate, charter_id):
                 return candidate
     return None
+
+
+def _has_id(repo: Repo, sha: str, path: str, charter_id: str) -> bool:
+    """True when path at sha is a readable charter whose `id` is charter_id."""
+    from rmo_cli.loading import parse_charter
+
+    raw = read_blob(repo, sha, path)
+    if raw is None:
+        return False
+    doc = parse_charter(raw, path).document
+    return doc is not None and isinstance(doc.data, dict) and doc.data.get("id") == charter_id
 
 
 def load_at_revision(repo: Repo, sha: str, path: str) -> LoadResult:

@@ -183,6 +183,10 @@ def diff(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+REORDERED = (
+    "Items were reordered: no change in content, but the fingerprint follows list order, "
+    "so sign-offs made before this no longer match."
+)
 _MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
 
 
@@ -203,6 +207,8 @@ def _text(
         lines.append(f"renamed: {old_path} → {new_path}")
     if not verdict.changes:
         lines.append("No changes.")
+        if verdict.reordered_only:
+            lines.append(REORDERED)
         return "\n".join(lines) + "\n"
     for section, changes in group_by_section(verdict.changes).items():
         lines.append("")
@@ -248,6 +254,8 @@ def _markdown(
     lines.append("")
     if not verdict.changes:
         lines.append("No changes.")
+        if verdict.reordered_only:
+            lines += ["", _md_escape(REORDERED)]
         return "\n".join(lines) + "\n"
     if verdict.needs_version_bump:
         lines += [
@@ -351,8 +359,13 @@ def _log_rows(repo: Repo, entries: list[Any]) -> list[dict[str, Any]]:
             events.append("deleted")
         else:
             old_data, old_problem = load(older) if older is not None else (None, None)
+            if entry.status == "C" and _other_charter(old_data, data):
+                # Started as a copy of another charter: its history ends here.
+                events = [f"created (copied from {entry.old_path})"]
+                older = None
             if older is None or older.status == "D":
-                events.extend(describe_step(None, data))
+                if not events:
+                    events.extend(describe_step(None, data))
             elif old_problem is not None:
                 events.append("readable again")
             else:
@@ -370,7 +383,14 @@ def _log_rows(repo: Repo, entries: list[Any]) -> list[dict[str, Any]]:
                 "events": events,
             }
         )
+        if older is None:
+            break
     return rows
+
+
+def _other_charter(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
+    """True when both are charters with different ids."""
+    return bool(old and new and old.get("id") != new.get("id"))
 
 
 @app.command(hidden=True)

@@ -1,0 +1,402 @@
+"""`rmo diff`, `rmo log` and `rmo textconv` on real git repositories with real histories."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import charter, git, git_commit, write_charter
+
+RMO = Path("/work/venv/bin/rmo")
+KPIS = [
+    {"id": "kpi-otd", "name": "On-time delivery", "target": 95, "owner": "jdoe"},
+    {"id": "kpi-avail", "name": "Payment service availability", "target": 99.9, "owner": "rsmith"},
+]
+INITECH = {
+    "id": "initech",
+    "name": "Initech Ltd",
+    "type": "private",
+    "people": [{"id": "bob", "name": "Bob Slydell", "email": "bob@initech.example"}],
+}
+
+
+class History:
+    """A charter's six commits: created, KPI target, reorder, party added, renamed, activated."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.old_path = repo / "charters" / "acme-globex.yaml"
+        self.path = repo / "charters" / "acme-globex-alliance.yaml"
+        data = charter(status="draft", kpis=copy.deepcopy(KPIS))
+        write_charter(self.old_path, data)
+        self.created = git_commit(repo, "Create the charter")
+        data["kpis"][1]["target"] = 99.95
+        data["version"] = "1.1.0"
+        write_charter(self.old_path, data)
+        self.kpi = git_commit(repo, "Raise the availability target")
+        data["kpis"].reverse()
+        data["parties"].reverse()
+        write_charter(self.old_path, data)
+        self.reorder = git_commit(repo, "Reorder")
+        data["parties"].append(copy.deepcopy(INITECH))
+        data["version"] = "1.2.0"
+        write_charter(self.old_path, data)
+        self.party = git_commit(repo, "Add Initech")
+        git(repo, "mv", "charters/acme-globex.yaml", "charters/acme-globex-alliance.yaml")
+        self.rename = git_commit(repo, "Rename")
+        data["status"] = "active"
+        write_charter(self.path, data)
+        self.activate = git_commit(repo, "Activate")
+        self.data = data
+
+
+@pytest.fixture
+def hist(git_repo: Path) -> History:
+    return History(git_repo)
+
+
+def _diff_json(cli, *args) -> dict:
+    result = cli("diff", *args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _listing(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if ".git" not in p.parts)
+
+
+def test_kpi_target_change(cli, hist):
+    out = _diff_json(cli, hist.path, hist.created, hist.kpi)
+    assert out["from"] == hist.created and out["to"] == hist.kpi
+    assert out["changes"] == [
+        {"op": "changed", "path": "version", "old": "1.0.0", "new": "1.1.0"},
+        {"op": "changed", "path": "kpis[kpi-avail].target", "old": 99.9, "new": 99.95},
+    ]
+    assert out["fingerprint_changed"] is True and out["version_bumped"] is True
+    text = cli("diff", hist.path, hist.created, hist.kpi).stdout
+    assert "  ~ KPI Payment service availability: target 99.9 → 99.95\n" in text
+    assert "  ~ version: 1.0.0 → 1.1.0\n" in text
+    assert "\nKPIs\n" in text and "\nDocument control\n" in text
+    assert "Version 1.0.0 → 1.1.0." in text
+
+
+def test_reorder_is_no_change(cli, hist):
+    out = _diff_json(cli, hist.path, hist.kpi, hist.reorder)
+    assert out["changes"] == []
+    # The SPEC §6 fingerprint follows list order, so sign-offs do go stale: say so.
+    assert out["fingerprint_changed"] is True and out["reordered_only"] is True
+    assert out["needs_version_bump"] is False
+    result = cli("diff", hist.path, hist.kpi, hist.reorder, "--exit-code")
+    assert result.exit_code == 0
+    assert "No changes.\nItems were reordered: no change in content" in result.stdout
+
+
+def test_added_party(cli, hist):
+    out = _diff_json(cli, hist.path, f"{hist.reorder}..{hist.party}")
+    assert out["changes"] == [
+        {"op": "changed", "path": "version", "old": "1.1.0", "new": "1.2.0"},
+        {"op": "added", "path": "parties[initech]", "old": None, "new": INITECH},
+    ]
+    text = cli("diff", hist.path, hist.reorder, hist.party).stdout
+    assert "\nParties\n  + party Initech Ltd added\n" in text
+    assert cli("diff", hist.path, hist.reorder, hist.party, "--exit-code").exit_code == 1
+
+
+def test_rename_is_followed(cli, hist):
+    out = _diff_json(cli, hist.path, hist.party, hist.rename)
+    assert out["changes"] == []
+    assert out["paths"] == {
+        "from": "charters/acme-globex.yaml",
+        "to": "charters/acme-globex-alliance.yaml",
+    }
+    # Across the rename, from the first commit to the working tree.
+    out = _diff_json(cli, hist.path, hist.created)
+    assert out["to"] == "working tree"
+    assert [c["path"] for c in out["changes"]] == [
+        "version",
+        "status",
+        "parties[initech]",
+        "kpis[kpi-avail].target",
+    ]
+    text = cli("diff", hist.path, hist.created).stdout
+    assert "renamed: charters/acme-globex.yaml → charters/acme-globex-alliance.yaml" in text
+
+
+def test_status_change_without_version_bump_is_flagged(cli, hist):
+    out = _diff_json(cli, hist.path, hist.rename, hist.activate)
+    assert out["changes"] == [{"op": "changed", "path": "status", "old": "draft", "new": "active"}]
+    assert out["needs_version_bump"] is True
+    text = cli("diff", hist.path, hist.rename, hist.activate).stdout
+    assert "  ~ status: draft → active\n" in text
+    assert "Warning: the version was not bumped (still 1.2.0)." in text
+    md = cli("diff", hist.path, hist.rename, hist.activate, "--format", "md").stdout
+    assert "- status: ~~draft~~ → **active**" in md
+    assert "> **Warning:** signed content changed but the version was not bumped" in md
+
+
+def test_default_is_head_against_working_tree_and_people_by_name(cli, hist, monkeypatch):
+    data = copy.deepcopy(hist.data)
+    data["kpis"][0]["owner"] = "bob"  # kpi-avail comes first after the reorder
+    write_charter(hist.path, data)
+    monkeypatch.chdir(hist.repo)
+    result = cli("diff", "charters/acme-globex-alliance.yaml")
+    assert result.exit_code == 0, result.stderr
+    assert "HEAD (" in result.stdout and "→ working tree" in result.stdout
+    assert "KPI Payment service availability: owner Raj Smith → Bob Slydell" in result.stdout
+    # CHARTER may be the charter's id.
+    by_id = _diff_json(cli, "acme-globex")
+    assert by_id["changes"] == [
+        {"op": "changed", "path": "kpis[kpi-avail].owner", "old": "rsmith", "new": "bob"}
+    ]
+    assert by_id["from"] == hist.activate
+
+
+def test_no_colour_when_not_a_terminal(cli, hist):
+    result = cli("diff", hist.path, hist.created, hist.kpi)
+    assert "\x1b[" not in result.stdout
+
+
+def test_log_lists_every_commit_across_the_rename(cli, hist):
+    result = cli("log", hist.path, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    commits = json.loads(result.stdout)["commits"]
+    assert [c["sha"] for c in commits] == [
+        hist.activate,
+        hist.rename,
+        hist.party,
+        hist.reorder,
+        hist.kpi,
+        hist.created,
+    ]
+    assert [c["events"] for c in commits] == [
+        ["status draft → active", "content changed without a version bump"],
+        ["renamed from charters/acme-globex.yaml"],
+        ["version 1.1.0 → 1.2.0", "party Initech Ltd added"],
+        ["items reordered (no change in content, but the fingerprint changed)"],
+        ["version 1.0.0 → 1.1.0", "KPI Payment service availability: target 99.9 → 99.95"],
+        ["created"],
+    ]
+    assert [c["status"] for c in commits] == ["active"] + ["draft"] * 5
+    assert commits[-1]["path"] == "charters/acme-globex.yaml"
+    text = cli("log", hist.path).stdout.splitlines()
+    assert len(text) == 6
+    assert text[0].startswith(f"{hist.activate[:7]}  ")
+    assert text[0].endswith(
+        "1.2.0  active  status draft → active; content changed without a version bump"
+    )
+    assert text[-1].endswith("1.0.0  draft  created")
+    assert "Test Author" in text[0]
+
+
+def test_log_reports_signoffs_and_reviews(cli, git_repo):
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml")
+    git_commit(git_repo, "create")
+    data = charter()
+    data["signoffs"] = [
+        {"person": "rsmith", "party": "globex", "date": "2026-01-05", "fingerprint": "sha256:0"}
+    ]
+    data["review"]["log"] = [{"date": "2026-08-01", "reviewers": ["jdoe"], "outcome": "affirmed"}]
+    write_charter(path, data)
+    git_commit(git_repo, "sign and review")
+    lines = cli("log", path).stdout.splitlines()
+    assert lines[0].endswith(
+        "sign-off added by Raj Smith; review recorded (2026-08-01 affirmed by Jane Doe)"
+    )
+
+
+def test_charter_unreadable_at_a_revision(cli, git_repo):
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml")
+    good = git_commit(git_repo, "good")
+    path.write_text("apiVersion: rmo/v1\nkind: RelationshipCharter\nid: [unclosed\n")
+    bad = git_commit(git_repo, "broken")
+    result = cli("diff", path, good, bad)
+    assert result.exit_code == 1
+    assert f"acme-globex.yaml@{bad[:7]}:" in result.stderr
+    assert "cannot be read as a charter" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    # The log still lists it, saying the file was unreadable at that commit.
+    log = cli("log", path)
+    assert log.exit_code == 0
+    assert "unreadable at this commit" in log.stdout.splitlines()[0]
+
+
+# ----- safety: bad revisions, shallow clones, plain directories -------------------------
+
+
+@pytest.mark.parametrize(
+    "revs",
+    [
+        ["--", "--output=pwned"],
+        ["--", "HEAD", "--output=pwned"],
+        ["--", "--output=pwned..HEAD"],
+        ["--output=pwned"],
+    ],
+)
+def test_option_injection_is_refused_and_writes_nothing(cli, hist, monkeypatch, revs):
+    monkeypatch.chdir(hist.repo)
+    before = _listing(hist.repo)
+    result = cli("diff", "charters/acme-globex-alliance.yaml", *revs)
+    assert result.exit_code == 2
+    assert result.stderr.strip()
+    assert not (hist.repo / "pwned").exists()
+    assert _listing(hist.repo) == before
+
+
+def test_option_injection_through_the_installed_command(hist):
+    if not RMO.exists():
+        pytest.skip("rmo is not installed in /work/venv")
+    before = _listing(hist.repo)
+    done = subprocess.run(
+        [str(RMO), "diff", "charters/acme-globex-alliance.yaml", "--", "--output=pwned"],
+        cwd=hist.repo,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "looks like an option" in done.stderr
+    assert _listing(hist.repo) == before
+
+
+@pytest.mark.parametrize("rev", ["no-such-branch", "HEAD~42"])
+def test_unknown_revision(cli, hist, rev):
+    result = cli("diff", hist.path, rev)
+    assert result.exit_code == 2
+    assert f"unknown revision '{rev}'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_too_many_revisions(cli, hist):
+    result = cli("diff", hist.path, "HEAD", "HEAD~1", "HEAD~2")
+    assert result.exit_code == 2
+    assert "at most two revisions" in result.stderr
+
+
+def test_shallow_clone(cli, hist, tmp_path):
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", hist.repo.as_uri(), str(clone))
+    before = _listing(clone)
+    charter_path = clone / "charters" / "acme-globex-alliance.yaml"
+    log = cli("log", charter_path)
+    assert log.exit_code == 2
+    assert "fetch-depth: 0" in log.stderr and "git fetch --unshallow" in log.stderr
+    diff = cli("diff", charter_path, "HEAD~1")
+    assert diff.exit_code == 2
+    assert "fetch-depth: 0" in diff.stderr
+    assert _listing(clone) == before
+
+
+def test_plain_directory(cli, tmp_path, monkeypatch):
+    plain = tmp_path / "plain"
+    path = write_charter(plain / "charters" / "acme-globex.yaml")
+    monkeypatch.chdir(plain)
+    before = _listing(plain)
+    for command in ("diff", "log"):
+        result = cli(command, path)
+        assert result.exit_code == 2
+        assert "not in a git repository" in result.stderr
+    assert _listing(plain) == before
+
+
+def test_no_commits_yet(cli, git_repo):
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml")
+    assert cli("diff", path).exit_code == 2
+    result = cli("log", path)
+    assert result.exit_code == 2
+    assert "no committed history" in result.stderr
+
+
+def test_charter_not_at_the_revision(cli, hist):
+    other = write_charter(hist.repo / "charters" / "second.yaml", id="second")
+    git_commit(hist.repo, "second charter")
+    result = cli("diff", other, hist.created)
+    assert result.exit_code == 2
+    assert "does not exist at" in result.stderr
+
+
+def test_unknown_charter_id(cli, hist, monkeypatch):
+    monkeypatch.chdir(hist.repo)
+    result = cli("diff", "no-such-charter")
+    assert result.exit_code == 2
+    assert "no charter with that id" in result.stderr
+
+
+# ----- git integration: textconv -------------------------------------------------------
+
+
+def test_textconv_prints_canonical_lines(cli, tmp_path):
+    path = write_charter(tmp_path / "c.yaml", charter(kpis=copy.deepcopy(KPIS)))
+    result = cli("textconv", path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "kpis[kpi-avail].target: 99.9" in lines
+    assert "kpis[kpi-otd].owner: jdoe (Jane Doe)" in lines
+    # Reordering id-keyed items does not change the text.
+    reordered = charter(kpis=copy.deepcopy(KPIS)[::-1])
+    reordered["parties"].reverse()
+    write_charter(path, reordered)
+    assert cli("textconv", path).stdout.splitlines() == lines
+
+
+def test_textconv_passes_other_files_through(cli, tmp_path):
+    other = tmp_path / "workflow.yaml"
+    other.write_bytes(b"on: push\njobs: {}\n")
+    broken = tmp_path / "broken.yaml"
+    broken.write_bytes(b"apiVersion: [\n")
+    assert cli("textconv", other).stdout == "on: push\njobs: {}\n"
+    assert cli("textconv", broken).stdout == "apiVersion: [\n"
+
+
+def test_git_diff_uses_textconv(hist):
+    if not RMO.exists() or shutil.which("git") is None:
+        pytest.skip("needs the installed rmo and git")
+    (hist.repo / ".gitattributes").write_text("*.yaml diff=rmo\n*.yml diff=rmo\n")
+    git(hist.repo, "config", "diff.rmo.textconv", f"{RMO} textconv")
+    env = {**os.environ, "PATH": f"{RMO.parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["git", "diff", hist.created, hist.kpi, "--", "charters/"],
+        cwd=hist.repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    changed = [
+        line
+        for line in done.stdout.splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert changed == [
+        "-version: 1.0.0",
+        "+version: 1.1.0",
+        "-kpis[kpi-avail].target: 99.9",
+        "+kpis[kpi-avail].target: 99.95",
+    ]
+    # The reorder commit shows no content lines at all.
+    done = subprocess.run(
+        ["git", "log", "-p", "-1", hist.reorder, "--format=%s"],
+        cwd=hist.repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert not [
+        line for line in done.stdout.splitlines() if line.startswith(("+k", "-k", "+p", "-p"))
+    ]
+
+
+def test_log_of_a_charter_copied_from_another_starts_at_the_copy(cli, hist):
+    data = copy.deepcopy(hist.data)
+    data["id"] = "second"
+    write_charter(hist.repo / "charters" / "second.yaml", data)
+    copied = git_commit(hist.repo, "Start a second charter from the first")
+    result = cli("log", hist.repo / "charters" / "second.yaml", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    commits = json.loads(result.stdout)["commits"]
+    assert [c["sha"] for c in commits] == [copied]
+    assert commits[0]["events"] == ["created (copied from charters/acme-globex-alliance.yaml)"]
