@@ -218,27 +218,51 @@ def test_missing_ssh_keygen_is_a_clear_error(
     assert verified.exit_code == 2 and "ssh-keygen not found" in " ".join(verified.stderr.split())
 
 
+# Exactly the script the README gives auditors (README "Checking a sign-off without rmo").
+AUDITOR_SCRIPT = """\
+import json, re, sys, yaml
+
+class Loader(yaml.SafeLoader):
+    pass
+
+# Read YAML as rmo does (YAML 1.2): dates stay strings, only true/false are booleans.
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+with open(sys.argv[1], encoding="utf-8-sig") as handle:
+    data = yaml.load(handle, Loader=Loader)
+data.pop("signoffs", None)
+for key in ("last_reviewed", "next_due", "log"):
+    data.get("review", {}).pop(key, None)
+text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+sys.stdout.buffer.write(text.encode("utf-8"))
+"""
+
+
 def test_auditor_recipe_from_the_readme(cli: Any, repo: Path) -> None:
     """The README's steps, with python's json/hashlib and ssh-keygen only."""
     path = charter_path(repo)
-    cli("sign", path, "--person", "jdoe", "--key", key(repo, "jane"))
-    recipe = (
-        "import hashlib, json, sys, yaml\n"
-        "class L(yaml.SafeLoader): pass\n"
-        "L.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "
-        "'tag:yaml.org,2002:timestamp'] for k, v in "
-        "yaml.SafeLoader.yaml_implicit_resolvers.items()}\n"
-        "d = yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=L)\n"
-        "d.pop('signoffs', None)\n"
-        "[d.get('review', {}).pop(k, None) for k in ('last_reviewed', 'next_due', 'log')]\n"
-        "sys.stdout.write(json.dumps(d, sort_keys=True, separators=(',', ':'), "
-        "ensure_ascii=False))\n"
+    # Values PyYAML's YAML 1.1 would misread: "no" is a string, dates stay strings.
+    edit(path, "id: acme\n", "id: 'no'\n")
+    edit(path, "lead_party: acme", "lead_party: 'no'")
+    text = (
+        path.read_text(encoding="utf-8").replace("'no'", "no").replace("'2025-02-01'", "2025-02-01")
     )
+    path.write_text(text, encoding="utf-8")
+    assert "- id: no\n" in text and "effective: 2025-02-01\n" in text
+    signed = cli("sign", path, "--person", "jdoe", "--key", key(repo, "jane"))
+    assert signed.exit_code == 0, signed.stderr
+    recipe = AUDITOR_SCRIPT
     payload = subprocess.run(
         [sys.executable, "-c", recipe, str(path)], capture_output=True, check=True
     ).stdout
     fingerprint = "sha256:" + hashlib.sha256(payload).hexdigest()
-    entry = yaml.safe_load(path.read_text(encoding="utf-8"))["signoffs"][0]
+    entry = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)["signoffs"][0]
     assert entry["fingerprint"] == fingerprint
     sig = repo.parent / "signoff.sig"
     sig.write_text(entry["signature"], encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -155,7 +156,7 @@ def verify(
         raise typer.Exit(1)
 
 
-def _history_lookup():  # type: ignore[no-untyped-def]
+def _history_lookup() -> Callable[[Document, str], tuple[str, ...]]:
     """The git-history lookup for stale sign-offs, remembering each answer."""
     from rmo_cli.signoff import changes_since
 
