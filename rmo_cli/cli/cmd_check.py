@@ -83,8 +83,10 @@ def check(
         typer.echo(f"rmo: {fmt} report written to {output}", err=True)
     else:
         colour = fmt == "text" and use_colour(sys.stdout)
-        typer.echo(render(fmt, report, colour=colour), nl=False)
-        if fmt != "text":
+        rendered = render(fmt, report, colour=colour)
+        typer.echo(rendered, nl=False)
+        # Machine formats without a summary line of their own get one in the log.
+        if summary(report) not in rendered:
             typer.echo(summary(report), err=True)
     if not files:
         typer.echo("rmo: warning: no charter files found", err=True)
