@@ -61,7 +61,7 @@ class MdSafe(str):
 
 
 _MD_INLINE_RE = re.compile(r"([\\`*\[\]|~])|(?<!\w)_|_(?!\w)|(&(?=#?\w+;))|(<)|(>)")
-_MD_LINE_START_RE = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|[-+=](?=\s|$)|\d{1,9}(?=[.)](?:\s|$)))")
+_MD_LINE_START_RE = re.compile(r"^(\s*)(?:(#{1,6}|[-+=])(?=\s|$)|(\d{1,9})([.)])(?=\s|$))")
 
 
 def _md_inline_sub(match: re.Match[str]) -> str:
@@ -75,6 +75,11 @@ def _md_inline_sub(match: re.Match[str]) -> str:
     return "\\" + text
 
 
+def _md_line_start_sub(match: re.Match[str]) -> str:
+    indent, marker, digits, dot = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{digits}\\{dot}"
+
+
 def md_escape(value: object, newline: str = " ") -> str:
     """Charter text as Markdown that renders literally: `|`, `*`, `_`, `<`, `[`… escaped.
 
@@ -83,7 +88,7 @@ def md_escape(value: object, newline: str = " ") -> str:
     """
     text = "" if value is None else str(value)
     text = _MD_INLINE_RE.sub(_md_inline_sub, text.replace("\r\n", "\n"))
-    lines = [_MD_LINE_START_RE.sub(r"\1\\\2", line) for line in text.split("\n")]
+    lines = [_MD_LINE_START_RE.sub(_md_line_start_sub, line) for line in text.split("\n")]
     return newline.join(line.strip() if newline != "\n" else line for line in lines)
 
 
@@ -436,27 +441,30 @@ def _finalize_factory() -> Callable[..., Any]:
 # --------------------------------------------------------------------------- environments
 
 
-def _template_error(exc: BaseException, roots: Sequence[Path]) -> str:
+def _show_path(name: str | None) -> str:
+    """A template path as messages show it: relative to the current directory when below it."""
+    if not name:
+        return "<template>"
+    try:
+        rel = os.path.relpath(name)
+    except ValueError:
+        return name
+    return name if rel.startswith("..") else rel
+
+
+def _template_error(exc: BaseException, roots: Sequence[Path], fallback: str | None = None) -> str:
     """A one-line message naming the template file and line of a template failure."""
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
     from jinja2.sandbox import SecurityError
 
-    def show(name: str | None) -> str:
-        if not name:
-            return "<template>"
-        try:
-            rel = os.path.relpath(name)
-        except ValueError:
-            return name
-        return name if rel.startswith("..") else rel
-
+    show = _show_path
     if isinstance(exc, TemplateSyntaxError):
         return (
             f"{show(exc.filename or exc.name)}:{exc.lineno}: template syntax error: {exc.message}"
         )
     if isinstance(exc, TemplateNotFound):
         return f"template not found: {exc.name}"
-    where = "<template>"
+    where = show(fallback)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith(".j2") or any(
             frame.filename.startswith(str(root)) for root in roots
@@ -469,6 +477,8 @@ def _template_error(exc: BaseException, roots: Sequence[Path]) -> str:
         kind = "undefined value"
     elif isinstance(exc, MemoryError):
         return f"{where}: the template used too much memory; rendering stopped"
+    elif isinstance(exc, _Bound):
+        return f"{where}: {exc}; rendering stopped (a loop or value without bound?)"
     else:
         kind = f"template error ({type(exc).__name__})"
     return f"{where}: {kind}: {exc}"
@@ -541,8 +551,10 @@ class Renderer:
         from jinja2 import TemplateError
 
         deadline = time.monotonic() + self.timeout
+        template = None
         if self.sandboxed:
             self.env.deadline = deadline
+            self.env.time_limit = self.timeout
             self.env.max_output = self.max_output
         try:
             template = self.env.get_template(name)
@@ -557,13 +569,8 @@ class Renderer:
                     if time.monotonic() > deadline:
                         raise _Bound(f"rendering took longer than {self.timeout:g} seconds")
             return "".join(parts)
-        except _Bound as exc:
-            raise RmoError(
-                f"{_template_error(exc, self.roots)}; rendering stopped (a loop or value "
-                "without bound?)",
-                EXIT_FINDINGS,
-            ) from None
         except (
+            _Bound,
             TemplateError,
             ArithmeticError,
             TypeError,
@@ -573,7 +580,8 @@ class Renderer:
             MemoryError,
             RecursionError,
         ) as exc:
-            raise RmoError(_template_error(exc, self.roots), EXIT_FINDINGS) from None
+            fallback = template.filename if template is not None else name
+            raise RmoError(_template_error(exc, self.roots, fallback), EXIT_FINDINGS) from None
         finally:
             if self.sandboxed:
                 self.env.deadline = float("inf")
@@ -596,11 +604,12 @@ def _bounded_sandbox_class() -> type:
     class BoundedSandbox(SandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "+"})
         deadline = float("inf")
+        time_limit = TEMPLATE_TIMEOUT
         max_output = MAX_OUTPUT
 
         def _check_time(self) -> None:
             if time.monotonic() > self.deadline:
-                raise _Bound("rendering took longer than its time limit")
+                raise _Bound(f"rendering took longer than {self.time_limit:g} seconds")
 
         def _check_size(self, size: int) -> None:
             if size > self.max_output:
