@@ -1,0 +1,97 @@
+"""Sign-off costs: the fingerprint, an SSH signature check, `rmo verify` and `rmo sign`.
+
+Measures, on this machine:
+- `fingerprint(data)` per charter (canonical JSON + SHA-256), in-process;
+- one SSH signature check (`ssh-keygen -Y check-novalidate` + `-Y verify`), in-process;
+- `rmo verify DIR --no-history` over N generated charters (start-up included);
+- `rmo sign` of a sample charter (validation, round-trip edit, atomic write, re-check).
+
+Usage: python benchmarks/bench_signoff.py [--charters 500] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+SAMPLES = ROOT / "sample_charters"
+RMO = Path(sys.executable).parent / "rmo"
+
+
+def _median(runs: int, action) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--charters", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    from generate import generate_charters
+
+    from rmo_cli.loading import read_charter
+    from rmo_cli.signoff import check_signature, fingerprint
+
+    sample = SAMPLES / "riverside-cardiac-research-network.yaml"
+    doc = read_charter(sample).document
+    assert doc is not None
+    per = _median(args.runs, lambda: [fingerprint(doc.data) for _ in range(200)]) / 200
+    print(f"fingerprint of an 8 KB charter: {per * 1000:.3f} ms")
+
+    if shutil.which("ssh-keygen"):
+        entry = doc.data["signoffs"][0]
+        signers = SAMPLES / "allowed_signers"
+        email = "rosa.farrell@heartwise.example"
+
+        def check() -> None:
+            state, _ = check_signature(entry["fingerprint"], entry["signature"], email, signers)
+            assert state == "valid"
+
+        print(f"one SSH signature check: {_median(args.runs * 4, check) * 1000:.1f} ms")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "charters"
+        generate_charters(args.charters, folder)
+        seconds = _median(
+            args.runs,
+            lambda: subprocess.run(
+                [str(RMO), "verify", str(folder), "--no-history", "--format", "json"],
+                capture_output=True,
+                check=False,
+            ),
+        )
+        print(
+            f"rmo verify over {args.charters} charters: {seconds:.2f} s "
+            f"({seconds / args.charters * 1000:.2f} ms a charter, start-up included)"
+        )
+        target = Path(tmp) / "sign.yaml"
+        original = (SAMPLES / "harbourside-globex-facilities.yaml").read_bytes()
+        original = original.replace(b"Relationship Charter\n", b"(bench)\n", 1)
+
+        def sign() -> None:
+            target.write_bytes(original)
+            subprocess.run(
+                [str(RMO), "sign", str(target), "--person", "jdoe", "--date", "2026-11-01"],
+                capture_output=True,
+                check=True,
+            )
+
+        print(f"rmo sign (one charter, start-up included): {_median(args.runs, sign):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
