@@ -293,6 +293,38 @@ def expiry_text(row: StatusRow) -> str:
     return row.expires
 
 
+STATUS_COLUMNS = ("Id", "Title", "Status", "Model", "Parties", "Sign-off", "Review", "Expires")
+
+
+def status_cells(row: StatusRow) -> list[str]:
+    """The text of a row's cells, in STATUS_COLUMNS order."""
+    return [
+        row.id,
+        row.title,
+        row.status,
+        row.model,
+        ", ".join(row.parties),
+        row.signoff_text,
+        review_text(row),
+        expiry_text(row),
+    ]
+
+
+def status_text(rows: Sequence[StatusRow]) -> str:
+    """Plain aligned columns, one charter a line, then the summary line."""
+    table = [list(STATUS_COLUMNS)] + [
+        [" ".join(cell.split()) for cell in status_cells(r)] for r in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(STATUS_COLUMNS))]
+    lines = []
+    if rows:
+        for line in table:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+        lines.append("")
+    lines.append(summarize(rows).text())
+    return "\n".join(lines) + "\n"
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
 
@@ -302,25 +334,14 @@ def _md(text: str) -> str:
 
 def status_markdown(rows: Sequence[StatusRow], as_of: dt.date) -> str:
     """A Markdown table of the rows with the summary line (charter text escaped)."""
-    head = ["Id", "Title", "Status", "Model", "Parties", "Sign-off", "Review", "Expires"]
     lines = [
         f"# Charter portfolio as of {as_of.isoformat()}",
         "",
-        "| " + " | ".join(head) + " |",
-        "|" + "---|" * len(head),
+        "| " + " | ".join(STATUS_COLUMNS) + " |",
+        "|" + "---|" * len(STATUS_COLUMNS),
     ]
     for r in rows:
-        cells = [
-            r.id,
-            r.title,
-            r.status,
-            r.model,
-            ", ".join(r.parties),
-            r.signoff_text,
-            review_text(r),
-            expiry_text(r),
-        ]
-        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(_md(c) for c in status_cells(r)) + " |")
     lines += ["", _md(summarize(rows).text()), ""]
     return "\n".join(lines)
 

@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import fail, parse_date, stdout_console, today, use_colour
+from rmo_cli.cli.common import fail, parse_date, stdout_console, today
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from rmo_cli.loading import Document
+    from rmo_cli.portfolio import StatusRow
 
 STATUS_FORMATS = ("table", "json", "md")
 GRAPH_FORMATS = ("mermaid", "dot", "svg", "json")
@@ -95,7 +98,7 @@ def _filtered_documents(
     statuses: list[str] | None,
     parties: list[str] | None,
     models: list[str] | None,
-    as_of: object,
+    as_of: dt.date,
     within: str,
 ) -> list[Document]:
     """Documents whose rows pass the filters (graph reuses the status filters)."""
@@ -103,7 +106,7 @@ def _filtered_documents(
 
     if not (statuses or parties or models):
         return documents
-    rows = status_rows(documents, as_of, within)  # type: ignore[arg-type]
+    rows = status_rows(documents, as_of, within)
     keep = {id(r) for r in filter_rows(rows, statuses or (), parties or (), models or ())}
     return [doc for doc, row in zip(documents, rows, strict=True) if id(row) in keep]
 
@@ -164,36 +167,44 @@ def status(
     elif format == "md":
         typer.echo(status_markdown(rows, day), nl=False)
     else:
-        _print_table(rows, day)
+        _print_table(rows)
     if unreadable:
         raise typer.Exit(1)
 
 
-def _print_table(rows: list, day: object) -> None:  # type: ignore[type-arg]
+# Above this many rows a terminal gets the plain table too: rich lays out slowly.
+RICH_TABLE_LIMIT = 1000
+
+
+def _print_table(rows: list[StatusRow]) -> None:
+    """A rich table on a terminal; plain aligned columns elsewhere (fast, one row a line)."""
+    from rmo_cli.portfolio import expiry_text, review_text, status_text, summarize
+
+    console = stdout_console()
+    if not console.is_terminal or len(rows) > RICH_TABLE_LIMIT:
+        typer.echo(status_text(rows), nl=False)
+        return
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    from rmo_cli.portfolio import expiry_text, review_text, summarize
-
-    console = stdout_console()
-    terminal = use_colour() or console.is_terminal
-    if not terminal:
-        # Off a terminal keep every row on one line, whatever the width.
-        console.width = 10_000
-    table = Table(box=box.SIMPLE_HEAD if terminal else box.ASCII2, show_edge=terminal)
+    table = Table(box=box.SIMPLE_HEAD)
     for name in ("Id", "Title", "Status", "Model", "Parties", "Sign-off", "Review", "Expires"):
-        table.add_column(name, overflow="fold")
+        # Ids, states and dates stay on one line; titles and parties wrap at word ends.
+        wraps = name in ("Title", "Parties")
+        table.add_column(name, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis")
     styles = {"overdue": "bold red", "due-soon": "yellow", "ok": "green"}
+    expiry_styles = {"expired": "bold red", "expiring": "yellow"}
     for r in rows:
-        signoff = Text(r.signoff_text, style="red" if r.stale else "")
-        review = Text(review_text(r), style=styles.get(r.review_state, ""))
-        expiry = Text(
-            expiry_text(r),
-            style={"expired": "bold red", "expiring": "yellow"}.get(r.expiry_state or "", ""),
-        )
         table.add_row(
-            r.id or "?", r.title, r.status, r.model, ", ".join(r.parties), signoff, review, expiry
+            r.id or "?",
+            r.title,
+            r.status,
+            r.model,
+            ", ".join(r.parties),
+            Text(r.signoff_text, style="red" if r.stale else ""),
+            Text(review_text(r), style=styles.get(r.review_state, "")),
+            Text(expiry_text(r), style=expiry_styles.get(r.expiry_state or "", "")),
         )
     if rows:
         console.print(table)
