@@ -154,3 +154,23 @@ def test_ctrl_c_stops_with_130_and_writes_nothing(tmp_path: Path) -> None:
     assert "interrupted; nothing was written" in output
     assert not (tmp_path / "charters").exists()
     assert not (tmp_path / ".rmo").exists()
+
+
+def test_from_asks_only_for_the_new_title_and_id(tmp_path: Path) -> None:
+    source = Path(__file__).resolve().parent.parent / "sample_charters"
+    source = source / "harbourside-globex-facilities.yaml"
+    child = spawn(tmp_path, "--from", str(source))
+    child.expect(r"Title \(Harbourside Public Works – Globex Facilities Relationship Charter\)")
+    child.sendline("Harbourside renewal 2028")
+    child.expect(r"Charter id \(harbourside-renewal-2028\)")
+    child.sendline("")
+    output, code = finish(child)
+    assert code == 0, output
+    assert "Party 1" not in output and "Governance" not in output
+    path = tmp_path / "charters" / "harbourside-renewal-2028.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "\ntitle: Harbourside renewal 2028\n" in text
+    assert '\nversion: "0.1.0"\n' in text and "\nstatus: draft\n" in text
+    assert "signoffs:" not in text
+    result = validate_files([CharterFile(path, str(path))], dt.date.fromisoformat(TODAY))
+    assert [f for f in result.findings if f.severity == "error"] == []

@@ -166,6 +166,15 @@ def _ask_governance(console: Console) -> str:
     return _ask(console, "Governance model (name or number)", check_governance)
 
 
+def _source_title(source: Path) -> str | None:
+    """The title of the charter --from starts with, the default answer for the new title."""
+    from rmo_cli.loading import read_charter
+
+    document = read_charter(source).document
+    title = document.data.get("title") if document and isinstance(document.data, dict) else None
+    return title if isinstance(title, str) else None
+
+
 @app.command("new-charter")
 def new_charter(
     title: Optional[str] = typer.Option(None, "--title", help="The charter's title."),  # noqa: UP045
@@ -296,7 +305,10 @@ def new_charter(
     if interactive:
         console.print("[bold]New relationship charter[/bold] (Ctrl-C to stop, nothing is written)")
     if title is None and (source is None or interactive):
-        title = _ask(console, "Title", lambda v: check_text(v, "title"))
+        title = _ask(
+            console, "Title", lambda v: check_text(v, "title"),
+            _source_title(source) if source is not None else None,
+        )
     if charter_id is None:
         default_id = slugify(title or "")
         if interactive:
