@@ -89,17 +89,18 @@ def render(
         render_charter,
         render_site,
     )
-    from rmo_cli.repository import load_config
+    from rmo_cli.repository import find_config_file, load_config
     from rmo_cli.validation import check_document, has_errors
 
     fmt = to.value
     if fmt == "pdf":
         load_weasyprint()  # fail early (exit 2) with install advice, before any work
     given = list(paths or [])
-    start = Path(given[0]) if given else None
-    if start is not None and not start.is_dir():
-        start = start.parent
-    config = load_config(start.resolve() if start and start.exists() else None)
+    # Templates come from the charter's own repository (rmo.yaml above the first path),
+    # else from the one around the current directory.
+    start = Path(given[0]) if given else Path.cwd()
+    start = start if start.is_dir() else start.parent
+    config = load_config(start.resolve() if find_config_file(start.resolve()) else None)
     renderer = Renderer(config.templates)
     as_of = today()
     out = Path(output) if output else None
