@@ -40,15 +40,69 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == ERROR for f in findings)
 
 
+# Below this many files one process is faster than starting workers.
+PARALLEL_THRESHOLD = 300
+
+
+def _check_file(file: CharterFile, as_of: dt.date) -> tuple[list[Finding], Document | None]:
+    loaded = read_charter(file.path, file.display)
+    findings = list(loaded.findings)
+    if loaded.document is not None:
+        findings.extend(check_document(loaded.document, as_of))
+    return findings, loaded.document
+
+
+def _check_chunk(
+    chunk: list[CharterFile], as_of: dt.date
+) -> list[tuple[list[Finding], Document | None]]:
+    return [_check_file(file, as_of) for file in chunk]
+
+
+def _workers(count: int) -> int:
+    """How many processes to use for count files (env RMO_JOBS overrides; 1 = no pool)."""
+    import multiprocessing
+    import os
+
+    jobs = os.environ.get("RMO_JOBS", "")
+    if jobs.isdigit() and int(jobs) > 0:
+        return int(jobs)
+    if count < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(os.cpu_count() or 1, 8)
+
+
+def _check_all(
+    files: Sequence[CharterFile], as_of: dt.date
+) -> list[tuple[list[Finding], Document | None]]:
+    workers = _workers(len(files))
+    if workers <= 1 or len(files) < 2:
+        return [_check_file(file, as_of) for file in files]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from rmo_cli.schema import _validator
+
+    _validator("charter.schema.json")  # compile once; forked workers inherit it
+    size = max(1, -(-len(files) // (workers * 4)))
+    chunks = [list(files[i : i + size]) for i in range(0, len(files), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        results = pool.map(_check_chunk, chunks, [as_of] * len(chunks))
+        return [item for chunk in results for item in chunk]
+
+
 def validate_files(files: Sequence[CharterFile], as_of: dt.date) -> ValidationResult:
-    """Read and check every file, plus the rules that span charters (unique ids)."""
+    """Read and check every file, plus the rules that span charters (unique ids).
+
+    Many files are checked by a pool of worker processes, one per core; the result is the
+    same, in the same order.
+    """
     from rmo_cli.rules import run_collection_rules
 
     result = ValidationResult(files=len(files))
-    for loaded in read_files(files):
-        result.findings.extend(loaded.findings)
-        if loaded.document is not None:
-            result.documents.append(loaded.document)
-            result.findings.extend(check_document(loaded.document, as_of))
+    for findings, document in _check_all(files, as_of):
+        result.findings.extend(findings)
+        if document is not None:
+            result.documents.append(document)
     result.findings.extend(run_collection_rules(result.documents))
     return result

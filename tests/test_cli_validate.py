@@ -161,3 +161,19 @@ def test_internal_error_is_one_line_and_exit_3(tmp_path: Path) -> None:
         env=env,
     )
     assert "Traceback" in done.stderr
+
+
+def test_worker_pool_gives_the_same_report(cli, tmp_path: Path, monkeypatch) -> None:
+    for i in range(12):
+        data = charter(id=f"charter-{i:02d}")
+        if i % 3 == 0:
+            data["status"] = "actve"
+        write_charter(tmp_path / f"charter-{i:02d}.yaml", data)
+    (tmp_path / "broken.yaml").write_text("a: [\n")
+    monkeypatch.setenv("RMO_JOBS", "1")
+    one = cli("validate", tmp_path, "--format", "json", "--as-of", "2026-11-23")
+    monkeypatch.setenv("RMO_JOBS", "3")
+    pooled = cli("validate", tmp_path, "--format", "json", "--as-of", "2026-11-23")
+    assert one.exit_code == pooled.exit_code == 1
+    assert json.loads(one.stdout) == json.loads(pooled.stdout)
+    assert json.loads(one.stdout)["summary"] == {"files": 13, "errors": 5, "warnings": 0}
