@@ -45,9 +45,10 @@ def init_command(
 ) -> None:
     """Make a charter repository: rmo.yaml, charters/, editor schema, pre-commit and CI.
 
-    Runs `git init` when DIR is not inside a git repository and sets up readable charter
-    diffs (`diff.rmo.textconv`). Running it again keeps existing files; an rmo.yaml that
-    differs from the default is refused (exit 1) unless --force.
+    Runs `git init` when DIR is not inside a git repository and sets up readable
+    charter diffs (git config diff.rmo.textconv). Running it again keeps the
+    files that exist; an rmo.yaml that differs from the default is refused
+    (exit 1) unless --force.
 
     Example: rmo init my-charters
     """
@@ -227,13 +228,13 @@ def new_charter(
 ) -> None:
     """Create a new draft charter that passes `rmo validate`, by prompts or by flags.
 
-    On a terminal it asks for each value not given as a flag and checks each answer as you
-    type it. With --no-input, or when input is not a terminal, the flags alone are used:
-    --title, two or more --party, --governance (and --lead-party for a quasi-hierarchy or
-    hierarchy) are required.
+    On a terminal it asks for each value not given as a flag and checks every
+    answer as it is typed. With --no-input, or when input is not a terminal, only
+    the flags are used: --title, two or more --party, --governance (and
+    --lead-party for a quasi-hierarchy or hierarchy) are then required.
 
-    Example: rmo new-charter --no-input --title "Acme Globex Alliance" --party acme=ACME
-    --party globex="Globex Ltd" --governance network
+    Example: rmo new-charter --no-input --title "Acme Globex Alliance"
+    --party acme=ACME --party globex="Globex Ltd" --governance network
     """
     from rmo_cli.cli.common import stderr_console
     from rmo_cli.errors import RmoError
