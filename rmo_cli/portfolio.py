@@ -94,6 +94,10 @@ def signoff_counts(data: Mapping[str, Any]) -> tuple[int, int, int]:
         for s in _list(data.get("signoffs"))
         if isinstance(s, Mapping) and isinstance(s.get("party"), str)
     ]
+    if not clean:  # nothing signed: no need to fingerprint the content
+        parties = [p for p in data["parties"] if isinstance(p, Mapping)]
+        ids = {p["id"] for p in parties if isinstance(p.get("id"), str)}
+        return 0, len(ids), 0
     states = party_states({**data, "signoffs": clean})
     values = [state for state, _ in states.values()]
     return values.count("valid"), len(values), values.count("stale")
