@@ -26,6 +26,13 @@ EXPIRY_STATES = ("expired", "expiring", "ok")
 FAIL_ON_CHOICES = ("overdue", "due-soon")
 _EXPIRY_FAILS_WITH = {"expired": "overdue", "expiring": "due-soon"}
 DEFAULT_WINDOW = "P30D"
+# Rule ids of review_findings (reported by `rmo check`), with one-line descriptions.
+REVIEW_RULES = {
+    "review-overdue": "The charter's next review date has passed (error under --fail-on overdue).",
+    "review-due-soon": "The next review is due within the window (error under --fail-on due-soon).",
+    "charter-expired": "term.expires has passed (error under --fail-on overdue).",
+    "charter-expiring": "term.expires falls within the window (error under --fail-on due-soon).",
+}
 
 
 @dataclass(frozen=True)

@@ -162,20 +162,22 @@ def _read_blobs(root: Path, specs: Sequence[str]) -> list[bytes | None]:
     out = _git(root, "cat-file", "--batch", stdin="".join(f"{s}\n" for s in specs).encode())
     results: list[bytes | None] = []
     pos = 0
-    for _ in specs:
-        if out is None:
-            results.append(None)
-            continue
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split(b" ")
-        pos = end + 1
-        if len(header) < 3 or header[-1] == b"missing" or header[1] != b"blob":
-            results.append(None)
-            continue
-        size = int(header[2])
-        results.append(out[pos : pos + size])
-        pos += size + 1
-    return results
+    try:
+        for _ in specs:
+            if out is None:
+                break
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split(b" ")
+            pos = end + 1
+            if len(header) < 3 or header[-1] == b"missing" or header[1] != b"blob":
+                results.append(None)
+                continue
+            size = int(header[2])
+            results.append(out[pos : pos + size])
+            pos += size + 1
+    except ValueError:  # output cut short: what is left is unknown
+        pass
+    return results + [None] * (len(specs) - len(results))
 
 
 def _canonical(entry: Mapping[str, Any]) -> str:
@@ -253,4 +255,3 @@ def review_history_findings(repo_root: str | Path, documents: Sequence[Document]
         )
         findings.append(doc.finding(("review", "last_reviewed"), HISTORY_RULE, message))
     return findings
-
