@@ -77,6 +77,23 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _same_scalar(old: Any, new: Any) -> bool:
+    """Scalar equality that keeps YAML's types apart (`true` is not `1`, `95` not `95.0`)."""
+    if type(old) is not type(new):
+        return False
+    return bool(old == new or (old != old and new != new))  # NaN equals NaN here
+
+
+def _item_key(value: Any) -> Any:
+    """A hashable key with the equality of `_canonical`, cheap for scalars."""
+    if isinstance(value, _SCALARS):
+        return (type(value).__name__, value)
+    return _canonical(value)
+
+
 def _id_index(items: list[Any]) -> dict[str, Any] | None:
     """Items keyed by id when every item is a mapping with a unique scalar id, else None."""
     index: dict[str, Any] = {}
@@ -114,7 +131,10 @@ def _diff(old: Any, new: Any, path: tuple[Segment, ...], out: list[Change]) -> N
     if isinstance(old, list) and isinstance(new, list):
         _diff_lists(old, new, path, out)
         return
-    if _canonical(old) != _canonical(new):
+    if isinstance(old, _SCALARS) and isinstance(new, _SCALARS):
+        if not _same_scalar(old, new):
+            out.append(_change(CHANGED, path, old, new))
+    elif _canonical(old) != _canonical(new):
         out.append(_change(CHANGED, path, old, new))
 
 
@@ -134,18 +154,20 @@ def _diff_lists(
             if key not in old_index:
                 out.append(_change(ADDED, (*path, ItemKey(key)), None, item))
         return
-    remaining = Counter(_canonical(item) for item in new)
+    new_keys = [_item_key(item) for item in new]
+    old_keys = [_item_key(item) for item in old]
+    if old_keys == new_keys:
+        return
+    remaining = Counter(new_keys)
     removed: list[Any] = []
-    for item in old:
-        key = _canonical(item)
+    for item, key in zip(old, old_keys, strict=True):
         if remaining[key] > 0:
             remaining[key] -= 1
         else:
             removed.append(item)
-    kept = Counter(_canonical(item) for item in old)
+    kept = Counter(old_keys)
     added: list[Any] = []
-    for item in new:
-        key = _canonical(item)
+    for item, key in zip(new, new_keys, strict=True):
         if kept[key] > 0:
             kept[key] -= 1
         else:
@@ -546,10 +568,15 @@ def _review_entries(data: Mapping[str, Any]) -> list[str]:
 _STEP_DETAIL = 3
 
 
-def describe_step(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[str]:
+def describe_step(
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    fingerprints: tuple[str, str] | None = None,
+) -> list[str]:
     """What one commit did to a charter, in words (`created`, `status draft → active`, ...).
 
     `old` is None when the charter was created, `new` is None when it was deleted.
+    `fingerprints` (old, new) may be given when already known, to save computing them.
     """
     if old is None and new is None:
         return []
@@ -585,9 +612,10 @@ def describe_step(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) 
                 events.append(f"review recorded ({describer.value(data)})")
             else:
                 events.append("review recorded")
+    changes = diff_charters(old, new)
     others = [
         c
-        for c in diff_charters(old, new)
+        for c in changes
         if c.section not in ("status", "version", "signoffs")
         and not (c.segments[:2] == ("review", "log"))
         and not (
@@ -600,8 +628,12 @@ def describe_step(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) 
     elif others:
         sections = list(group_by_section(others))
         events.append(f"{len(others)} other changes ({', '.join(sections)})")
-    if fingerprint_changed(old, new):
-        if not diff_charters(old, new):
+    if fingerprints is None:
+        from rmo_cli.signoff import fingerprint
+
+        fingerprints = (fingerprint(dict(old)), fingerprint(dict(new)))
+    if fingerprints[0] != fingerprints[1]:
+        if not changes:
             events.append("items reordered (no change in content, but the fingerprint changed)")
         elif not version_bumped(old, new):
             events.append("content changed without a version bump")

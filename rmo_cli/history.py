@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rmo_cli.errors import RmoError
 
@@ -324,3 +324,194 @@ def load_at_revision(repo: Repo, sha: str, path: str) -> LoadResult:
     if raw is None:
         raise RmoError(f"{path} does not exist at {sha[:7]}")
     return parse_charter(raw, name)
+
+
+# ---------------------------------------------------------------------------------------
+# A charter's history in words (`rmo log`)
+
+
+class LogRow(NamedTuple):
+    """One commit of a charter's history with its version, status and what happened."""
+
+    sha: str
+    date: str
+    author: str
+    email: str
+    subject: str
+    path: str
+    version: Any
+    status: Any
+    events: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of `rmo log --format json`."""
+        return self._asdict()
+
+
+_CACHE_FORMAT = 1
+_CACHE_LIMIT = 50_000
+
+
+class _BlobSummary(NamedTuple):
+    id: Any
+    version: Any
+    status: Any
+    problem: str | None
+
+
+class _LogCache:
+    """Per-blob summaries and per-step words, keyed by blob SHAs (which never change).
+
+    Kept in `.git/rmo/log-cache.json`, so a second `rmo log` needn't parse every version
+    again. Any problem reading or writing it only costs speed.
+    """
+
+    def __init__(self, repo: Repo, enabled: bool) -> None:
+        from rmo_cli import __version__
+
+        self.version = __version__
+        common = getattr(repo, "common_dir", None) or repo.git_dir
+        self.file = Path(common) / "rmo" / "log-cache.json"
+        self.enabled = enabled
+        self.blobs: dict[str, list[Any]] = {}
+        self.steps: dict[str, list[str]] = {}
+        self.dirty = False
+        if enabled:
+            self._load()
+
+    def _load(self) -> None:
+        import json
+
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if (
+            isinstance(data, dict)
+            and data.get("format") == _CACHE_FORMAT
+            and data.get("rmo") == self.version
+            and isinstance(data.get("blobs"), dict)
+            and isinstance(data.get("steps"), dict)
+        ):
+            self.blobs, self.steps = data["blobs"], data["steps"]
+
+    def save(self) -> None:
+        """Write the cache back when it learnt something (best effort)."""
+        import json
+
+        from rmo_cli.editing import atomic_write
+
+        if not (self.enabled and self.dirty):
+            return
+        if len(self.steps) + len(self.blobs) > _CACHE_LIMIT:
+            self.blobs, self.steps = {}, {}
+        payload = {"format": _CACHE_FORMAT, "rmo": self.version}
+        payload.update({"blobs": self.blobs, "steps": self.steps})  # type: ignore[dict-item]
+        try:
+            atomic_write(self.file, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        except (RmoError, OSError):
+            pass
+
+
+def charter_log(repo: Repo, path: str, rev: str | None = None, cache: bool = True) -> list[LogRow]:
+    """The commits that changed a charter, newest first, each told in words.
+
+    Follows renames; stops at the commit where the charter began as a copy of another
+    one (a different id). Versions git cannot read as a charter are rows that say so.
+    `path` is repository-relative, `rev` a resolved SHA (default HEAD).
+    """
+    from rmo_cli.diff import describe_step
+    from rmo_cli.loading import parse_charter
+    from rmo_cli.signoff import fingerprint
+
+    entries = file_history(repo, path, rev)
+    store = _LogCache(repo, cache)
+    parsed: dict[str, tuple[dict[str, Any] | None, str | None, str | None]] = {}
+
+    def full(entry: LogEntry) -> tuple[dict[str, Any] | None, str | None, str | None]:
+        """(data, problem, fingerprint) of the charter at an entry."""
+        assert entry.blob is not None
+        if entry.blob not in parsed:
+            raw = read_blob_id(repo, entry.blob)
+            result = parse_charter(raw, f"{entry.path}@{entry.sha[:7]}")
+            doc = result.document
+            if doc is None or not isinstance(doc.data, dict):
+                first = result.findings[0].message if result.findings else "cannot be read"
+                parsed[entry.blob] = (None, first, None)
+            else:
+                parsed[entry.blob] = (doc.data, None, fingerprint(doc.data))
+        return parsed[entry.blob]
+
+    def summary(entry: LogEntry | None) -> _BlobSummary | None:
+        if entry is None or entry.blob is None:
+            return None
+        known = store.blobs.get(entry.blob)
+        if isinstance(known, list) and len(known) == 4:
+            return _BlobSummary(*known)
+        data, problem, _ = full(entry)
+        found = _BlobSummary(
+            data.get("id") if data else None,
+            data.get("version") if data else None,
+            data.get("status") if data else None,
+            problem,
+        )
+        store.blobs[entry.blob] = list(found)
+        store.dirty = True
+        return found
+
+    def step(older: LogEntry, entry: LogEntry) -> list[str]:
+        key = f"{older.blob}>{entry.blob}"
+        known = store.steps.get(key)
+        if isinstance(known, list):
+            return known
+        old_data, _, old_fp = full(older)
+        new_data, _, new_fp = full(entry)
+        assert old_fp is not None and new_fp is not None
+        words = describe_step(old_data, new_data, (old_fp, new_fp))
+        store.steps[key] = words
+        store.dirty = True
+        return words
+
+    rows: list[LogRow] = []
+    for index, entry in enumerate(entries):
+        here = summary(entry)
+        older: LogEntry | None = entries[index + 1] if index + 1 < len(entries) else None
+        events: list[str] = []
+        if entry.status in ("R", "C") and entry.old_path:
+            verb = "renamed" if entry.status == "R" else "copied"
+            events.append(f"{verb} from {entry.old_path}")
+        if here is None:
+            events.append("deleted")
+        elif here.problem is not None:
+            events.append(f"unreadable at this commit: {here.problem}")
+        else:
+            before = summary(older)
+            if entry.status == "C" and before is not None and before.problem is None:
+                if before.id != here.id:
+                    # Started as a copy of another charter: its history ends here.
+                    events = [f"created (copied from {entry.old_path})"]
+                    older = None
+            if older is None or before is None:
+                if not events:
+                    events.append("created")
+            elif before.problem is not None:
+                events.append("readable again")
+            else:
+                events.extend(step(older, entry))
+        rows.append(
+            LogRow(
+                entry.sha,
+                entry.date,
+                entry.author,
+                entry.email,
+                entry.subject,
+                entry.path,
+                here.version if here else None,
+                here.status if here else None,
+                events,
+            )
+        )
+        if older is None:
+            break
+    store.save()
+    return rows

@@ -142,3 +142,24 @@ def test_load_at_revision_names_the_commit(renamed_repo):
     assert result.document is not None
     assert result.document.data["version"] == "1.0.0"
     assert result.file == f"charters/old name.yaml@{shas[0][:7]}"
+
+
+def test_charter_log_cache_gives_the_same_rows(renamed_repo):
+    repo_dir, shas = renamed_repo
+    repo = history.open_repo(repo_dir)
+    path = "charters/acme-globex.yaml"
+    fresh = history.charter_log(repo, path, cache=False)
+    assert [r.sha for r in fresh] == shas[::-1]
+    cache_file = Path(repo.git_dir) / "rmo" / "log-cache.json"
+    assert not cache_file.exists()
+    first = history.charter_log(repo, path)
+    assert cache_file.exists()
+    assert history.charter_log(repo, path) == first == fresh
+    # A damaged cache only costs speed.
+    cache_file.write_text('{"format": 1, "rmo": "0.1.0", "blobs": {"x": 1}, "steps": []}')
+    assert history.charter_log(repo, path) == fresh
+    cache_file.write_text("not json")
+    assert history.charter_log(repo, path) == fresh
+    assert fresh[0].events == ["status active → draft", "version 1.1.0 → 1.2.0"]
+    assert fresh[1].events == ["renamed from charters/old name.yaml"]
+    assert fresh[-1].events == ["created"]

@@ -17,8 +17,6 @@ from rmo_cli.cli.common import fail, use_colour
 EXIT_FINDINGS = 1
 
 if TYPE_CHECKING:
-    from git import Repo
-
     from rmo_cli.diff import CharterDiff, Describer
     from rmo_cli.loading import LoadResult
 
@@ -302,13 +300,12 @@ def log(
     repo = history.open_repo(path)
     history.require_full_history(repo)
     rel = history.relative_path(repo, path)
-    entries = history.file_history(repo, rel)
-    if not entries:
+    rows = [row.as_dict() for row in history.charter_log(repo, rel)]
+    if not rows:
         fail(
             f"{charter}: no committed history (commit it first, or check the path with "
             "'git log --follow -- FILE')"
         )
-    rows = _log_rows(repo, entries)
     if format is LogFormat.json:
         typer.echo(
             json.dumps({"file": str(charter), "commits": rows}, indent=2, ensure_ascii=False)
@@ -321,76 +318,6 @@ def log(
         status = row["status"] if row["status"] is not None else "-"
         events = "; ".join(row["events"]) or "no change to the charter's content"
         typer.echo(f"{sha}  {row['date'][:10]}  {row['author']}  {version}  {status}  {events}")
-
-
-def _log_rows(repo: Repo, entries: list[Any]) -> list[dict[str, Any]]:
-    """One row a commit, newest first; each step described against the commit before it."""
-    from rmo_cli import history
-    from rmo_cli.diff import describe_step
-    from rmo_cli.loading import parse_charter
-
-    parsed: dict[str, Any] = {}
-
-    def load(entry: history.LogEntry) -> tuple[dict[str, Any] | None, str | None]:
-        if entry.blob is None:
-            return None, None
-        if entry.blob not in parsed:
-            raw = history.read_blob_id(repo, entry.blob)
-            result = parse_charter(raw, f"{entry.path}@{entry.sha[:7]}")
-            if result.document is None or not isinstance(result.document.data, dict):
-                first = result.findings[0] if result.findings else None
-                parsed[entry.blob] = (None, first.message if first else "cannot be read")
-            else:
-                parsed[entry.blob] = (result.document.data, None)
-        value: tuple[dict[str, Any] | None, str | None] = parsed[entry.blob]
-        return value
-
-    rows: list[dict[str, Any]] = []
-    for index, entry in enumerate(entries):
-        data, problem = load(entry)
-        older = entries[index + 1] if index + 1 < len(entries) else None
-        events: list[str] = []
-        if entry.status in ("R", "C") and entry.old_path:
-            verb = "renamed" if entry.status == "R" else "copied"
-            events.append(f"{verb} from {entry.old_path}")
-        if problem is not None:
-            events.append(f"unreadable at this commit: {problem}")
-        elif entry.status == "D":
-            events.append("deleted")
-        else:
-            old_data, old_problem = load(older) if older is not None else (None, None)
-            if entry.status == "C" and _other_charter(old_data, data):
-                # Started as a copy of another charter: its history ends here.
-                events = [f"created (copied from {entry.old_path})"]
-                older = None
-            if older is None or older.status == "D":
-                if not events:
-                    events.extend(describe_step(None, data))
-            elif old_problem is not None:
-                events.append("readable again")
-            else:
-                events.extend(describe_step(old_data, data))
-        rows.append(
-            {
-                "sha": entry.sha,
-                "date": entry.date,
-                "author": entry.author,
-                "email": entry.email,
-                "subject": entry.subject,
-                "path": entry.path,
-                "version": data.get("version") if data else None,
-                "status": data.get("status") if data else None,
-                "events": events,
-            }
-        )
-        if older is None:
-            break
-    return rows
-
-
-def _other_charter(old: dict[str, Any] | None, new: dict[str, Any] | None) -> bool:
-    """True when both are charters with different ids."""
-    return bool(old and new and old.get("id") != new.get("id"))
 
 
 @app.command(hidden=True)

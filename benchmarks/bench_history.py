@@ -1,0 +1,158 @@
+"""`rmo diff` and `rmo log` against the length of a repository's history.
+
+Builds two repositories with `git fast-import`: one with 5 commits and one with 5,000
+(same files, same charter; in the long one the charter changes every 50th commit and is
+renamed half way, the other commits edit 20 other files). Then measures, through the
+installed `rmo` command (what a user waits for, start-up included):
+
+- `rmo diff CHARTER FIRST LAST` in each repository: should take the same time;
+- `rmo log CHARTER` against `git log --follow` on the same file: should stay under 2x.
+
+Usage: python benchmarks/bench_history.py [--commits 5000] [--runs 7] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_charters" / "harbourside-globex-facilities.yaml"
+RMO = Path(sys.executable).parent / "rmo"
+OLD_NAME = "charters/harbourside.yaml"
+NEW_NAME = "charters/harbourside-globex-facilities.yaml"
+OTHER_FILES = 20
+
+
+def _charter_text(step: int) -> bytes:
+    text = SAMPLE.read_text(encoding="utf-8")
+    text = text.replace("    target: 12\n", f"    target: {12 + step % 7}\n", 1)
+    text = text.replace('version: "1.2.0"', f'version: "1.{2 + step}.0"', 1)
+    return text.encode("utf-8")
+
+
+def _blob(data: bytes) -> bytes:
+    return b"data %d\n" % len(data) + data + b"\n"
+
+
+def build_repo(path: Path, commits: int, charter_every: int) -> int:
+    """A repository of `commits` commits; returns how many of them changed the charter."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    stream: list[bytes] = []
+    name = OLD_NAME
+    changed = 0
+    for i in range(commits):
+        stamp = 1_700_000_000 + i * 60
+        message = f"commit {i}".encode()
+        stream.append(b"commit refs/heads/main\n")
+        stream.append(b"committer Bench <bench@example.test> %d +0000\n" % stamp)
+        stream.append(_blob(message))
+        if i == 0:
+            for n in range(OTHER_FILES):
+                stream.append(b"M 100644 inline notes/file-%d.txt\n" % n + _blob(b"start\n"))
+        if i == commits // 2 and commits > 1:
+            stream.append(f"R {name} {NEW_NAME}\n".encode())
+            name = NEW_NAME
+            changed += 1
+        elif i % charter_every == 0 or i == commits - 1:
+            stream.append(f"M 100644 inline {name}\n".encode() + _blob(_charter_text(changed)))
+            changed += 1
+        else:
+            note = b"notes/file-%d.txt" % (i % OTHER_FILES)
+            stream.append(b"M 100644 inline " + note + b"\n" + _blob(b"edit %d\n" % i))
+        stream.append(b"\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=b"".join(stream), check=True)
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=path, check=True)
+    subprocess.run(["git", "gc", "-q"], cwd=path, check=True)
+    return changed
+
+
+def _time(cmd: list[str], cwd: Path, runs: int) -> float:
+    """Median wall time of a command, in milliseconds (one warm-up run first)."""
+    subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _rev(repo: Path, rev: str) -> str:
+    done = subprocess.run(["git", "rev-parse", rev], cwd=repo, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="build the repositories here and keep them")
+    args = parser.parse_args()
+    if not RMO.exists():
+        print(f"rmo is not installed next to {sys.executable}", file=sys.stderr)
+        return 2
+    base = args.keep or Path(tempfile.mkdtemp(prefix="rmo-bench-history-"))
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        small, large = base / "small", base / "large"
+        for repo in (small, large):
+            shutil.rmtree(repo, ignore_errors=True)
+        t0 = time.perf_counter()
+        small_changes = build_repo(small, 5, 1)
+        large_changes = build_repo(large, args.commits, 50)
+        print(
+            f"built repositories in {time.perf_counter() - t0:.1f} s: 5 commits "
+            f"({small_changes} touch the charter), {args.commits} commits "
+            f"({large_changes} touch the charter); the charter is renamed half way"
+        )
+        rows = []
+        for label, repo in (("5 commits", small), (f"{args.commits} commits", large)):
+            first = _rev(repo, f"main~{int(_rev_count(repo)) - 1}")
+            diff_ms = _time(
+                [str(RMO), "diff", NEW_NAME, first, "main", "--format", "json"], repo, args.runs
+            )
+            diff_near_ms = _time([str(RMO), "diff", NEW_NAME, "main~1", "main"], repo, args.runs)
+            log_ms = _time([str(RMO), "log", NEW_NAME], repo, args.runs)
+            git_ms = _time(["git", "log", "--follow", "--oneline", "--", NEW_NAME], repo, args.runs)
+            rows.append((label, diff_ms, diff_near_ms, log_ms, git_ms))
+        print()
+        print(
+            "| repository | rmo diff first..last | rmo diff main~1 main | rmo log | "
+            "git log --follow | rmo log / git log |"
+        )
+        print("|---|---:|---:|---:|---:|---:|")
+        for label, diff_ms, near_ms, log_ms, git_ms in rows:
+            print(
+                f"| {label} | {diff_ms:.0f} ms | {near_ms:.0f} ms | {log_ms:.0f} ms | "
+                f"{git_ms:.0f} ms | {log_ms / git_ms:.1f}x |"
+            )
+        small_diff, large_diff = rows[0][1], rows[1][1]
+        print()
+        print(f"diff, {args.commits} vs 5 commits: {large_diff / small_diff:.2f}x")
+        large_log, large_git = rows[1][3], rows[1][4]
+        print(
+            f"log vs git log --follow on {args.commits} commits: {large_log / large_git:.2f}x "
+            f"({'under' if large_log < 2 * large_git else 'OVER'} 2x)"
+        )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+def _rev_count(repo: Path) -> str:
+    done = subprocess.run(
+        ["git", "rev-list", "--count", "main"], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
