@@ -112,6 +112,26 @@ def _pattern_words(pattern: str) -> str:
     return f"text matching {pattern}"
 
 
+def _nearest_branch_error(error: Any) -> Any:
+    """The most telling error of the oneOf/anyOf branch that came closest to matching.
+
+    A branch whose type fits the value beats one that wants another type; among those, the
+    branch with the fewest errors wins. Not a dump of every branch's complaints.
+    """
+    from jsonschema.exceptions import best_match
+
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+
+    def distance(errors: list[Any]) -> tuple[int, int]:
+        wrong_type = any(e.validator == "type" and not e.relative_path for e in errors)
+        return (1 if wrong_type else 0, len(errors))
+
+    closest = min(branches.values(), key=distance)
+    return best_match(closest)
+
+
 def describe(doc: Document, error: Any) -> list[Finding]:
     """Findings for one jsonschema ValidationError, placed at the offending value or key."""
     validator = error.validator
@@ -193,10 +213,7 @@ def describe(doc: Document, error: Any) -> list[Finding]:
             seen.add(key)
         message = f"{where} lists {', '.join(_short(d) for d in dupes) or 'an item'} more than once"
     elif validator in ("oneOf", "anyOf") and error.context:
-        from jsonschema.exceptions import best_match
-
-        nearest = best_match(error.context)
-        return describe(doc, nearest)
+        return describe(doc, _nearest_branch_error(error))
     else:
         message = f"{where}: {error.message}"
     return [doc.finding(path, rule_id, message, ERROR)]
