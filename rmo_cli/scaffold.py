@@ -151,9 +151,7 @@ def check_lead_party(value: str | None, parties: Sequence[Party], model: str) ->
     ids = [p.id for p in parties]
     if value is None or not value.strip():
         if model in LEAD_MODELS:
-            raise RmoError(
-                f"a {model} needs a lead party: one of {', '.join(ids)}"
-            )
+            raise RmoError(f"a {model} needs a lead party: one of {', '.join(ids)}")
         return None
     value = value.strip()
     if value not in ids:
@@ -397,7 +395,10 @@ def charter_from(
     yaml = _round_trip()
     sequence, offset = detect_indent(text)
     yaml.indent(mapping=2, sequence=sequence, offset=offset)
-    data = yaml.load(text)
+    try:
+        data = yaml.load(text)
+    except Exception as exc:  # ruamel is stricter than the reader in rare corners
+        raise RmoError(f"--from {source}: cannot edit it: {exc}") from None
     data["id"] = new_id
     if title is not None:
         data["title"] = title
@@ -580,9 +581,7 @@ TEXTCONV = "rmo textconv"
 
 
 def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True, check=False
-    )
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
 
 
 def _merge_lines(existing: str, lines: Iterable[str]) -> str:
