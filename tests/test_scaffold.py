@@ -235,6 +235,8 @@ def test_from_an_existing_charter(tmp_path: Path, sample: Path) -> None:
 
 def test_from_replaces_title_effective_and_cadence(tmp_path: Path) -> None:
     sample = SAMPLES / "harbourside-globex-facilities.yaml"
+    source = yaml.safe_load(sample.read_text())
+    assert source["signoffs"] and source["review"]["log"]  # so dropping them is tested
     text = scaffold.charter_from(
         sample, new_id="renewal", schema_ref="s.json", title="Renewal: 2027",
         effective=dt.date(2026, 1, 1), review_every="P1Y",
@@ -243,6 +245,8 @@ def test_from_replaces_title_effective_and_cadence(tmp_path: Path) -> None:
     assert data["title"] == "Renewal: 2027"
     assert data["term"]["effective"] == dt.date(2026, 1, 1)
     assert data["review"]["cadence"] == "P1Y"
+    assert "signoffs" not in data and "log" not in data["review"]
+    assert "last_reviewed" not in data["review"]
 
 
 def test_from_an_unreadable_file_is_refused(tmp_path: Path) -> None:
