@@ -13,10 +13,14 @@ from typing import Any
 from rmo_cli.errors import EXIT_USAGE, RmoError
 
 
-def atomic_write(path: Path, content: str | bytes, *, overwrite: bool = True) -> None:
+def atomic_write(
+    path: Path, content: str | bytes, *, overwrite: bool = True, fsync: bool = True
+) -> None:
     """Write content to path through a temporary file renamed into place.
 
     With overwrite=False an existing file is an RmoError (exit 1) and nothing is written.
+    fsync=False skips the flush to disk, for derived output that can be made again (rendered
+    pages: one fsync a page was most of the time of rendering a folder).
     """
     path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -32,7 +36,8 @@ def atomic_write(path: Path, content: str | bytes, *, overwrite: bool = True) ->
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
         with contextlib.suppress(OSError):
             if path.exists():
                 os.chmod(tmp, path.stat().st_mode & 0o7777)
