@@ -847,7 +847,7 @@ class Site:
             raise RmoError(f"page name {name!r} is not a safe file name", EXIT_USAGE)
         ext = extension or self.page_extension
         path = self.out_dir / f"{name}.{ext}"
-        atomic_write(path, content)
+        atomic_write(path, content, fsync=False)
         self.written.append(path)
         if link:
             self.pages.append(SitePage(name, title or name, path.name))
@@ -936,7 +936,7 @@ def render_site(
             within=within,
         )
         path = out_dir / name
-        atomic_write(path, content)
+        atomic_write(path, content, fsync=False)
         site.written.append(path)
         next_due, _ = next_review(data)
         site.charters.append(
