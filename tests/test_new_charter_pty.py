@@ -174,3 +174,27 @@ def test_from_asks_only_for_the_new_title_and_id(tmp_path: Path) -> None:
     assert "signoffs:" not in text
     result = validate_files([CharterFile(path, str(path))], dt.date.fromisoformat(TODAY))
     assert [f for f in result.findings if f.severity == "error"] == []
+
+
+def test_a_bad_lead_party_flag_is_asked_again_keeping_the_answers(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "--title", "Meridian", "--governance", "hierarchy",
+                  "--lead-party", "parent", "--review-every", "P1Y", "--effective", TODAY)
+    child.expect("Charter id")
+    child.sendline("")
+    child.expect("Party 1 name")
+    child.sendline("Meridian Group")
+    child.expect("Id of")
+    child.sendline("meridian")
+    child.expect("Party 2 name")
+    child.sendline("Meridian Shared Services")
+    child.expect("Id of")
+    child.sendline("services")
+    child.expect("Party 3 name")
+    child.sendline("")
+    child.expect("--lead-party: 'parent' is not one of the parties")
+    child.expect("Lead party")
+    child.sendline("meridian")
+    output, code = finish(child)
+    assert code == 0, output
+    text = (tmp_path / "charters" / "meridian.yaml").read_text(encoding="utf-8")
+    assert "\n  lead_party: meridian\n" in text

@@ -236,6 +236,8 @@ def new_charter(
     Example: rmo new-charter --no-input --title "Acme Globex Alliance"
     --party acme=ACME --party globex="Globex Ltd" --governance network
     """
+    from rich.markup import escape
+
     from rmo_cli.cli.common import stderr_console
     from rmo_cli.errors import RmoError
     from rmo_cli.repository import load_config
@@ -338,8 +340,17 @@ def new_charter(
         if governance is None:
             governance = _ask_governance(console)
         if lead_party is not None:
-            lead_party = _flag("--lead-party", check_lead_party, lead_party, parties, governance)
-        elif governance in LEAD_MODELS:
+            try:
+                lead_party = _flag(
+                    "--lead-party", check_lead_party, lead_party, parties, governance
+                )
+            except RmoError as exc:
+                if not interactive:
+                    raise
+                # Keep the answers already typed: say why, then ask for the lead party.
+                console.print(f"[red]✗ {escape(exc.message)}[/red]")
+                lead_party = None
+        if lead_party is None and governance in LEAD_MODELS:
             ids = "/".join(p.id for p in parties)
             lead_party = _ask(
                 console,
