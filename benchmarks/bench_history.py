@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_charters" / "harbourside-globex-facilities.yaml"
@@ -73,13 +74,28 @@ def build_repo(path: Path, commits: int, charter_every: int) -> int:
     return changed
 
 
-def _time(cmd: list[str], cwd: Path, runs: int) -> float:
+def _time(cmd: list[str], cwd: Path, runs: int, before: Any = None) -> float:
     """Median wall time of a command, in milliseconds (one warm-up run first)."""
     subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
     times = []
     for _ in range(runs):
+        if before is not None:
+            before()
         start = time.perf_counter()
         subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _time_call(func: Any, runs: int, before: Any = None) -> float:
+    """Median time of a call in this process, in milliseconds (one warm-up call first)."""
+    func()
+    times = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        func()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -87,6 +103,26 @@ def _time(cmd: list[str], cwd: Path, runs: int) -> float:
 def _rev(repo: Path, rev: str) -> str:
     done = subprocess.run(["git", "rev-parse", rev], cwd=repo, capture_output=True, text=True)
     return done.stdout.strip()
+
+
+def _library_diff(repo_dir: Path, rev_a: str, rev_b: str) -> Any:
+    """What `rmo diff CHARTER REV_A REV_B` does, as library calls."""
+    from rmo_cli import history
+    from rmo_cli.diff import compare
+
+    def run() -> None:
+        repo = history.open_repo(repo_dir)
+        a, b = history.resolve_revision(repo, rev_a), history.resolve_revision(repo, rev_b)
+        new_path = history.path_at_revision(repo, b, NEW_NAME, None, None)
+        assert new_path is not None
+        old_path = history.path_at_revision(repo, a, new_path, b, "harbourside-globex-facilities")
+        assert old_path is not None
+        old = history.load_at_revision(repo, a, old_path).document
+        new = history.load_at_revision(repo, b, new_path).document
+        assert old is not None and new is not None
+        compare(old.data, new.data)
+
+    return run
 
 
 def main() -> int:
@@ -98,6 +134,9 @@ def main() -> int:
     if not RMO.exists():
         print(f"rmo is not installed next to {sys.executable}", file=sys.stderr)
         return 2
+    sys.path.insert(0, str(ROOT))
+    from rmo_cli import history
+
     base = args.keep or Path(tempfile.mkdtemp(prefix="rmo-bench-history-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
@@ -108,39 +147,69 @@ def main() -> int:
         small_changes = build_repo(small, 5, 1)
         large_changes = build_repo(large, args.commits, 50)
         print(
-            f"built repositories in {time.perf_counter() - t0:.1f} s: 5 commits "
-            f"({small_changes} touch the charter), {args.commits} commits "
-            f"({large_changes} touch the charter); the charter is renamed half way"
+            f"built in {time.perf_counter() - t0:.1f} s: 5 commits ({small_changes} touch the "
+            f"charter) and {args.commits} commits ({large_changes} touch it); the charter is "
+            "renamed half way"
         )
-        rows = []
+        start_ms = _time([str(RMO), "--version"], small, args.runs)
+        print(f"rmo start-up (rmo --version): {start_ms:.0f} ms")
+        runs = args.runs
+        results = {}
         for label, repo in (("5 commits", small), (f"{args.commits} commits", large)):
             first = _rev(repo, f"main~{int(_rev_count(repo)) - 1}")
-            diff_ms = _time(
-                [str(RMO), "diff", NEW_NAME, first, "main", "--format", "json"], repo, args.runs
-            )
-            diff_near_ms = _time([str(RMO), "diff", NEW_NAME, "main~1", "main"], repo, args.runs)
-            log_ms = _time([str(RMO), "log", NEW_NAME], repo, args.runs)
-            git_ms = _time(["git", "log", "--follow", "--oneline", "--", NEW_NAME], repo, args.runs)
-            rows.append((label, diff_ms, diff_near_ms, log_ms, git_ms))
+            cache_dir = repo / ".git" / "rmo"
+
+            def drop_cache(cache_dir: Path = cache_dir) -> None:
+                shutil.rmtree(cache_dir, ignore_errors=True)
+
+            row = {
+                "diff_cli": _time(
+                    [str(RMO), "diff", NEW_NAME, first, "main", "--format", "json"], repo, runs
+                ),
+                "diff_lib": _time_call(_library_diff(repo, first, "main"), runs),
+                "log_cli_cold": _time([str(RMO), "log", NEW_NAME], repo, runs, drop_cache),
+                "log_cli_warm": _time([str(RMO), "log", NEW_NAME], repo, runs),
+                "log_lib_cold": _time_call(
+                    lambda repo=repo: history.charter_log(
+                        history.open_repo(repo), NEW_NAME, cache=False
+                    ),
+                    runs,
+                ),
+                "log_lib_warm": _time_call(
+                    lambda repo=repo: history.charter_log(history.open_repo(repo), NEW_NAME),
+                    runs,
+                ),
+                "git_log": _time(
+                    ["git", "log", "--follow", "--oneline", "--", NEW_NAME], repo, runs
+                ),
+            }
+            results[label] = row
         print()
         print(
-            "| repository | rmo diff first..last | rmo diff main~1 main | rmo log | "
-            "git log --follow | rmo log / git log |"
+            "| repository | rmo diff first last (CLI / library) | rmo log cold cache "
+            "(CLI / library) | rmo log warm cache (CLI / library) | git log --follow |"
         )
-        print("|---|---:|---:|---:|---:|---:|")
-        for label, diff_ms, near_ms, log_ms, git_ms in rows:
+        print("|---|---:|---:|---:|---:|")
+        for label, r in results.items():
             print(
-                f"| {label} | {diff_ms:.0f} ms | {near_ms:.0f} ms | {log_ms:.0f} ms | "
-                f"{git_ms:.0f} ms | {log_ms / git_ms:.1f}x |"
+                f"| {label} | {r['diff_cli']:.0f} / {r['diff_lib']:.0f} ms | "
+                f"{r['log_cli_cold']:.0f} / {r['log_lib_cold']:.0f} ms | "
+                f"{r['log_cli_warm']:.0f} / {r['log_lib_warm']:.0f} ms | {r['git_log']:.0f} ms |"
             )
-        small_diff, large_diff = rows[0][1], rows[1][1]
+        small_r, large_r = results["5 commits"], results[f"{args.commits} commits"]
         print()
-        print(f"diff, {args.commits} vs 5 commits: {large_diff / small_diff:.2f}x")
-        large_log, large_git = rows[1][3], rows[1][4]
         print(
-            f"log vs git log --follow on {args.commits} commits: {large_log / large_git:.2f}x "
-            f"({'under' if large_log < 2 * large_git else 'OVER'} 2x)"
+            f"diff {args.commits} vs 5 commits: "
+            f"CLI {large_r['diff_cli'] / small_r['diff_cli']:.2f}x,"
+            f" library {large_r['diff_lib'] / small_r['diff_lib']:.2f}x"
         )
+        git_ms = large_r["git_log"]
+        for key in ("log_lib_warm", "log_lib_cold", "log_cli_warm", "log_cli_cold"):
+            ratio = large_r[key] / git_ms
+            verdict = "under" if ratio < 2 else "OVER"
+            print(
+                f"{key} / git log --follow on {args.commits} commits: {ratio:.1f}x ({verdict} 2x)"
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)

@@ -564,6 +564,15 @@ def _review_entries(data: Mapping[str, Any]) -> list[str]:
     return [_canonical(e) for e in log] if isinstance(log, list) else []
 
 
+def _surely_signed(change: Change) -> bool:
+    """True for a change the fingerprint surely sees (SPEC §6 leaves out sign-offs and
+    review bookkeeping; a whole `review` added or removed may be either)."""
+    seg = change.segments
+    if seg[:1] == ("signoffs",) or seg in ((), ("review",)):
+        return False
+    return not (seg[0] == "review" and seg[1] in ("last_reviewed", "next_due", "log"))
+
+
 # Up to this many other changes a commit made are each told in words; more are counted.
 _STEP_DETAIL = 3
 
@@ -628,11 +637,13 @@ def describe_step(
     elif others:
         sections = list(group_by_section(others))
         events.append(f"{len(others)} other changes ({', '.join(sections)})")
-    if fingerprints is None:
-        from rmo_cli.signoff import fingerprint
-
-        fingerprints = (fingerprint(dict(old)), fingerprint(dict(new)))
-    if fingerprints[0] != fingerprints[1]:
+    if fingerprints is not None:
+        signed_changed = fingerprints[0] != fingerprints[1]
+    elif any(_surely_signed(c) for c in changes):
+        signed_changed = True  # a change of signed content always changes the fingerprint
+    else:
+        signed_changed = fingerprint_changed(old, new)  # a reorder may still change it
+    if signed_changed:
         if not changes:
             events.append("items reordered (no change in content, but the fingerprint changed)")
         elif not version_bumped(old, new):

@@ -422,14 +422,13 @@ def charter_log(repo: Repo, path: str, rev: str | None = None, cache: bool = Tru
     """
     from rmo_cli.diff import describe_step
     from rmo_cli.loading import parse_charter
-    from rmo_cli.signoff import fingerprint
 
     entries = file_history(repo, path, rev)
     store = _LogCache(repo, cache)
-    parsed: dict[str, tuple[dict[str, Any] | None, str | None, str | None]] = {}
+    parsed: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
 
-    def full(entry: LogEntry) -> tuple[dict[str, Any] | None, str | None, str | None]:
-        """(data, problem, fingerprint) of the charter at an entry."""
+    def full(entry: LogEntry) -> tuple[dict[str, Any] | None, str | None]:
+        """(data, problem) of the charter at an entry."""
         assert entry.blob is not None
         if entry.blob not in parsed:
             raw = read_blob_id(repo, entry.blob)
@@ -437,9 +436,9 @@ def charter_log(repo: Repo, path: str, rev: str | None = None, cache: bool = Tru
             doc = result.document
             if doc is None or not isinstance(doc.data, dict):
                 first = result.findings[0].message if result.findings else "cannot be read"
-                parsed[entry.blob] = (None, first, None)
+                parsed[entry.blob] = (None, first)
             else:
-                parsed[entry.blob] = (doc.data, None, fingerprint(doc.data))
+                parsed[entry.blob] = (doc.data, None)
         return parsed[entry.blob]
 
     def summary(entry: LogEntry | None) -> _BlobSummary | None:
@@ -448,7 +447,7 @@ def charter_log(repo: Repo, path: str, rev: str | None = None, cache: bool = Tru
         known = store.blobs.get(entry.blob)
         if isinstance(known, list) and len(known) == 4:
             return _BlobSummary(*known)
-        data, problem, _ = full(entry)
+        data, problem = full(entry)
         found = _BlobSummary(
             data.get("id") if data else None,
             data.get("version") if data else None,
@@ -464,10 +463,8 @@ def charter_log(repo: Repo, path: str, rev: str | None = None, cache: bool = Tru
         known = store.steps.get(key)
         if isinstance(known, list):
             return known
-        old_data, _, old_fp = full(older)
-        new_data, _, new_fp = full(entry)
-        assert old_fp is not None and new_fp is not None
-        words = describe_step(old_data, new_data, (old_fp, new_fp))
+        old_data, new_data = full(older)[0], full(entry)[0]
+        words = describe_step(old_data, new_data)
         store.steps[key] = words
         store.dirty = True
         return words

@@ -218,3 +218,19 @@ def test_describe_step_words():
     for n in range(4):
         changed["objectives"].append({"id": f"o-{n}", "statement": "More."})
     assert describe_step(old, changed)[0] == "5 other changes (Purpose, Objectives)"
+
+
+def test_describe_step_bookkeeping_is_not_a_content_change():
+    old = charter()
+    new = copy.deepcopy(old)
+    new["signoffs"] = [{"person": "jdoe", "party": "acme", "fingerprint": "sha256:0"}]
+    new["review"]["last_reviewed"] = "2026-09-01"
+    assert describe_step(old, new) == [
+        "sign-off added by Jane Doe",
+        "review: last reviewed 2026-08-01 → 2026-09-01",
+    ]
+    reordered = copy.deepcopy(old)
+    reordered["parties"].reverse()
+    assert describe_step(old, reordered) == [
+        "items reordered (no change in content, but the fingerprint changed)"
+    ]
