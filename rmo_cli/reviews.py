@@ -197,12 +197,20 @@ def days_in_words(days: int | None) -> str:
     return f"{n} {unit} overdue" if days < 0 else f"in {n} {unit}"
 
 
+def failing_reasons(status: ReviewStatus, fail_on: Iterable[str]) -> list[str]:
+    """What makes a charter fail under `--fail-on`: 'review overdue', 'charter expired'…"""
+    chosen = expand_fail_on(fail_on)
+    reasons = []
+    if status.state in chosen:
+        reasons.append(f"review {status.state.replace('-', ' ')}")
+    if status.expiry_state and _EXPIRY_FAILS_WITH.get(status.expiry_state) in chosen:
+        reasons.append(f"charter {status.expiry_state}")
+    return reasons
+
+
 def fails(status: ReviewStatus, fail_on: Iterable[str]) -> bool:
     """True when the review or expiry state is one that `--fail-on` makes failing."""
-    chosen = expand_fail_on(fail_on)
-    if status.state in chosen:
-        return True
-    return _EXPIRY_FAILS_WITH.get(status.expiry_state or "") in chosen
+    return bool(failing_reasons(status, fail_on))
 
 
 _STATE_ORDER = {state: rank for rank, state in enumerate(STATES)}

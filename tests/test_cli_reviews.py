@@ -84,7 +84,7 @@ def test_fail_on(cli, tmp_path: Path) -> None:  # noqa: ANN001
     folder = _charters(tmp_path / "c")
     result = cli("reviews", folder, "--as-of", "2026-12-01", "--fail-on", "overdue")
     assert result.exit_code == 1
-    assert "1 charter is overdue" in result.stderr
+    assert "1 charter fails --fail-on overdue: 1 review overdue" in result.stderr
     assert "late" in result.stdout  # results are still printed
     (folder / "late.yaml").unlink()
     assert cli("reviews", folder, "--as-of", "2026-12-01", "--fail-on", "overdue").exit_code == 0
@@ -99,6 +99,7 @@ def test_expired_charter_is_reported_and_fails_as_overdue(cli, tmp_path: Path) -
     result = cli("reviews", tmp_path / "old.yaml", "--as-of", "2026-12-01", "--fail-on", "overdue")
     assert result.exit_code == 1
     assert "expired" in result.stdout and "31 days ago" in result.stdout
+    assert "1 charter expired" in result.stderr
     data = json.loads(
         cli("reviews", tmp_path / "old.yaml", "--as-of", "2026-12-01", "-f", "json").stdout
     )

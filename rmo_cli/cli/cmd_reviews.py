@@ -75,7 +75,7 @@ def reviews(
     """
     from rmo_cli.cli.common import read_charters
     from rmo_cli.repository import load_config
-    from rmo_cli.reviews import expand_fail_on, fails, review_entries, window
+    from rmo_cli.reviews import failing_reasons, review_entries, window
     from rmo_cli.reviews_formats import FORMATTERS, format_table
 
     when = parse_date(as_of, "--as-of") or today()
@@ -95,14 +95,26 @@ def reviews(
         typer.echo(text, nl=False)
     if not entries and not unreadable:
         typer.echo("rmo: warning: no charter files found", err=True)
-    chosen = expand_fail_on(f.value for f in fail_on or [])
-    failing = [e for e in entries if fails(e.review, chosen)]
+    chosen = [f.value for f in fail_on or []]
+    failing = [r for r in (failing_reasons(e.review, chosen) for e in entries) if r]
     if failing:
-        states = ", ".join(sorted(chosen))
-        noun = "charter is" if len(failing) == 1 else "charters are"
-        typer.echo(f"rmo: {len(failing)} {noun} {states} (--fail-on)", err=True)
+        option = "due-soon" if "due-soon" in chosen else "overdue"
+        typer.echo(f"rmo: {_failing_summary(failing, option)}", err=True)
     if failing or unreadable:
         raise typer.Exit(1)
+
+
+def _failing_summary(failing: list[list[str]], option: str) -> str:
+    """'2 charters fail --fail-on due-soon: 1 review overdue, 1 charter expiring; …'."""
+    from collections import Counter
+
+    counts = Counter(reason for reasons in failing for reason in reasons)
+    noun = "charter fails" if len(failing) == 1 else "charters fail"
+    parts = ", ".join(f"{n} {what}" for what, n in counts.items())
+    return (
+        f"{len(failing)} {noun} --fail-on {option}: {parts}; after a review run "
+        "`rmo record-review CHARTER --reviewer ID --outcome OUTCOME`"
+    )
 
 
 @app.command("record-review")
