@@ -49,9 +49,14 @@ def content_state(data: dict[str, Any], signoff: dict[str, Any], current: str | 
     return "valid" if signoff.get("fingerprint") == current else "stale"
 
 
-def party_states(data: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any] | None]]:
-    """For each party id: ('valid'|'stale'|'unsigned', its newest sign-off or None)."""
-    current = fingerprint(data)
+def party_states(
+    data: dict[str, Any], current: str | None = None
+) -> dict[str, tuple[str, dict[str, Any] | None]]:
+    """For each party id: ('valid'|'stale'|'unsigned', its newest sign-off or None).
+
+    current: the charter's fingerprint when the caller has it already (saves a deep copy).
+    """
+    current = current or fingerprint(data)
     states: dict[str, tuple[str, dict[str, Any] | None]] = {}
     for party in data.get("parties") or []:
         if isinstance(party, dict) and isinstance(party.get("id"), str):
