@@ -505,6 +505,23 @@ def id_in_use(charters_dir: Path, charter_id: str, target: Path) -> Path | None:
     return None
 
 
+def outside_repository_globs(path: Path) -> Path | None:
+    """The `rmo.yaml` whose charters globs do not match path (None when they do or none)."""
+    from rmo_cli.repository import discover, find_config_file, read_config
+
+    config_file = find_config_file(Path(os.path.abspath(path.parent)))
+    if config_file is None:
+        return None
+    try:
+        found = discover(config=read_config(config_file))
+    except RmoError:
+        return None
+    target = Path(os.path.abspath(path))
+    if any(Path(os.path.abspath(f.path)) == target for f in found):
+        return None
+    return config_file
+
+
 def _display(path: Path) -> str:
     try:
         return os.path.relpath(path)

@@ -358,3 +358,28 @@ def test_help_has_a_summary_and_an_example(cli, command: str) -> None:
     result = cli(command, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.stdout
+
+
+def test_a_charter_outside_the_repository_globs_is_flagged(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli("init", ".").exit_code == 0
+    result = cli("new-charter", "--no-input", *FLAGS, "--dir", "drafts")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "drafts" / "acme-globex-alliance.yaml").is_file()
+    assert "drafts/acme-globex-alliance.yaml is not matched by the charters globs" in result.stderr
+    result = cli("new-charter", "--no-input", *FLAGS, "--id", "inside")
+    assert result.exit_code == 0
+    assert "not matched" not in result.stderr
+
+
+def test_from_refuses_flags_it_would_ignore(cli, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = SAMPLES / "harbourside-globex-facilities.yaml"
+    result = cli("new-charter", "--no-input", "--from", source, "--id", "x",
+                 "--party", "a=A", "--governance", "market")
+    assert result.exit_code == 2
+    assert "--party, --governance cannot be used with --from" in result.stderr
+    assert files_under(tmp_path) == []

@@ -238,7 +238,7 @@ def new_charter(
     """
     from rich.markup import escape
 
-    from rmo_cli.cli.common import stderr_console
+    from rmo_cli.cli.common import stderr_console, warn
     from rmo_cli.errors import RmoError
     from rmo_cli.repository import load_config
     from rmo_cli.scaffold import (
@@ -254,6 +254,7 @@ def new_charter(
         check_lead_party,
         check_parties,
         check_text,
+        outside_repository_globs,
         parse_party,
         schema_reference,
         schema_root,
@@ -262,6 +263,14 @@ def new_charter(
     )
 
     interactive = not no_input and sys.stdin.isatty()
+    if source is not None:
+        given = [name for name, value in (("--party", party), ("--governance", governance),
+                                          ("--lead-party", lead_party)) if value]
+        if given:
+            raise RmoError(
+                f"{', '.join(given)} cannot be used with --from: the parties and governance "
+                f"come from {source}; edit the new file to change them"
+            )
     # Every flag given is checked first, so a bad one fails before any question.
     if title is not None:
         title = _flag("--title", check_text, title, "title")
@@ -384,6 +393,12 @@ def new_charter(
     written = write_new_charter(path, text, force=force, as_of=as_of)
     shown = _display(path)
     typer.echo(f"Created {shown}")
+    config_file = outside_repository_globs(path)
+    if config_file is not None:
+        warn(
+            f"{shown} is not matched by the charters globs of {_display(config_file)}, so "
+            "rmo validate without paths will not check it; move it or add a glob"
+        )
     for extra in written[1:]:
         typer.echo(f"Created {_display(extra)} (the schema your editor checks charters with)")
     typer.echo("Next steps:")
