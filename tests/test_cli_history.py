@@ -189,7 +189,7 @@ def test_log_lists_every_commit_across_the_rename(cli, hist):
     assert text[0].endswith(
         "1.2.0  active  status draft → active; content changed without a version bump"
     )
-    assert text[-1].endswith("1.0.0  draft  created")
+    assert text[-1].endswith("1.0.0  draft   created")  # columns padded
     assert "Test Author" in text[0]
 
 

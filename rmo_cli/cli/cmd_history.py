@@ -312,12 +312,22 @@ def log(
         )
         return
     colour = use_colour(sys.stdout)
-    for row in rows:
-        sha = typer.style(row["sha"][:7], fg="yellow") if colour else row["sha"][:7]
-        version = row["version"] if row["version"] is not None else "-"
-        status = row["status"] if row["status"] is not None else "-"
-        events = "; ".join(row["events"]) or "no change to the charter's content"
-        typer.echo(f"{sha}  {row['date'][:10]}  {row['author']}  {version}  {status}  {events}")
+    cells = [
+        (
+            row["sha"][:7],
+            row["date"][:10],
+            str(row["author"]),
+            "-" if row["version"] is None else str(row["version"]),
+            "-" if row["status"] is None else str(row["status"]),
+            "; ".join(row["events"]) or "no change to the charter's content",
+        )
+        for row in rows
+    ]
+    widths = [max(len(c[i]) for c in cells) for i in range(5)]
+    for sha, *middle, events in cells:
+        first = typer.style(sha, fg="yellow") if colour else sha
+        padded = [value.ljust(width) for value, width in zip(middle, widths[1:], strict=True)]
+        typer.echo("  ".join([first, *padded, events]))
 
 
 @app.command(hidden=True)
