@@ -449,13 +449,15 @@ def record_review(
 ) -> RecordedReview:
     """Append a review to a charter's review.log, set last_reviewed, drop a passed next_due.
 
-    The file is edited in place through `edit_charter` (comments, order and quoting kept,
-    written atomically); any refusal leaves it byte-identical. After writing, the file is
-    read back and compared with the expected data; on any difference the original bytes
-    are restored and an RmoError (exit 3) is raised.
+    The edit goes through `edit_charter` (comments, order and quoting kept) on a private
+    copy; the copy is read back and must hold exactly the expected data and leave every
+    other line as it was. Only then is the charter replaced, atomically. Any refusal
+    (RmoError) leaves the charter byte-identical.
     """
+    import tempfile
+
     from rmo_cli.editing import atomic_write
-    from rmo_cli.loading import read_charter
+    from rmo_cli.loading import parse_charter
 
     path = Path(path)
     name = file or str(path)
@@ -463,8 +465,11 @@ def record_review(
         raise RmoError(f"{name} does not exist; give the path of a charter file")
     if path.is_dir():
         raise RmoError(f"{name} is a directory; give the path of one charter file")
-    original = path.read_bytes()
-    loaded = read_charter(path, name)
+    try:
+        original = path.read_bytes()
+    except OSError as exc:
+        raise _refuse(f"cannot read {name}: {exc.strerror or exc}") from None
+    loaded = parse_charter(original, name)
     if loaded.document is None:
         first = loaded.findings[0]
         raise _refuse(f"{first.file}:{first.line}:{first.column}: {first.message}")
@@ -474,15 +479,29 @@ def record_review(
     )
     expected = _expected_after(data, entry, index, drop is not None)
     last_reviewed = dt.date.fromisoformat(expected["review"]["last_reviewed"])
-    _edit_review(path, name, entry, index, last_reviewed, drop is not None)
-    check = read_charter(path, name)
+    with tempfile.TemporaryDirectory(prefix="rmo-record-review-") as scratch:
+        draft = Path(scratch) / path.name
+        draft.write_bytes(original)
+        _edit_review(draft, name, entry, index, last_reviewed, drop is not None)
+        edited = draft.read_bytes()
+    check = parse_charter(edited, name)
     if check.document is None or check.document.data != expected:
-        atomic_write(path, original)
         raise RmoError(
-            f"editing {name} would have changed more than the review fields; the file was "
-            "left as it was. Please report this with the charter attached.",
+            f"editing {name} would have changed more than the review fields, so nothing was "
+            "changed. Please report this with the charter attached.",
             3,
         )
+    rewritten = _rewritten_lines(original, edited)
+    if rewritten:
+        raise _refuse(
+            f"recording the review would have rewritten {len(rewritten)} other line(s) of "
+            f"{name} (first: {rewritten[0].strip()!r}), probably because the file uses an "
+            "indentation rmo's editor does not keep (it keeps 2-space mappings); nothing was "
+            "changed. Add the review.log entry by hand, or re-indent the file and try again."
+        )
+    if path.read_bytes() != original:
+        raise _refuse(f"{name} changed while the review was being recorded; run it again")
+    atomic_write(path, edited)
     return RecordedReview(
         file=name,
         date=date,
@@ -493,6 +512,34 @@ def record_review(
         removed_next_due=drop,
         data=expected,
     )
+
+
+_EDITED_KEYS = ("last_reviewed:", "next_due:", "log:")
+
+
+def _rewritten_lines(before: bytes, after: bytes) -> list[str]:
+    """Lines of `before` that the edit removed or changed, other than the review fields
+    it sets (last_reviewed, next_due, an empty `log:`); comment and blank lines that
+    only moved are not counted."""
+    import difflib
+
+    old = before.decode("utf-8-sig").splitlines()
+    new = after.decode("utf-8-sig").splitlines()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    added = {
+        line for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal" for line in new[j1:j2]
+    }
+    rewritten = []
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag in ("delete", "replace"):
+            for line in old[i1:i2]:
+                stripped = line.strip()
+                if stripped.startswith(_EDITED_KEYS):
+                    continue
+                if (not stripped or stripped.startswith("#")) and line in added:
+                    continue
+                rewritten.append(line)
+    return rewritten
 
 
 def _edit_review(

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import SAMPLES, git_commit, write_charter
 
 from rmo_cli.loading import read_charter
@@ -258,3 +259,16 @@ def test_a_recorded_review_passes_the_history_rule(
     assert review_history_findings(git_repo, [doc]) == []  # uncommitted, against HEAD
     git_commit(git_repo, "record the review")
     assert review_history_findings(git_repo, [doc]) == []  # committed
+
+
+def test_a_layout_the_editor_cannot_keep_is_refused_untouched(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    data = read_charter(SAMPLES / "meridian-group-shared-services.yaml").document.data
+    path = tmp_path / "four.yaml"
+    # PyYAML's own style: 4-space mappings, list dashes not indented
+    path.write_text(yaml.safe_dump(data, indent=4, sort_keys=False, allow_unicode=True), "utf-8")
+    before = path.read_bytes()
+    result = _record(cli, path, "-r", "sbaptiste", "--outcome", "affirmed")
+    assert result.exit_code == 1
+    assert "rewritten" in result.stderr and "nothing was changed" in result.stderr
+    assert path.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [path]
