@@ -1,6 +1,7 @@
-"""Review state of charters (SPEC §5), review findings for `check`, and the ICS calendar.
+"""Review state of charters (SPEC §5), review findings for `check`, and `record_review`.
 
-Everything here is pure: the as-of date is a parameter, never read from the clock.
+The as-of date (and "today" for record_review) is always a parameter, never read from the
+clock. Everything but record_review is pure; its outputs are in `rmo_cli.reviews_formats`.
 """
 
 from __future__ import annotations
