@@ -173,9 +173,8 @@ def file_history(repo: Repo, path: str, rev: str | None = None) -> list[LogEntry
     `path` is repository-relative; `rev` a SHA from `resolve_revision` (default HEAD).
     A repository without commits has no history: [].
     """
-    start = rev or head_sha(repo)
-    if start is None:
-        return []
+    # HEAD is not user input; a user's revision arrives here already resolved to a SHA.
+    start = rev or "HEAD"
     done = _git(
         repo,
         "log",
@@ -193,6 +192,8 @@ def file_history(repo: Repo, path: str, rev: str | None = None) -> list[LogEntry
         path,
     )
     if done.returncode != 0:
+        if rev is None and head_sha(repo) is None:
+            return []  # no commits yet
         detail = done.stderr.decode("utf-8", "replace").strip()
         raise RmoError(f"git log failed for {path}: {detail or 'exit ' + str(done.returncode)}")
     return parse_log(done.stdout.decode("utf-8", "replace"))
