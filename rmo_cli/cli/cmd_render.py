@@ -125,6 +125,8 @@ def render(
     documents, unreadable = read_charters(given)
     if site_mode:
         assert out is not None
+        from rmo_cli.portfolio import dashboard_page  # HTML sites get the portfolio dashboard
+
         result = render_site(
             documents,
             out,
@@ -133,6 +135,7 @@ def render(
             as_of=as_of,
             force=force,
             within=config.due_soon,
+            extra_pages=[dashboard_page(documents, config.due_soon)] if fmt != "md" else [],
         )
         for refused in result.refused:
             _report_refused(refused.file, refused.findings, refused.message)
