@@ -143,6 +143,9 @@ class GitLookup:
                 return root, repo, head, status
         if folder in self._missing:
             return None
+        if not any((parent / ".git").exists() for parent in (folder, *folder.parents)):
+            self._missing.add(folder)  # not in a work tree: skip importing GitPython
+            return None
         try:
             import git
         except ImportError:  # pragma: no cover - GitPython is a dependency
@@ -521,6 +524,7 @@ class Renderer:
             "lstrip_blocks": True,
             "keep_trailing_newline": True,
             "finalize": _finalize_factory(),
+            "auto_reload": False,  # one run renders many pages: no stat() per page
         }
         if self.sandboxed:
             if not templates.is_dir():  # type: ignore[union-attr]
