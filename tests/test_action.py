@@ -335,3 +335,18 @@ def test_pull_request_step_writes_charter_diffs_to_the_summary(
     assert "`charters/acme-initech.yaml` (new charter)" in text
     assert "parks too" in text  # the purpose change, from `rmo diff --format md`
     assert "README" not in text
+
+
+# --- what `rmo init` writes -----------------------------------------------------------------
+
+
+def test_rmo_init_workflow_uses_this_action(cli: Any, tmp_path: Path) -> None:
+    target = tmp_path / "charters-repo"
+    result = cli("init", target)
+    assert result.exit_code == 0, result.output
+    workflow = load(target / ".github" / "workflows" / "charters.yml")
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    (action_step,) = [s for s in steps if "/rmo@" in s.get("uses", "")]
+    assert set(action_step.get("with", {})) <= set(load(ACTION)["inputs"])
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0

@@ -242,3 +242,14 @@ def test_check_hook_fails_on_an_overdue_review(hook_repo: HookRepo, charter_repo
     failed = run_hook(hook_repo, charter_repo, "rmo-check")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert re.search(r"charters/acme-globex\.yaml:\d+:\d+: error\[review-overdue\]", failed.stdout)
+
+
+def test_rmo_init_pre_commit_config_uses_these_hooks(cli: Any, tmp_path: Path) -> None:
+    pytest.importorskip("pre_commit")
+    from pre_commit.clientlib import load_config
+
+    target = tmp_path / "charters-repo"
+    assert cli("init", target).exit_code == 0
+    config = load_config(str(target / ".pre-commit-config.yaml"))
+    used = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert used and used <= set(hooks())
