@@ -317,7 +317,7 @@ def _run(args: list[str], stdin: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def ssh_sign(message: str, key: Path) -> str:
-    """The armoured SSH signature of message (no trailing newline) with key, namespace rmo-charter.
+    """The armoured SSH signature (namespace rmo-charter) of message's exact UTF-8 bytes.
 
     key is a private key file, or a public key whose private half is in ssh-agent.
     """
