@@ -400,3 +400,19 @@ def test_log_of_a_charter_copied_from_another_starts_at_the_copy(cli, hist):
     commits = json.loads(result.stdout)["commits"]
     assert [c["sha"] for c in commits] == [copied]
     assert commits[0]["events"] == ["created (copied from charters/acme-globex-alliance.yaml)"]
+
+
+def test_colour_on_a_terminal_only_without_no_color(hist):
+    pexpect = pytest.importorskip("pexpect")
+    if not RMO.exists():
+        pytest.skip("rmo is not installed in /work/venv")
+    args = ["diff", str(hist.path), hist.created, hist.kpi]
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    coloured = pexpect.run(str(RMO), args=args, env=env, cwd=str(hist.repo), encoding="utf-8")
+    assert "\x1b[" in coloured
+    assert "KPI Payment service availability: target 99.9 → 99.95" in coloured
+    plain = pexpect.run(
+        str(RMO), args=args, env={**env, "NO_COLOR": "1"}, cwd=str(hist.repo), encoding="utf-8"
+    )
+    assert "\x1b[" not in plain
+    assert "KPI Payment service availability: target 99.9 → 99.95" in plain
