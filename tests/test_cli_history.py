@@ -416,3 +416,12 @@ def test_colour_on_a_terminal_only_without_no_color(hist):
     )
     assert "\x1b[" not in plain
     assert "KPI Payment service availability: target 99.9 → 99.95" in plain
+
+
+def test_log_cache_can_be_turned_off(cli, hist):
+    cache = hist.repo / ".git" / "rmo"
+    plain = cli("log", hist.path, "--no-cache")
+    assert plain.exit_code == 0
+    assert not cache.exists()
+    assert cli("log", hist.path).stdout == plain.stdout
+    assert (cache / "log-cache.json").is_file()

@@ -286,6 +286,9 @@ def _markdown(
 def log(
     charter: str = typer.Argument(..., help=CHARTER_HELP, metavar="CHARTER"),
     format: LogFormat = typer.Option(LogFormat.text, "--format", "-f", help="Output format."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Neither read nor write the cache in .git/rmo/."
+    ),
 ) -> None:
     """List the commits that changed a charter, following renames, with what each did.
 
@@ -300,7 +303,7 @@ def log(
     repo = history.open_repo(path)
     history.require_full_history(repo)
     rel = history.relative_path(repo, path)
-    rows = [row.as_dict() for row in history.charter_log(repo, rel)]
+    rows = [row.as_dict() for row in history.charter_log(repo, rel, cache=not no_cache)]
     if not rows:
         fail(
             f"{charter}: no committed history (commit it first, or check the path with "
