@@ -478,18 +478,27 @@ def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int]) -> Non
             item[field_name] = LiteralScalarString(value)
         else:
             item[field_name] = value
-    with edit_charter(path) as document:
-        signoffs = document.get("signoffs")
-        if not isinstance(signoffs, list) or not signoffs:
-            # An absent, null or empty (`[]`) list becomes a block list.
-            signoffs = CommentedSeq()
-            document["signoffs"] = signoffs
-        if earlier:
-            signoffs[earlier[0]] = item
-            for index in reversed(earlier[1:]):
-                del signoffs[index]
-        else:
-            signoffs.append(item)
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        with edit_charter(path) as document:
+            signoffs = document.get("signoffs")
+            if not isinstance(signoffs, list) or not signoffs:
+                # An absent, null or empty (`[]`) list becomes a block list.
+                signoffs = CommentedSeq()
+                document["signoffs"] = signoffs
+            if earlier:
+                signoffs[earlier[0]] = item
+                for index in reversed(earlier[1:]):
+                    del signoffs[index]
+            else:
+                signoffs.append(item)
+    except YAMLError as exc:
+        # The round-trip parser is stricter than the loader in a few corners.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RmoError(
+            f"{path}: cannot edit this file in place ({reason}); nothing was written"
+        ) from None
 
 
 def _check_written(path: Path, name: str, original: bytes, entry: dict[str, str]) -> None:
