@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,7 +74,11 @@ def build_repo(path: Path, commits: int, charter_every: int) -> int:
 
 
 def _time(cmd: list[str], cwd: Path, runs: int, before: Any = None) -> float:
-    """Median wall time of a command, in milliseconds (one warm-up run first)."""
+    """Best wall time of a command over runs, in milliseconds (after one warm-up run).
+
+    The best of several runs, as timeit reports, since other work on the machine only
+    ever adds time.
+    """
     subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
     times = []
     for _ in range(runs):
@@ -84,11 +87,11 @@ def _time(cmd: list[str], cwd: Path, runs: int, before: Any = None) -> float:
         start = time.perf_counter()
         subprocess.run(cmd, cwd=cwd, capture_output=True, check=True)
         times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return min(times)
 
 
 def _time_call(func: Any, runs: int, before: Any = None) -> float:
-    """Median time of a call in this process, in milliseconds (one warm-up call first)."""
+    """Best time of a call in this process over runs, in milliseconds (after a warm-up)."""
     func()
     times = []
     for _ in range(runs):
@@ -97,7 +100,7 @@ def _time_call(func: Any, runs: int, before: Any = None) -> float:
         start = time.perf_counter()
         func()
         times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return min(times)
 
 
 def _rev(repo: Path, rev: str) -> str:
