@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from conftest import SAMPLES, charter, write_charter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rmo_cli.errors import RmoError
 from rmo_cli.loading import parse_charter, read_charter
@@ -255,3 +257,56 @@ def test_signers_come_from_the_nearest_rmo_yaml(tmp_path: Path, monkeypatch: Any
     assert signers_for(lone) is None
     (elsewhere / "rmo.yaml").write_text("signers: trusted\n", encoding="utf-8")
     assert signers_for(lone) == elsewhere / "trusted"
+
+
+def _reorder(value: Any, rng: Any) -> Any:
+    if isinstance(value, dict):
+        keys = list(value)
+        rng.shuffle(keys)
+        return {k: _reorder(value[k], rng) for k in keys}
+    if isinstance(value, list):
+        return [_reorder(v, rng) for v in value]
+    return value
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32), flow=st.booleans(), width=st.sampled_from([40, 80, 4096]))
+def test_formatting_never_changes_the_fingerprint(seed: int, flow: bool, width: int) -> None:
+    import random
+
+    import yaml
+
+    data = charter()
+    text = yaml.safe_dump(
+        _reorder(data, random.Random(seed)),
+        sort_keys=False,
+        default_flow_style=flow,
+        width=width,
+        allow_unicode=True,
+    )
+    doc = parse_charter(("# a comment\n" + text).encode(), "x.yaml").document
+    assert doc is not None
+    assert fingerprint(doc.data) == fingerprint(data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(pick=st.integers(0, 10_000), suffix=st.text(min_size=1, max_size=3))
+def test_any_leaf_change_changes_the_fingerprint(pick: int, suffix: str) -> None:
+    data = charter()
+    leaves = [p for p in _leaves(data) if p[:2] not in {("review", "last_reviewed")}]
+    path = leaves[pick % len(leaves)]
+    changed = copy.deepcopy(data)
+    target = changed
+    for key in path[:-1]:
+        target = target[key]
+    old = target[path[-1]]
+    target[path[-1]] = (str(old) + suffix) if not isinstance(old, bool) else not old
+    assert fingerprint(changed) != fingerprint(data)

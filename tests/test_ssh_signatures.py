@@ -298,3 +298,23 @@ def test_sample_signature_verifies_with_the_sample_allowed_signers() -> None:
     assert check_signature(entry["fingerprint"], entry["signature"], RAJ, signers)[0] == (
         "unknown-signer"
     )
+
+
+def test_findings_for_check_name_the_signature_rules(cli: Any, repo: Path) -> None:
+    from rmo_cli.signoff import verify_findings
+
+    path = charter_path(repo)
+    cli("sign", path, "--person", "jdoe", "--key", key(repo, "jane"))
+    cli("sign", path, "--person", "rsmith", "--key", key(repo, "stranger"))
+    edit(path, "U1NIU0lH", "U1NIU0lI")  # the first signature (jdoe's)
+    doc = read_charter(path).document
+    assert doc is not None
+    findings = verify_findings(doc, repo / ".rmo" / "allowed_signers")
+    assert [(f.rule, f.severity, f.pointer) for f in findings] == [
+        ("signoff-bad-signature", "error", "/signoffs/0"),
+        ("signoff-unknown-signer", "error", "/signoffs/1"),
+        ("signoff-missing", "warning", "/parties/0"),
+        ("signoff-missing", "warning", "/parties/1"),
+    ]
+    lines = doc.text.splitlines()
+    assert lines[findings[1].line - 1].strip() == "- person: rsmith"
