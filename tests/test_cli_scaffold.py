@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from conftest import ROOT, SAMPLES, git
 from rmo_cli.repository import read_config
 from rmo_cli.resources import schema_path
 
-RMO = Path("/work/venv/bin/rmo")
-VENV_BIN = Path("/work/venv/bin")
+# The rmo installed beside the Python running the tests (/work/venv locally, .venv in CI).
+RMO = Path(sys.executable).parent / "rmo"
+VENV_BIN = Path(sys.executable).parent
 TODAY = "2026-03-01"
 FLAGS = ["--title", "Acme Globex Alliance", "--party", "acme=ACME Public Works",
          "--party", "globex=Globex Ltd", "--governance", "network"]
@@ -63,7 +65,7 @@ def test_init_new_charter_then_validate_passes(cli, tmp_path: Path,
 @pytest.mark.slow
 def test_the_same_through_the_installed_rmo(tmp_path: Path) -> None:
     if not RMO.exists():
-        pytest.skip("rmo is not installed at /work/venv/bin/rmo")
+        pytest.skip(f"rmo is not installed at {RMO}")
     env = {**os.environ, "NO_COLOR": "1"}
 
     def rmo(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:

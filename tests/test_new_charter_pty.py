@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,14 @@ from rmo_cli.validation import validate_files
 pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.slow  # each test starts the real rmo, which validates what it writes
 
-RMO = Path("/work/venv/bin/rmo")
+# The rmo installed beside the Python running the tests (/work/venv locally, .venv in CI).
+RMO = Path(sys.executable).parent / "rmo"
 TODAY = "2026-03-01"
 
 
 def spawn(cwd: Path, *args: str) -> pexpect.spawn:
     if not RMO.exists():
-        pytest.skip("rmo is not installed at /work/venv/bin/rmo")
+        pytest.skip(f"rmo is not installed at {RMO}")
     env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200",
            "RMO_TODAY": TODAY}
     child = pexpect.spawn(

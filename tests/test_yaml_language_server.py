@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -21,7 +22,8 @@ from typing import Any
 
 import pytest
 
-RMO = Path("/work/venv/bin/rmo")
+# The rmo installed beside the Python running the tests (/work/venv locally, .venv in CI).
+RMO = Path(sys.executable).parent / "rmo"
 VERSION = "1"  # the major version of yaml-language-server the test was written against
 
 
@@ -152,8 +154,12 @@ def test_new_charter_opens_without_errors_in_yaml_language_server(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     if not RMO.exists():
-        pytest.skip("rmo is not installed at /work/venv/bin/rmo")
-    cache = Path(request.config.cache.mkdir("yaml-language-server"))
+        pytest.skip(f"rmo is not installed at {RMO}")
+    if getattr(request.config, "cache", None) is not None:
+        cache = Path(request.config.cache.mkdir("yaml-language-server"))
+    else:  # pytest -p no:cacheprovider
+        cache = tmp_path / "yaml-language-server"
+        cache.mkdir()
     command = _server_command(cache)
     repo = tmp_path / "repo"
     env = {**os.environ, "NO_COLOR": "1"}
