@@ -303,6 +303,7 @@ def test_help_has_summary_and_example(cli: Any) -> None:
         assert "Example: rmo " + command in result.stdout
 
 
+@pytest.mark.slow
 def test_installed_rmo_verifies_the_samples_from_anywhere(tmp_path: Path) -> None:
     if not RMO.exists():
         pytest.skip("rmo is not installed in this environment")
