@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from rmo_cli.findings import Finding
     from rmo_cli.loading import Document
     from rmo_cli.render import Site
+    from rmo_cli.repository import CharterFile
 
 STATUSES = (
     "draft",
@@ -107,6 +109,37 @@ def signoff_counts(data: Mapping[str, Any]) -> tuple[int, int, int]:
 
 
 @dataclass(frozen=True)
+class Charter:
+    """What the graph needs of a charter: who is in it, and what it is."""
+
+    id: str
+    file: str
+    title: str
+    status: str
+    model: str
+    parties: tuple[str, ...]
+    party_names: tuple[str, ...]  # as written ('' when missing), one per party id
+    lead_party: str | None
+
+
+def charter_facts(doc: Document) -> Charter:
+    """The Charter facts of a document (fields of the wrong type read as missing)."""
+    data = _map(doc.data)
+    parties = _parties(data)
+    ids = tuple(pid for pid, _ in parties)
+    return Charter(
+        id=_text(data.get("id")),
+        file=doc.file,
+        title=_text(data.get("title")),
+        status=_text(data.get("status")),
+        model=_text(_map(data.get("governance")).get("model")),
+        parties=ids,
+        party_names=tuple(name for _, name in parties),
+        lead_party=_lead(data, ids),
+    )
+
+
+@dataclass(frozen=True)
 class StatusRow:
     """One charter in the portfolio: what it is, who is in it, and how healthy it is."""
 
@@ -126,6 +159,11 @@ class StatusRow:
     days: int | None
     expires: str | None
     expiry_state: str | None
+
+    @property
+    def party_labels(self) -> tuple[str, ...]:
+        """Party names, or ids where a party has no name."""
+        return tuple(n or p for p, n in zip(self.parties, self.party_names, strict=True))
 
     @property
     def signoff_text(self) -> str:
@@ -160,21 +198,20 @@ def status_row(doc: Document, as_of: dt.date, within: str = "P30D") -> StatusRow
     """The portfolio row of one charter on as_of (within: the due-soon window)."""
     from rmo_cli.reviews import review_status
 
+    facts = charter_facts(doc)
     data = _map(doc.data)
-    parties = _parties(data)
-    ids = tuple(pid for pid, _ in parties)
     signed, total, stale = signoff_counts(data)
     review = review_status(data, as_of, within)
     expires = _iso(review.expires) or _iso(_map(data.get("term")).get("expires"))
     return StatusRow(
-        id=_text(data.get("id")),
-        file=doc.file,
-        title=_text(data.get("title")),
-        status=_text(data.get("status")),
-        model=_text(_map(data.get("governance")).get("model")),
-        parties=ids,
-        party_names=tuple(name or pid for pid, name in parties),
-        lead_party=_lead(data, ids),
+        id=facts.id,
+        file=facts.file,
+        title=facts.title,
+        status=facts.status,
+        model=facts.model,
+        parties=facts.parties,
+        party_names=facts.party_names,
+        lead_party=facts.lead_party,
         signed=signed,
         parties_total=total,
         stale=stale,
@@ -194,6 +231,79 @@ def status_rows(
 
     window(within)  # an invalid window is a usage error before any work is done
     return [status_row(doc, as_of, within) for doc in documents]
+
+
+@dataclass
+class Scan:
+    """Rows of the readable charters, and the findings of files that could not be read."""
+
+    rows: list[StatusRow]
+    unreadable: list[Finding]
+
+
+def _scan_chunk(
+    chunk: Sequence[CharterFile], as_of: dt.date, within: str
+) -> list[tuple[StatusRow | None, list[Finding]]]:
+    from rmo_cli.loading import read_charter
+
+    out: list[tuple[StatusRow | None, list[Finding]]] = []
+    for file in chunk:
+        loaded = read_charter(file.path, file.display)
+        if loaded.document is None:
+            out.append((None, list(loaded.findings)))
+        else:
+            out.append((status_row(loaded.document, as_of, within), []))
+    return out
+
+
+def scan(
+    files: Sequence[CharterFile],
+    as_of: dt.date,
+    within: str = "P30D",
+    progress: Callable[[int], None] | None = None,
+) -> Scan:
+    """Read files and make their rows, in worker processes when there are many.
+
+    Rows come back in the order of files (only the small rows cross processes, not the
+    documents). progress, if given, is called with the number of files done since its last
+    call. Worker count as for `rmo validate` (env RMO_JOBS overrides).
+    """
+    import multiprocessing
+
+    from rmo_cli.reviews import window
+    from rmo_cli.validation import _workers
+
+    window(within)  # an invalid window is a usage error before any work is done
+    workers = _workers(len(files))
+    size = max(1, min(250, -(-len(files) // (max(workers, 1) * 8))))
+    chunks = [files[i : i + size] for i in range(0, len(files), size)]
+    if workers <= 1 or len(chunks) < 2:
+        results: Iterable[list[tuple[StatusRow | None, list[Finding]]]] = (
+            _scan_chunk(chunk, as_of, within) for chunk in chunks
+        )
+        return _collect(results, progress)
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        n = len(chunks)
+        return _collect(pool.map(_scan_chunk, chunks, [as_of] * n, [within] * n), progress)
+
+
+def _collect(
+    results: Iterable[list[tuple[StatusRow | None, list[Finding]]]],
+    progress: Callable[[int], None] | None,
+) -> Scan:
+    found = Scan([], [])
+    for chunk in results:
+        for row, findings in chunk:
+            if row is None:
+                found.unreadable.extend(findings)
+            else:
+                found.rows.append(row)
+        if progress:
+            progress(len(chunk))
+    return found
 
 
 def filter_rows(
@@ -428,33 +538,33 @@ class Graph:
         }
 
 
-def graph(documents: Iterable[Document]) -> Graph:
-    """The network of parties (one node per party id) and charters (one link each)."""
+def graph(charters: Iterable[Document | Charter | StatusRow]) -> Graph:
+    """The network of parties (one node per party id) and charters (one link each).
+
+    Takes documents, or their Charter facts or status rows (which carry the same facts).
+    """
     names: dict[str, str] = {}
     member: dict[str, list[str]] = {}
     leads: dict[str, list[str]] = {}
     links: list[Link] = []
-    for doc in documents:
-        data = _map(doc.data)
-        parties = _parties(data)
-        ids = tuple(pid for pid, _ in parties)
-        lead = _lead(data, ids)
-        charter_id = _text(data.get("id")) or doc.file
-        for pid, name in parties:
+    for item in charters:
+        c = item if isinstance(item, (Charter, StatusRow)) else charter_facts(item)
+        charter_id = c.id or c.file
+        for pid, name in zip(c.parties, c.party_names, strict=True):
             if not names.get(pid):
                 names[pid] = name
             member.setdefault(pid, []).append(charter_id)
-        if lead:
-            leads.setdefault(lead, []).append(charter_id)
+        if c.lead_party:
+            leads.setdefault(c.lead_party, []).append(charter_id)
         links.append(
             Link(
                 charter=charter_id,
-                file=doc.file,
-                title=_text(data.get("title")),
-                model=_text(_map(data.get("governance")).get("model")),
-                status=_text(data.get("status")),
-                parties=ids,
-                lead=lead,
+                file=c.file,
+                title=c.title,
+                model=c.model,
+                status=c.status,
+                parties=c.parties,
+                lead=c.lead_party,
             )
         )
     nodes = tuple(
@@ -705,7 +815,7 @@ def dashboard_html(
         body.append(
             f'<tr data-charter="{_e(r.id)}"><td><code>{_e(r.id)}</code></td><td>{cell}</td>'
             f"<td>{_e(r.status)}</td><td>{_e(r.model)}</td>"
-            f"<td>{_e(', '.join(r.party_names))}</td><td>{signed}{stale}</td>"
+            f"<td>{_e(', '.join(r.party_labels))}</td><td>{signed}{stale}</td>"
             f'<td class="state-{_e(r.review_state)}">{_e(review_text(r))}</td>'
             f'<td class="expiry-{_e(r.expiry_state or "none")}">{_e(expiry_text(r))}</td></tr>'
         )
@@ -783,7 +893,7 @@ def dashboard_markdown(
             f"[{name}]({href.replace(' ', '%20').replace(')', '%29')})" if href else name,
             _md(r.status),
             _md(r.model),
-            _md(", ".join(r.party_names)),
+            _md(", ".join(r.party_labels)),
             _md(r.signoff_text),
             _md(review_text(r)),
             _md(expiry_text(r)),

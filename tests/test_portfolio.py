@@ -21,6 +21,7 @@ from rmo_cli.portfolio import (
     dashboard_html,
     graph,
     status_markdown,
+    status_row,
     status_rows,
     summarize,
     to_dot,
@@ -377,3 +378,29 @@ def test_dashboard_page_in_a_rendered_site(tmp_path: Path, fmt: str) -> None:
         assert f"{cid}.{fmt}" in page and (site / f"{cid}.{fmt}").is_file()
     assert f"acme-initech.{fmt}" not in page
     assert f"dashboard.{fmt}" in (site / f"index.{fmt}").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_scan_in_one_or_several_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    from rmo_cli.portfolio import scan
+    from rmo_cli.repository import discover
+
+    monkeypatch.setenv("RMO_JOBS", jobs)
+    write_portfolio(tmp_path)
+    (tmp_path / "charters" / "b-broken.yaml").write_text("a: [\n", encoding="utf-8")
+    for i in range(30):
+        (tmp_path / "charters" / f"z{i:02d}.yaml").write_text(
+            (tmp_path / "charters" / "hooli-acme.yaml").read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+    files = discover([tmp_path / "charters"])
+    done: list[int] = []
+    found = scan(files, TODAY, "P30D", done.append)
+    assert sum(done) == len(files) == 35
+    assert [r.file for r in found.rows] == [f.display for f in files if "broken" not in f.display]
+    assert [f.file for f in found.unreadable] == [str(tmp_path / "charters" / "b-broken.yaml")]
+    serial = [status_row(read_charter(f.path, f.display).document, TODAY) for f in files[:1]]
+    assert found.rows[0] == serial[0]
+    assert found.rows[-1].review_state == "due-soon"

@@ -14,7 +14,6 @@ from rmo_cli.cli.common import fail, parse_date, stdout_console, today
 if TYPE_CHECKING:
     import datetime as dt
 
-    from rmo_cli.loading import Document
     from rmo_cli.portfolio import StatusRow
 
 STATUS_FORMATS = ("table", "json", "md")
@@ -56,59 +55,32 @@ def _check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
         fail(f"{option}: {value!r} is not one of {', '.join(choices)}")
 
 
-def _read(paths: list[str] | None) -> tuple[list[Document], bool]:
-    """Discover and read charters like `read_charters`, with a progress bar for long runs."""
-    from rmo_cli.cli.common import read_charters
-
-    if not sys.stderr.isatty():
-        return read_charters(paths)
-    from rmo_cli.loading import read_charter
+def _scan(paths: list[str] | None, as_of: dt.date, within: str) -> tuple[list[StatusRow], bool]:
+    """Rows of the charters at paths; unreadable files reported on stderr (then exit 1)."""
+    from rmo_cli.portfolio import scan
     from rmo_cli.repository import discover
 
     files = discover(paths or [])
-    if len(files) <= PROGRESS_THRESHOLD:
-        return read_charters(paths)
-    from rich.progress import Progress
+    if sys.stderr.isatty() and len(files) > PROGRESS_THRESHOLD:
+        from rich.progress import Progress
 
-    from rmo_cli.cli.common import stderr_console
+        from rmo_cli.cli.common import stderr_console
 
-    documents: list[Document] = []
-    unreadable = False
-    problems: list[str] = []
-    with Progress(console=stderr_console(), transient=True) as progress:
-        task = progress.add_task("Reading charters", total=len(files))
-        for file in files:
-            loaded = read_charter(file.path, file.display)
-            if loaded.document is None:
-                unreadable = True
-                problems += [
-                    f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}"
-                    for f in loaded.findings
-                ]
-            else:
-                documents.append(loaded.document)
-            progress.advance(task)
-    for line in problems:
-        typer.echo(line, err=True)
-    return documents, unreadable
+        # Refreshed by hand, so no thread runs while worker processes are forked.
+        with Progress(console=stderr_console(), transient=True, auto_refresh=False) as bar:
+            task = bar.add_task("Reading charters", total=len(files))
 
+            def advance(done: int) -> None:
+                bar.advance(task, done)
+                bar.refresh()
 
-def _filtered_documents(
-    documents: list[Document],
-    statuses: list[str] | None,
-    parties: list[str] | None,
-    models: list[str] | None,
-    as_of: dt.date,
-    within: str,
-) -> list[Document]:
-    """Documents whose rows pass the filters (graph reuses the status filters)."""
-    from rmo_cli.portfolio import filter_rows, status_rows
-
-    if not (statuses or parties or models):
-        return documents
-    rows = status_rows(documents, as_of, within)
-    keep = {id(r) for r in filter_rows(rows, statuses or (), parties or (), models or ())}
-    return [doc for doc, row in zip(documents, rows, strict=True) if id(row) in keep]
+            bar.refresh()
+            found = scan(files, as_of, within, advance)
+    else:
+        found = scan(files, as_of, within)
+    for f in found.unreadable:
+        typer.echo(f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}", err=True)
+    return found.rows, bool(found.unreadable)
 
 
 def _check_filters(statuses: list[str] | None, models: list[str] | None) -> None:
@@ -152,16 +124,14 @@ def status(
 
     Example: rmo status charters/ --status active --format json
     """
-    from rmo_cli.portfolio import filter_rows, status_json, status_markdown, status_rows
+    from rmo_cli.portfolio import filter_rows, status_json, status_markdown
 
     _check_choice(format, STATUS_FORMATS, "--format")
     _check_filters(statuses, models)
     day = parse_date(as_of, "--as-of") or today()
     window = _window(within)
-    documents, unreadable = _read(paths)
-    rows = filter_rows(
-        status_rows(documents, day, window), statuses or (), parties or (), models or ()
-    )
+    found, unreadable = _scan(paths, day, window)
+    rows = filter_rows(found, statuses or (), parties or (), models or ())
     if format == "json":
         typer.echo(json.dumps(status_json(rows, day), indent=2, ensure_ascii=False))
     elif format == "md":
@@ -231,15 +201,13 @@ def graph(
 
     Example: rmo graph charters/ --format mermaid > network.mmd
     """
+    from rmo_cli.portfolio import filter_rows, to_dot, to_mermaid, to_svg
     from rmo_cli.portfolio import graph as build_graph
-    from rmo_cli.portfolio import to_dot, to_mermaid, to_svg
 
     _check_choice(format, GRAPH_FORMATS, "--format")
     _check_filters(statuses, models)
-    documents, unreadable = _read(paths)
-    if statuses or parties or models:
-        documents = _filtered_documents(documents, statuses, parties, models, today(), "P30D")
-    network = build_graph(documents)
+    found, unreadable = _scan(paths, today(), "P30D")
+    network = build_graph(filter_rows(found, statuses or (), parties or (), models or ()))
     if format == "dot":
         typer.echo(to_dot(network), nl=False)
     elif format == "svg":
