@@ -513,3 +513,77 @@ def charter_log(repo: Repo, path: str, rev: str | None = None, cache: bool = Tru
             break
     store.save()
     return rows
+
+
+# ---------------------------------------------------------------------------------------
+# The two sides of `rmo diff`
+
+
+class DiffSides(NamedTuple):
+    """A charter at two revisions, ready to compare: SHAs, labels, paths and loaded files.
+
+    `new_sha` is None for the working tree. `old`/`new` are `LoadResult`s: a side git
+    holds but that cannot be read as a charter has `document` None and findings saying why.
+    """
+
+    old_sha: str
+    new_sha: str | None
+    old_label: str
+    new_label: str
+    old_path: str
+    new_path: str
+    old: LoadResult
+    new: LoadResult
+
+
+def diff_sides(path: str | Path, revisions: list[str]) -> DiffSides:
+    """Resolve `rmo diff`'s revisions for the charter at path and load both sides.
+
+    No revision: HEAD against the working tree; one: it against the working tree; two:
+    the first against the second. Revisions are resolved to SHAs before anything is read;
+    the charter's path at each side follows renames. Problems are RmoError (exit 2).
+    """
+    from rmo_cli.loading import read_charter
+
+    path = Path(path)
+    repo = open_repo(path)
+    shas = [resolve_revision(repo, rev) for rev in revisions]
+    labels = list(revisions)
+    if not shas:
+        head = head_sha(repo)
+        if head is None:
+            raise RmoError(f"{repo_root(repo)} has no commits yet: nothing to compare with")
+        shas, labels = [head], ["HEAD"]
+    rel = relative_path(repo, path)
+    old_sha = shas[0]
+    new_sha = shas[1] if len(shas) > 1 else None
+    current = read_charter(path, str(path)) if path.is_file() else None
+    data = current.document.data if current is not None and current.document else None
+    charter_id = data.get("id") if isinstance(data, dict) else None
+    if new_sha is None:
+        if current is None:
+            raise RmoError(
+                f"{path}: not in the working tree; to compare two commits give REV_A REV_B"
+            )
+        new_path, new_result = rel, current
+    else:
+        found = path_at_revision(repo, new_sha, rel, None, charter_id)
+        if found is None:
+            raise RmoError(f"{rel} does not exist at {labels[1]} ({new_sha[:7]})")
+        new_path, new_result = found, load_at_revision(repo, new_sha, found)
+    old_path = path_at_revision(repo, old_sha, new_path, new_sha, charter_id)
+    if old_path is None:
+        raise RmoError(
+            f"{new_path} does not exist at {labels[0]} ({old_sha[:7]}); "
+            f"'rmo log {path}' shows when it was created"
+        )
+    return DiffSides(
+        old_sha,
+        new_sha,
+        f"{labels[0]} ({old_sha[:7]})",
+        f"{labels[1]} ({new_sha[:7]})" if new_sha else WORKING_TREE,
+        old_path,
+        new_path,
+        load_at_revision(repo, old_sha, old_path),
+        new_result,
+    )

@@ -111,61 +111,26 @@ def diff(
     """
     from rmo_cli import history
     from rmo_cli.diff import compare
-    from rmo_cli.loading import read_charter
 
     revs = _split_revisions(revisions or [])
     path = _charter_path(charter)
-    repo = history.open_repo(path)
-    # Every revision is resolved to a SHA before anything is read.
-    shas = [history.resolve_revision(repo, rev) for rev in revs]
-    if not shas:
-        head = history.head_sha(repo)
-        if head is None:
-            fail(f"{repo.working_tree_dir} has no commits yet: nothing to compare with")
-        shas = [head]
-        revs = ["HEAD"]
-    rel = history.relative_path(repo, path)
-    old_sha = shas[0]
-    new_sha = shas[1] if len(shas) > 1 else None
-
-    current = read_charter(path, str(charter)) if path.is_file() else None
-    data = current.document.data if current and current.document else None
-    charter_id = data.get("id") if isinstance(data, dict) else None
-    if new_sha is None:
-        if current is None:
-            fail(f"{charter}: not in the working tree; to compare two commits give REV_A REV_B")
-        new_path, new_result = rel, current
-    else:
-        found = history.path_at_revision(repo, new_sha, rel, None, charter_id)
-        if found is None:
-            fail(f"{rel} does not exist at {revs[1]} ({new_sha[:7]})")
-        new_path = found
-        new_result = history.load_at_revision(repo, new_sha, new_path)
-    old_path = history.path_at_revision(repo, old_sha, new_path, new_sha, charter_id)
-    if old_path is None:
-        fail(
-            f"{new_path} does not exist at {revs[0]} ({old_sha[:7]}); "
-            f"'rmo log {charter}' shows when it was created"
-        )
-    old_result = history.load_at_revision(repo, old_sha, old_path)
-    for result in (old_result, new_result):
+    sides = history.diff_sides(path, revs)
+    for result in (sides.old, sides.new):
         if result.document is None:
             _unreadable(result)
-    assert old_result.document is not None and new_result.document is not None
-    old_data, new_data = old_result.document.data, new_result.document.data
+    assert sides.old.document is not None and sides.new.document is not None
+    old_data, new_data = sides.old.document.data, sides.new.document.data
     verdict = compare(old_data, new_data)
     payload: dict[str, Any] = {
-        "file": str(charter) if Path(charter).exists() else str(path),
-        "from": old_sha,
-        "to": new_sha or history.WORKING_TREE,
+        "file": str(path),
+        "from": sides.old_sha,
+        "to": sides.new_sha or history.WORKING_TREE,
         "changes": [c.as_dict() for c in verdict.changes],
-        "paths": {"from": old_path, "to": new_path},
+        "paths": {"from": sides.old_path, "to": sides.new_path},
     }
     payload.update({k: v for k, v in verdict.as_dict().items() if k != "changes"})
-    labels = (
-        f"{revs[0]} ({old_sha[:7]})",
-        f"{revs[1]} ({new_sha[:7]})" if new_sha else "working tree",
-    )
+    labels = (sides.old_label, sides.new_label)
+    old_path, new_path = sides.old_path, sides.new_path
     if format is DiffFormat.json:
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
