@@ -108,7 +108,8 @@ def _walk_yaml(folder: Path) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         for name in sorted(filenames):
-            if name.endswith(YAML_SUFFIXES):
+            # rmo.yaml and dot-files (.pre-commit-config.yaml) are configuration, not charters.
+            if name.endswith(YAML_SUFFIXES) and name != CONFIG_NAME and not name.startswith("."):
                 yield Path(dirpath) / name
 
 

@@ -177,3 +177,12 @@ def test_worker_pool_gives_the_same_report(cli, tmp_path: Path, monkeypatch) -> 
     assert one.exit_code == pooled.exit_code == 1
     assert json.loads(one.stdout) == json.loads(pooled.stdout)
     assert json.loads(one.stdout)["summary"] == {"files": 13, "errors": 5, "warnings": 0}
+
+
+def test_folder_walk_skips_configuration_files(cli, tmp_path: Path) -> None:
+    write_charter(tmp_path / "acme-globex.yaml")
+    (tmp_path / "rmo.yaml").write_text('charters: ["*.yaml"]\n')
+    (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
+    result = cli("validate", tmp_path, "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    assert json.loads(result.stdout)["summary"]["files"] == 1
