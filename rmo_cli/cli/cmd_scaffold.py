@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from rmo_cli.cli.common import today
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from rmo_cli.scaffold import Party
+    from rmo_cli.scaffold import CharterSpec, Party
 
 T = TypeVar("T")
 
@@ -176,6 +177,82 @@ def _source_title(source: Path) -> str | None:
     return title if isinstance(title, str) else None
 
 
+def _missing_flags(
+    source: Path | None, title: str | None, charter_id: str | None, parties: list[Party],
+    governance: str | None, lead_party: str | None,
+) -> list[str]:
+    """The required flags a run without prompts lacks, each named as the user types it."""
+    from rmo_cli.scaffold import LEAD_MODELS
+
+    if source is not None:
+        if title is None and charter_id is None:
+            return ["--id (or --title, whose slug becomes the id)"]
+        return []
+    missing: list[str] = []
+    if title is None:
+        missing.append("--title")
+    if len(parties) < 2:
+        missing.append(f"--party (at least two, as ID=NAME; {len(parties)} given)")
+    if governance is None:
+        missing.append("--governance")
+    elif governance in LEAD_MODELS and lead_party is None:
+        missing.append(f"--lead-party (a {governance} needs one)")
+    return missing
+
+
+def _complete_spec(
+    console: Console, interactive: bool, title: str, charter_id: str, parties: list[Party],
+    governance: str | None, lead_party: str | None, review_every: str | None,
+    effective: dt.date | None, as_of: dt.date,
+) -> CharterSpec:
+    """The new charter's answers: the flags given, the rest asked (or defaults without a tty)."""
+    from rich.markup import escape
+
+    from rmo_cli.errors import RmoError
+    from rmo_cli.scaffold import (
+        DEFAULT_REVIEW,
+        LEAD_MODELS,
+        CharterSpec,
+        check_cadence,
+        check_date,
+        check_lead_party,
+        check_parties,
+    )
+
+    if interactive and len(parties) < 2:
+        parties = check_parties(_ask_parties(console, parties))
+    if governance is None:
+        governance = _ask_governance(console)
+    model = governance
+    if lead_party is not None:
+        try:
+            lead_party = _flag("--lead-party", check_lead_party, lead_party, parties, model)
+        except RmoError as exc:
+            if not interactive:
+                raise
+            # Keep the answers already typed: say why, then ask for the lead party.
+            console.print(f"[red]✗ {escape(exc.message)}[/red]")
+            lead_party = None
+    if lead_party is None and model in LEAD_MODELS:
+        ids = "/".join(p.id for p in parties)
+        lead_party = _ask(
+            console, f"Lead party [dim]({ids})[/dim]",
+            lambda v: check_lead_party(v, parties, model), parties[0].id,
+        )
+    if review_every is None:
+        review_every = DEFAULT_REVIEW
+        if interactive:
+            review_every = _ask(console, "Review every", check_cadence, DEFAULT_REVIEW)
+    if effective is None:
+        effective = as_of
+        if interactive:
+            effective = _ask(console, "Effective date", check_date, as_of.isoformat())
+    return CharterSpec(
+        title=title, id=charter_id, parties=parties, governance=model, effective=effective,
+        lead_party=lead_party, review_every=review_every,
+    )
+
+
 @app.command("new-charter")
 def new_charter(
     title: Optional[str] = typer.Option(None, "--title", help="The charter's title."),  # noqa: UP045
@@ -236,22 +313,17 @@ def new_charter(
     Example: rmo new-charter --no-input --title "Acme Globex Alliance"
     --party acme=ACME --party globex="Globex Ltd" --governance network
     """
-    from rich.markup import escape
 
     from rmo_cli.cli.common import stderr_console, warn
     from rmo_cli.errors import RmoError
     from rmo_cli.repository import load_config
     from rmo_cli.scaffold import (
-        DEFAULT_REVIEW,
-        LEAD_MODELS,
         SCHEMA_FILE,
-        CharterSpec,
         charter_from,
         charter_text,
         check_cadence,
         check_date,
         check_governance,
-        check_lead_party,
         check_parties,
         check_text,
         outside_repository_globs,
@@ -295,18 +367,7 @@ def new_charter(
         raise RmoError(f"--from {source}: no such file")
 
     if not interactive:
-        missing: list[str] = []
-        if source is None:
-            if title is None:
-                missing.append("--title")
-            if len(parties) < 2:
-                missing.append(f"--party (at least two, as ID=NAME; {len(parties)} given)")
-            if governance is None:
-                missing.append("--governance")
-            elif governance in LEAD_MODELS and lead_party is None:
-                missing.append(f"--lead-party (a {governance} needs one)")
-        elif title is None and charter_id is None:
-            missing.append("--id (or --title, whose slug becomes the id)")
+        missing = _missing_flags(source, title, charter_id, parties, governance, lead_party)
         if missing:
             raise RmoError(
                 f"missing {', '.join(missing)}; without a terminal (or with --no-input) every "
@@ -344,50 +405,10 @@ def new_charter(
             review_every=review_every,
         )
     else:
-        if interactive and len(parties) < 2:
-            parties = check_parties(_ask_parties(console, parties))
-        if governance is None:
-            governance = _ask_governance(console)
-        if lead_party is not None:
-            try:
-                lead_party = _flag(
-                    "--lead-party", check_lead_party, lead_party, parties, governance
-                )
-            except RmoError as exc:
-                if not interactive:
-                    raise
-                # Keep the answers already typed: say why, then ask for the lead party.
-                console.print(f"[red]✗ {escape(exc.message)}[/red]")
-                lead_party = None
-        if lead_party is None and governance in LEAD_MODELS:
-            ids = "/".join(p.id for p in parties)
-            lead_party = _ask(
-                console,
-                f"Lead party [dim]({ids})[/dim]",
-                lambda v: check_lead_party(v, parties, governance or ""),
-                parties[0].id,
-            )
-        if review_every is None:
-            review_every = (
-                _ask(console, "Review every", check_cadence, DEFAULT_REVIEW)
-                if interactive
-                else DEFAULT_REVIEW
-            )
-        if when is None:
-            when = (
-                _ask(console, "Effective date", check_date, as_of.isoformat())
-                if interactive
-                else as_of
-            )
         assert title is not None
-        spec = CharterSpec(
-            title=title,
-            id=charter_id,
-            parties=parties,
-            governance=governance,
-            effective=when,
-            lead_party=lead_party,
-            review_every=review_every,
+        spec = _complete_spec(
+            console, interactive, title, charter_id, parties, governance, lead_party,
+            review_every, when, as_of,
         )
         text = charter_text(spec, reference, today=as_of)
     written = write_new_charter(path, text, force=force, as_of=as_of)
