@@ -251,3 +251,14 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert child.exitstatus == 0
     assert "Reading charters" in output
     assert '"charters": 205' in output
+
+
+def test_render_site_has_the_dashboard(cli, portfolio: Path) -> None:
+    result = cli("render", "charters", "--to", "html", "-o", "site", env=ENV)
+    assert result.exit_code == 0, result.stderr
+    site = portfolio / "site"
+    assert 'href="dashboard.html"' in (site / "index.html").read_text(encoding="utf-8")
+    page = (site / "dashboard.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "<script" not in page
+    for cid in ("acme-globex", "acme-initech", "globex-initech-hooli", "hooli-acme"):
+        assert f'href="{cid}.html"' in page and (site / f"{cid}.html").is_file()
