@@ -163,3 +163,20 @@ def test_charter_log_cache_gives_the_same_rows(renamed_repo):
     assert fresh[0].events == ["status active → draft", "version 1.1.0 → 1.2.0"]
     assert fresh[1].events == ["renamed from charters/old name.yaml"]
     assert fresh[-1].events == ["created"]
+
+
+def test_diff_sides_follows_the_rename_to_the_working_tree(renamed_repo):
+    repo_dir, shas = renamed_repo
+    sides = history.diff_sides(repo_dir / "charters" / "acme-globex.yaml", [shas[0][:10]])
+    assert (sides.old_sha, sides.new_sha) == (shas[0], None)
+    assert (sides.old_path, sides.new_path) == (
+        "charters/old name.yaml",
+        "charters/acme-globex.yaml",
+    )
+    assert sides.old_label == f"{shas[0][:10]} ({shas[0][:7]})"
+    assert sides.new_label == "working tree"
+    assert sides.old.document.data["version"] == "1.0.0"
+    assert sides.new.document.data["version"] == "1.2.0"
+    with pytest.raises(RmoError) as err:
+        history.diff_sides(repo_dir / "charters" / "acme-globex.yaml", ["--output=x"])
+    assert err.value.exit_code == 2 and not (repo_dir / "x").exists()
