@@ -199,5 +199,9 @@ def test_new_charter_opens_without_errors_in_yaml_language_server(
         diagnostics = client.wait_for(good_uri, lambda d: True)
         assert good_uri in client.diagnostics, "no diagnostics were published for the charter"
         assert diagnostics == []
+        # rmo.yaml names .rmo/config.schema.json the same way.
+        config_uri = client.open(repo / "rmo.yaml")
+        assert client.wait_for(config_uri, lambda d: True) == []
+        assert config_uri in client.diagnostics
     finally:
         client.close()
