@@ -130,17 +130,27 @@ class GitState:
         return self.state != "clean"
 
 
+@dataclass
+class _RepoScan:
+    """One git work tree, read once: HEAD, `git status` and the tracked files."""
+
+    root: Path
+    head: str | None
+    status: dict[str, str]
+    tracked: set[str]
+
+
 class GitLookup:
-    """Finds the git state of files, one repository scan (status) for all files in it."""
+    """Finds the git state of files: one scan (status, ls-files) per repository, not per file."""
 
     def __init__(self) -> None:
-        self._repos: dict[Path, tuple[Any, str | None, dict[str, str]]] = {}
+        self._repos: list[_RepoScan] = []
         self._missing: set[Path] = set()
 
-    def _open(self, folder: Path) -> tuple[Path, Any, str | None, dict[str, str]] | None:
-        for root, (repo, head, status) in self._repos.items():
-            if folder == root or root in folder.parents:
-                return root, repo, head, status
+    def _open(self, folder: Path) -> _RepoScan | None:
+        for scan in self._repos:
+            if folder == scan.root or scan.root in folder.parents:
+                return scan
         if folder in self._missing:
             return None
         if not any((parent / ".git").exists() for parent in (folder, *folder.parents)):
@@ -158,50 +168,49 @@ class GitLookup:
         if repo.working_tree_dir is None:  # a bare repository
             self._missing.add(folder)
             return None
-        root = Path(repo.working_tree_dir).resolve()
         try:
             head: str | None = repo.head.commit.hexsha[:12]
         except ValueError:  # no commit yet
             head = None
-        status: dict[str, str] = {}
         try:
-            out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all")
+            status_out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all")
+            tracked_out = repo.git.ls_files("-z")
         except git.GitCommandError:
-            out = ""
-        entries = out.split("\0")
+            self._missing.add(folder)
+            return None
+        status: dict[str, str] = {}
+        entries = status_out.split("\0")
         i = 0
         while i < len(entries):
             entry = entries[i]
             i += 1
             if len(entry) < 4:
                 continue
-            code, name = entry[:2], entry[3:]
-            status[name] = code
-            if "R" in code or "C" in code:
+            status[entry[3:]] = entry[:2]
+            if "R" in entry[:2] or "C" in entry[:2]:
                 i += 1  # the source path of a rename or copy follows
-        self._repos[root] = (repo, head, status)
-        return root, repo, head, status
+        scan = _RepoScan(
+            Path(repo.working_tree_dir).resolve(),
+            head,
+            status,
+            {name for name in tracked_out.split("\0") if name},
+        )
+        self._repos.append(scan)
+        return scan
 
     def state(self, path: Path) -> GitState | None:
         """The git state of a file, or None when it is not inside a git working tree."""
         path = path.resolve()
-        found = self._open(path.parent)
-        if found is None:
+        scan = self._open(path.parent)
+        if scan is None:
             return None
-        root, repo, head, status = found
-        rel = path.relative_to(root).as_posix()
-        code = status.get(rel)
-        if code == "??":
-            return GitState(head, "untracked")
-        if code:
-            return GitState(head, "modified")
-        if head is None:
-            return GitState(None, "untracked")
-        try:
-            repo.head.commit.tree / rel
-        except KeyError:  # ignored by git, so never committed
-            return GitState(head, "untracked")
-        return GitState(head, "clean")
+        rel = path.relative_to(scan.root).as_posix()
+        code = scan.status.get(rel)
+        if code == "??" or (not code and rel not in scan.tracked):  # new, or ignored by git
+            return GitState(scan.head, "untracked")
+        if code or scan.head is None:
+            return GitState(scan.head, "modified")
+        return GitState(scan.head, "clean")
 
 
 # --------------------------------------------------------------------------- context
@@ -538,7 +547,8 @@ class Renderer:
         else:
             from jinja2 import Environment
 
-            self.env = Environment(**options)
+            # Trusted templates only: compiled code is cached between runs (user cache dir).
+            self.env = Environment(bytecode_cache=_bytecode_cache(), **options)
         self.env.filters.update(_filters())
 
     @classmethod
@@ -595,6 +605,21 @@ class Renderer:
         finally:
             if self.sandboxed:
                 self.env.deadline = float("inf")
+
+
+def _bytecode_cache() -> Any:
+    """A cache of compiled default templates in the user's cache folder, or None."""
+    from jinja2 import FileSystemBytecodeCache
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "rmo" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return None
+    return FileSystemBytecodeCache(str(folder))
 
 
 class _Bound(Exception):
