@@ -1,7 +1,8 @@
 """The portfolio across charters: status rows, the relationship graph and the dashboard page.
 
 Everything works on any readable charter, schema-invalid ones included: a field of the wrong
-type is shown as missing, never a crash. Pure functions, except `write_dashboard`.
+type is shown as missing, never a crash. Pure functions, except `scan` (reads files, in
+worker processes when there are many), `write_dashboard` and `dashboard_page` (write pages).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ STATUSES = (
 )
 MODELS = ("market", "network", "quasi-hierarchy", "hierarchy")
 REVIEW_STATES = ("overdue", "due-soon", "ok", "not-scheduled")
-DASHBOARD_NAME = "dashboard.html"
+DASHBOARD_PAGE = "dashboard"  # dashboard.html (dashboard.md in a Markdown site)
 
 
 # ---------------------------------------------------------------------------- reading data
@@ -84,7 +85,7 @@ def _lead(data: Mapping[str, Any], party_ids: Sequence[str]) -> str | None:
 
 
 def signoff_counts(data: Mapping[str, Any]) -> tuple[int, int, int]:
-    """(parties with a valid sign-off, parties, parties whose newest sign-off is stale)."""
+    """(parties with a valid sign-off, parties, parties whose sign-offs are all stale)."""
     from rmo_cli.signoff import party_states
 
     if not isinstance(data.get("parties"), list):
@@ -775,7 +776,8 @@ th{background:#eef1f5}
 .state-overdue,.expiry-expired{color:#a40000;font-weight:600}
 .state-due-soon,.expiry-expiring{color:#8a5a00;font-weight:600}
 .stale{color:#a40000}
-.graph{overflow:auto;border:1px solid #ccd;max-height:80vh}
+.graph{overflow:auto;border:1px solid #ccd}
+.graph svg{max-width:100%;height:auto}
 svg.rmo-graph line{stroke:#6b7785;stroke-width:1.5}
 svg.rmo-graph a line{stroke:#2b5d9b}
 svg.rmo-graph text{font-size:11px;fill:#1d232a}
@@ -783,7 +785,7 @@ svg.rmo-graph .links text{fill:#2b5d9b;stroke:#fff;stroke-width:3px;paint-order:
 svg.rmo-graph .party circle{fill:#fff;stroke:#1d232a;stroke-width:1.5}
 svg.rmo-graph .party.lead circle{fill:#ffe9a8;stroke-width:4}
 svg.rmo-graph .party.lead text{font-weight:bold}
-@media print{.graph{max-height:none;overflow:visible}}
+@media print{.graph{overflow:visible}}
 """
 
 
@@ -865,7 +867,7 @@ def write_dashboard(
 
     rows = status_rows(documents, as_of, within)
     page = dashboard_html(rows, graph(documents), links, as_of)
-    target = Path(out_dir) / DASHBOARD_NAME
+    target = Path(out_dir) / f"{DASHBOARD_PAGE}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, page)
     return target
@@ -926,6 +928,6 @@ def dashboard_page(documents: Sequence[Document], within: str = "P30D") -> Calla
             page = dashboard_markdown(rows, g, links, site.as_of)
         else:
             page = dashboard_html(rows, g, links, site.as_of)
-        site.write_page(DASHBOARD_NAME.split(".")[0], page, "Portfolio dashboard")
+        site.write_page(DASHBOARD_PAGE, page, "Portfolio dashboard")
 
     return write
