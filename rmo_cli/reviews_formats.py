@@ -228,6 +228,8 @@ def fold(line: str) -> str:
     raw = line.encode("utf-8")
     if len(raw) <= 75:
         return line
+    if len(raw) == len(line):  # ASCII: one octet a character
+        return "\r\n ".join([line[:75], *(line[i : i + 74] for i in range(75, len(line), 74))])
     parts: list[str] = []
     current = ""
     size = 0
