@@ -482,9 +482,13 @@ def test_table_and_markdown(tmp_path: Path) -> None:
     assert "| **overdue** |" in md
 
 
-def test_ics_text_escaping_and_folding() -> None:
+def test_ics_text_escaping() -> None:
     assert ics_text("a;b,c\\d\ne") == "a\\;b\\,c\\\\d\\ne"
-    line = "DESCRIPTION:" + "é" * 80
+
+
+@pytest.mark.parametrize("body", ["é" * 80, "x" * 63, "x" * 64, "x" * 300, "ab€" * 50])
+def test_ics_folding(body: str) -> None:
+    line = "DESCRIPTION:" + body
     folded = fold(line)
     parts = folded.split("\r\n")
     assert all(len(p.encode("utf-8")) <= 75 for p in parts)
