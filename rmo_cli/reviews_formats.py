@@ -282,6 +282,8 @@ def format_ics(entries: Sequence[ReviewEntry], as_of: dt.date, within: str = "")
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         "X-WR-CALNAME:Charter reviews",
+        "REFRESH-INTERVAL;VALUE=DURATION:P1D",  # RFC 7986: subscribers re-fetch daily
+        "X-PUBLISHED-TTL:P1D",
     ]
     seen: set[str] = set()
     for entry in entries:
