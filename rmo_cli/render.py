@@ -224,6 +224,60 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+# The shape templates rely on: these hold lists of mappings, or mappings.
+_LISTS_OF_MAPPINGS = ("parties", "objectives", "principles", "roles", "kpis", "risks", "signoffs")
+_MAPPINGS = ("governance", "escalation", "communication", "term", "review", "exit")
+_NESTED_LISTS = {
+    "parties": "people",
+    "governance": "bodies",
+    "escalation": "levels",
+    "communication": "meetings",
+    "review": "log",
+}
+_ID_LISTS = ("members", "attendees", "people", "reviewers", "responsibilities", "triggers")
+
+
+def renderable(data: Any) -> dict[str, Any]:
+    """A charter with errors (rendered with --force) in the shape templates rely on.
+
+    Items of the wrong type are dropped: a mapping where a list of mappings belongs, a string
+    where a mapping belongs. A valid charter comes back equal to itself.
+    """
+
+    def dicts(value: Any) -> list[dict[str, Any]]:
+        return (
+            [fix(item) for item in value if isinstance(item, dict)]
+            if isinstance(value, list)
+            else []
+        )
+
+    def fix(item: dict[str, Any]) -> dict[str, Any]:
+        out = dict(item)
+        for key in _ID_LISTS:
+            if key in out and not isinstance(out[key], list):
+                out[key] = []
+        return out
+
+    if not isinstance(data, dict):
+        return {}
+    out = dict(data)
+    for key in _LISTS_OF_MAPPINGS:
+        if key in out:
+            out[key] = dicts(out[key])
+    for key in _MAPPINGS:
+        if key in out:
+            out[key] = fix(out[key]) if isinstance(out[key], dict) else {}
+    for key, inner in _NESTED_LISTS.items():
+        section = out.get(key)
+        if isinstance(section, dict) and inner in section:
+            section[inner] = dicts(section[inner])
+        elif isinstance(section, list):
+            for item in section:
+                if inner in item:
+                    item[inner] = dicts(item[inner])
+    return out
+
+
 def next_review(data: dict[str, Any]) -> tuple[str | None, str | None]:
     """The next review date (ISO) and where it comes from: next_due, or last review + cadence.
 
@@ -309,7 +363,11 @@ def charter_context(
 
     next_due, source = next_review(data)
     review = _mapping(data.get("review"))
-    errors = [f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in findings]
+    errors = list(  # one line per distinct finding, in order
+        dict.fromkeys(
+            f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in findings
+        )
+    )
     return {
         "charter": data,
         "parties": parties,
@@ -808,6 +866,8 @@ def render_charter(
     """One charter as Markdown or HTML text, or PDF bytes."""
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", EXIT_USAGE)
+    if draft:  # a charter with errors: drop what the templates cannot show
+        data = renderable(data)
     context = charter_context(
         data, as_of=as_of, file=file, git=git, findings=findings, draft=draft, within=within
     )

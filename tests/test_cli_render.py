@@ -63,6 +63,23 @@ def test_invalid_charter_refused_unless_forced(cli, tmp_path: Path) -> None:
     assert "DRAFT, NOT VALID" in forced.stderr
 
 
+def test_force_renders_a_structurally_broken_charter(cli, tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(
+        "apiVersion: rmo/v1\nkind: RelationshipCharter\nid: ../../etc\ntitle: [1, 2]\n"
+        "parties: [a, {id: b, people: [c]}]\nobjectives: x\ngovernance: 3\n"
+        "review: {cadence: P0X, log: [1]}\nsignoffs: [1, {party: b}]\n",
+        encoding="utf-8",
+    )
+    for fmt in ("md", "html"):
+        result = cli("render", path, "--to", fmt, "--force")
+        assert result.exit_code == 0, result.stderr
+        assert "DRAFT" in result.stdout and "governance must be a mapping" in result.stdout
+    result = cli("render", tmp_path, "--to", "html", "--force", "-o", tmp_path / "site")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "site" / "broken.html").is_file()  # unsafe id: named after the file
+
+
 def test_folder_needs_output_dir(cli) -> None:
     result = cli("render", SAMPLES, "--to", "html")
     assert result.exit_code == 2
