@@ -7,6 +7,7 @@ clock. Everything but record_review is pure; its outputs are in `rmo_cli.reviews
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -319,6 +320,11 @@ def review_findings(
 
 # --- record-review -------------------------------------------------------------------
 
+# Characters a YAML stream may not contain (YAML 1.2 §5.1, c-printable), plus the
+# Unicode line separators (U+0085, U+2028, U+2029) that YAML 1.1 readers treat as breaks.
+_NOT_YAML_PRINTABLE = re.compile(
+    "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 OUTCOMES = ("affirmed", "amended", "renewed", "escalated", "terminated")
 
 
@@ -371,8 +377,16 @@ def plan_review(
     people = list(dict.fromkeys(r.strip() for r in reviewers))
     if not people or not all(people):
         raise RmoError("give at least one --reviewer ID (a person id from the charter's parties)")
-    if notes is not None and not notes.strip():
-        raise RmoError("--notes is empty; leave it out or say what the review decided")
+    if notes is not None:
+        notes = notes.replace("\r\n", "\n").replace("\r", "\n")
+        if not notes.strip():
+            raise RmoError("--notes is empty; leave it out or say what the review decided")
+        bad = _NOT_YAML_PRINTABLE.search(notes)
+        if bad:
+            raise RmoError(
+                f"--notes contains the character U+{ord(bad.group()):04X}, which rmo does not "
+                "write into YAML; remove it"
+            )
     if not isinstance(data, Mapping):
         raise _refuse(f"{file}: the charter is not a mapping")
     if date > today:

@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import SAMPLES, git_commit, write_charter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from rmo_cli.errors import RmoError
 from rmo_cli.loading import read_charter
+from rmo_cli.reviews import record_review
 from rmo_cli.rules_reviews import review_history_findings
 from rmo_cli.signoff import fingerprint
 from rmo_cli.validation import check_document, has_errors
@@ -272,3 +276,22 @@ def test_a_layout_the_editor_cannot_keep_is_refused_untouched(cli, tmp_path: Pat
     assert "rewritten" in result.stderr and "nothing was changed" in result.stderr
     assert path.read_bytes() == before
     assert list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(notes=st.text(min_size=1, max_size=60).filter(str.strip))
+def test_any_notes_are_written_exactly_or_refused_as_usage(tmp_path: Path, notes: str) -> None:
+    path = write_charter(tmp_path / "notes.yaml")
+    before = path.read_bytes()
+    try:
+        record_review(path, date=dt.date(2026, 11, 20), reviewers=["jdoe"], outcome="affirmed",
+                      notes=notes, today=dt.date(2026, 11, 22))  # fmt: skip
+    except RmoError as exc:
+        assert exc.exit_code == 2 and "--notes" in exc.message
+        assert path.read_bytes() == before
+        return
+    written = read_charter(path).document.data["review"]["log"][-1]["notes"]
+    assert written == notes.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
