@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import yaml
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
+# The rmo console script installed beside the Python running the tests (.venv in CI).
+RMO = Path(sys.executable).parent / "rmo"
 SAMPLES = ROOT / "sample_charters"
 DATA = Path(__file__).resolve().parent / "data"
 
