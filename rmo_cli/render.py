@@ -619,8 +619,12 @@ class Renderer:
     def render(self, name: str, context: dict[str, Any]) -> str:
         """Render template `name`; any failure is an RmoError (exit 1) naming file and line."""
         if self.isolate:
+            found = next((root / name for root in self.roots if (root / name).is_file()), None)
             return _run_forked(
-                lambda: self._render_here(name, context), self.timeout, self.max_output, name
+                lambda: self._render_here(name, context),
+                self.timeout,
+                self.max_output,
+                _show_path(str(found)) if found else name,
             )
         return self._render_here(name, context)
 
