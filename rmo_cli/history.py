@@ -55,9 +55,10 @@ def open_repo(path: str | Path) -> Repo:
     """The git repository holding path (searched upward); exit 2 when there is none."""
     import git
 
-    start = Path(path)
-    if not start.is_dir():
-        start = start.parent if str(start.parent) else Path(".")
+    # The nearest existing folder: a deleted charter (and its folder) still has a history.
+    start = Path(os.path.abspath(path))
+    while not start.is_dir() and start != start.parent:
+        start = start.parent
     try:
         return git.Repo(start, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -546,6 +547,8 @@ def diff_sides(path: str | Path, revisions: list[str]) -> DiffSides:
     from rmo_cli.loading import read_charter
 
     path = Path(path)
+    if path.is_dir():
+        raise RmoError(f"{path} is a folder; give one charter file (or a charter id)")
     repo = open_repo(path)
     shas = [resolve_revision(repo, rev) for rev in revisions]
     labels = list(revisions)

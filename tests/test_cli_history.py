@@ -425,3 +425,21 @@ def test_log_cache_can_be_turned_off(cli, hist):
     assert not cache.exists()
     assert cli("log", hist.path).stdout == plain.stdout
     assert (cache / "log-cache.json").is_file()
+
+
+def test_a_folder_is_not_a_charter(cli, hist):
+    for command in ("diff", "log"):
+        result = cli(command, hist.repo / "charters")
+        assert result.exit_code == 2
+        assert "is a folder" in result.stderr
+
+
+def test_log_of_a_deleted_charter(cli, hist):
+    git(hist.repo, "rm", "-q", "charters/acme-globex-alliance.yaml")
+    removed = git_commit(hist.repo, "Retire the charter")
+    commits = json.loads(cli("log", hist.path, "--format", "json").stdout)["commits"]
+    assert commits[0]["sha"] == removed and commits[0]["events"] == ["deleted"]
+    assert len(commits) == 7
+    # Its last two versions can still be compared.
+    out = _diff_json(cli, hist.path, hist.rename, hist.activate)
+    assert [c["path"] for c in out["changes"]] == ["status"]

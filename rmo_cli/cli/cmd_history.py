@@ -265,6 +265,8 @@ def log(
     from rmo_cli import history
 
     path = _charter_path(charter)
+    if path.is_dir():
+        fail(f"{path} is a folder; give one charter file (or a charter id)")
     repo = history.open_repo(path)
     history.require_full_history(repo)
     rel = history.relative_path(repo, path)
