@@ -194,3 +194,20 @@ def test_samples_through_the_installed_command(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert done.stdout.splitlines()[1].startswith("overdue")
+
+
+def test_worker_processes_give_the_same_report(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    folder = _charters(tmp_path / "c")
+    (folder / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    args = ("reviews", folder, "--as-of", "2026-12-01", "-f", "json")
+    serial = cli(*args, env={"RMO_JOBS": "1"})
+    parallel = cli(*args, env={"RMO_JOBS": "2"})
+    assert serial.exit_code == parallel.exit_code == 1
+    assert serial.stdout == parallel.stdout
+    assert serial.stderr == parallel.stderr
+    assert [c["id"] for c in json.loads(parallel.stdout)["charters"]] == [
+        "late",
+        "soon",
+        "fine",
+        "draft",
+    ]

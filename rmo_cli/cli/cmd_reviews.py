@@ -73,16 +73,16 @@ def reviews(
 
     Example: rmo reviews charters --as-of 2026-12-01 --within P6W --fail-on overdue
     """
-    from rmo_cli.cli.common import read_charters
-    from rmo_cli.repository import load_config
-    from rmo_cli.reviews import failing_reasons, review_entries, window
+    from rmo_cli.repository import discover, load_config
+    from rmo_cli.reviews import failing_reasons, review_files, window
     from rmo_cli.reviews_formats import FORMATTERS, format_table
 
     when = parse_date(as_of, "--as-of") or today()
     span = within if within is not None else load_config().due_soon
     window(span)  # a bad --within is a usage error before any file is read
-    documents, unreadable = read_charters(paths)
-    entries = review_entries(documents, when, span)
+    entries, unreadable = review_files(discover(paths or []), when, span)
+    for f in unreadable:  # reported like every command reports a file it can't read
+        typer.echo(f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}", err=True)
     fmt = format.value
     if fmt == "table":
         text = format_table(entries, when, span, colour=use_colour(sys.stdout))
