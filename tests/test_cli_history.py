@@ -443,3 +443,26 @@ def test_log_of_a_deleted_charter(cli, hist):
     # Its last two versions can still be compared.
     out = _diff_json(cli, hist.path, hist.rename, hist.activate)
     assert [c["path"] for c in out["changes"]] == ["status"]
+
+
+def test_rmo_init_sets_up_the_semantic_git_diff(cli, tmp_path):
+    if not RMO.exists():
+        pytest.skip("rmo is not installed in /work/venv")
+    repo = tmp_path / "charters-repo"
+    assert cli("init", repo).exit_code == 0
+    path = write_charter(repo / "charters" / "acme-globex.yaml", charter(kpis=copy.deepcopy(KPIS)))
+    git_commit(repo, "create")
+    data = charter(kpis=copy.deepcopy(KPIS)[::-1])
+    data["kpis"][0]["target"] = 99.95
+    write_charter(path, data)
+    env = {**os.environ, "PATH": f"{RMO.parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        ["git", "diff", "--", "charters/"], cwd=repo, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    body = [
+        line
+        for line in done.stdout.splitlines()
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
+    assert body == ["-kpis[kpi-avail].target: 99.9", "+kpis[kpi-avail].target: 99.95"]
