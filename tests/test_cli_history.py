@@ -351,6 +351,7 @@ def test_textconv_passes_other_files_through(cli, tmp_path):
     assert cli("textconv", broken).stdout == "apiVersion: [\n"
 
 
+@pytest.mark.slow
 def test_git_diff_uses_textconv(hist):
     if not RMO.exists() or shutil.which("git") is None:
         pytest.skip("needs the installed rmo and git")
@@ -402,6 +403,7 @@ def test_log_of_a_charter_copied_from_another_starts_at_the_copy(cli, hist):
     assert commits[0]["events"] == ["created (copied from charters/acme-globex-alliance.yaml)"]
 
 
+@pytest.mark.slow
 def test_colour_on_a_terminal_only_without_no_color(hist):
     pexpect = pytest.importorskip("pexpect")
     if not RMO.exists():
@@ -445,6 +447,7 @@ def test_log_of_a_deleted_charter(cli, hist):
     assert [c["path"] for c in out["changes"]] == ["status"]
 
 
+@pytest.mark.slow
 def test_rmo_init_sets_up_the_semantic_git_diff(cli, tmp_path):
     if not RMO.exists():
         pytest.skip("rmo is not installed in /work/venv")
