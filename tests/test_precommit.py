@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT, SAMPLES, charter, git, git_commit, write_charter
 
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
-# What `pip install` of the project needs, copied into the hook repository snapshot.
+# What `pip install` of the project needs, when the project is not a git checkout.
 PROJECT_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
 PROJECT_DIRS = ("rmo_cli", "schemas", "templates")
 AS_OF = "2026-11-23"
@@ -73,7 +73,8 @@ def test_validate_hook_sees_charters_not_other_yaml() -> None:
 
 @pytest.fixture(scope="module")
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookRepo]:
-    """A git snapshot of this project's working tree and a PRE_COMMIT_HOME for the module.
+    """A git repository holding a copy of this project's working tree (the hook repository)
+    and a PRE_COMMIT_HOME for the module.
 
     `pre-commit try-repo` installs into a new temporary store on every call; a real config
     and one PRE_COMMIT_HOME let the tests share a single installation of rmo.
@@ -84,12 +85,9 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookRepo]:
     base = tmp_path_factory.mktemp("precommit")
     snapshot = base / "rmo-hooks"
     snapshot.mkdir()
-    for name in PROJECT_FILES:
+    for name in project_files():
+        (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, snapshot / name)
-    for name in PROJECT_DIRS:
-        shutil.copytree(
-            ROOT / name, snapshot / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-        )
     env = {**os.environ, **_identity()}
     for args in (
         ("init", "-q", "-b", "main"),
@@ -99,6 +97,27 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookRepo]:
         subprocess.run(["git", *args], cwd=snapshot, env=env, check=True, capture_output=True)
     rev = git(snapshot, "rev-parse", "HEAD").strip()
     yield HookRepo(snapshot, rev, base / "pre-commit-home")
+
+
+def project_files() -> list[str]:
+    """The project's files as in its working tree: tracked and new, not ignored."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+    )
+    if listed.returncode == 0:
+        names = [n for n in listed.stdout.decode("utf-8").split("\0") if n]
+        return [n for n in names if (ROOT / n).is_file()]
+    # Not a git checkout (an unpacked sdist): what `pip install` of the project needs.
+    names = list(PROJECT_FILES)
+    for folder in PROJECT_DIRS:
+        names += [
+            p.relative_to(ROOT).as_posix()
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        ]
+    return names
 
 
 class HookRepo(NamedTuple):
