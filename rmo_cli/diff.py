@@ -529,8 +529,96 @@ class Describer:
         )
 
     def lines(self, changes: Iterable[Change]) -> list[tuple[Change, str]]:
-        """Each change with its sentence."""
-        return [(c, self.describe(c)) for c in changes]
+        """Each change with its sentence (edited list items told as edits, see `phrases`)."""
+        return [(c, p.text) for c, p in self.phrases(changes)]
+
+    def phrases(self, changes: Iterable[Change]) -> list[tuple[Change, Phrase]]:
+        """Each change with its phrase; in lists compared by content, an item removed and
+        one added with the same level, name, person, date or title are told as an edit
+        (`escalation level 1 Operational: time limit P5D → P3D`). The changes themselves
+        stay as they are: this is only how they are put in words.
+        """
+        changes = list(changes)
+        paired: dict[int, list[Phrase] | None] = {}
+        for i, removed in enumerate(changes):
+            if removed.op != REMOVED or not isinstance(removed.old, dict) or i in paired:
+                continue
+            if not self._is_list_item(removed):
+                continue
+            for j, added in enumerate(changes):
+                if (
+                    j in paired
+                    or added.op != ADDED
+                    or added.segments != removed.segments
+                    or not isinstance(added.new, dict)
+                ):
+                    continue
+                key = _pair_key(removed.old, added.new)
+                if key is None:
+                    continue
+                paired[i] = self._edit_phrases(removed, removed.old, added.new, key)
+                paired[j] = None
+                break
+        result: list[tuple[Change, Phrase]] = []
+        for i, change in enumerate(changes):
+            if i not in paired:
+                result.append((change, self.phrase(change)))
+                continue
+            edit = paired[i]
+            if edit:
+                edited = Change(CHANGED, change.path, change.old, None, change.segments)
+                result.extend((edited, phrase) for phrase in edit)
+        return result
+
+    def _edit_phrases(
+        self, change: Change, old: dict[str, Any], new: dict[str, Any], key: str
+    ) -> list[Phrase]:
+        last = str(change.segments[-1])
+        noun = _LIST_ITEM_NOUNS.get(last, _key_words(last))
+        label = self.value(new[key], key)
+        if key == "level" and isinstance(new.get("name"), str):
+            label = f"{label} {_short(new['name'])}"
+        lead = f"{noun} {label}"
+        phrases: list[Phrase] = []
+        for field_name in [*old, *(k for k in new if k not in old)]:
+            before, after = old.get(field_name, _MISSING), new.get(field_name, _MISSING)
+            if (
+                before is not _MISSING
+                and after is not _MISSING
+                and _canonical(before) == _canonical(after)
+            ):
+                continue
+            words = _key_words(field_name)
+            if before is _MISSING:
+                phrases.append(
+                    Phrase(f"{lead}: {words} added", ": ", None, self.value(after, field_name))
+                )
+            elif after is _MISSING:
+                phrases.append(
+                    Phrase(f"{lead}: {words} removed", ": ", self.value(before, field_name), None)
+                )
+            else:
+                phrases.append(
+                    Phrase(
+                        f"{lead}: {words}",
+                        " ",
+                        self.value(before, field_name),
+                        self.value(after, field_name),
+                    )
+                )
+        return phrases
+
+
+# Fields that name an item of a list compared by content, in order of preference.
+_PAIR_KEYS = ("level", "name", "person", "date", "title", "statement")
+
+
+def _pair_key(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """The first naming field both items have with the same value, if any."""
+    for key in _PAIR_KEYS:
+        if key in old and key in new and _canonical(old[key]) == _canonical(new[key]):
+            return key
+    return None
 
 
 def _short(text: str, limit: int = _MAX_WORDS_VALUE) -> str:
@@ -632,11 +720,12 @@ def describe_step(
             and new_log != old_log
         )
     ]
-    if 0 < len(others) <= _STEP_DETAIL:
-        events.extend(describer.describe(c) for c in others)
-    elif others:
+    worded = describer.lines(others)
+    if 0 < len(worded) <= _STEP_DETAIL:
+        events.extend(text for _, text in worded)
+    elif worded:
         sections = list(group_by_section(others))
-        events.append(f"{len(others)} other changes ({', '.join(sections)})")
+        events.append(f"{len(worded)} other changes ({', '.join(sections)})")
     if fingerprints is not None:
         signed_changed = fingerprints[0] != fingerprints[1]
     elif any(_surely_signed(c) for c in changes):

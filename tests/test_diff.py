@@ -8,6 +8,7 @@ from conftest import charter
 
 from rmo_cli.diff import (
     Change,
+    Describer,
     ItemKey,
     compare,
     describe_changes,
@@ -233,4 +234,35 @@ def test_describe_step_bookkeeping_is_not_a_content_change():
     reordered["parties"].reverse()
     assert describe_step(old, reordered) == [
         "items reordered (no change in content, but the fingerprint changed)"
+    ]
+
+
+def test_edited_items_of_content_lists_are_told_as_edits():
+    levels = [
+        {"level": 1, "name": "Operational", "people": ["jdoe"], "time_limit": "P5D"},
+        {"level": 2, "name": "Executive", "people": ["rsmith"], "time_limit": "P10D"},
+    ]
+    old = charter(escalation={"levels": levels})
+    new = copy.deepcopy(old)
+    new["escalation"]["levels"][0]["time_limit"] = "P3D"
+    new["escalation"]["levels"][0]["people"] = ["jdoe", "rsmith"]
+    changes = diff_charters(old, new)
+    # The data stays "by content": the old item removed, the new one added.
+    assert [(c.op, c.path) for c in changes] == [
+        ("removed", "escalation.levels"),
+        ("added", "escalation.levels"),
+    ]
+    describer = Describer(old, new)
+    assert [text for _, text in describer.lines(changes)] == [
+        "escalation level 1 Operational: people Jane Doe → Jane Doe, Raj Smith",
+        "escalation level 1 Operational: time limit P5D → P3D",
+    ]
+    # Items with nothing in common stay a removal and an addition.
+    other = copy.deepcopy(old)
+    other["principles"] = [{"name": "Open book"}]
+    newer = copy.deepcopy(other)
+    newer["principles"] = [{"name": "No blame"}]
+    assert [t for _, t in Describer(other, newer).lines(diff_charters(other, newer))] == [
+        "principle removed: Open book",
+        "principle added: No blame",
     ]

@@ -176,9 +176,9 @@ def _text(
     for section, changes in group_by_section(verdict.changes).items():
         lines.append("")
         lines.append(style(section, bold=True))
-        for change in changes:
+        for change, phrase in describer.phrases(changes):
             mark, fg = _MARKS[change.op]
-            lines.append(style(f"  {mark} {describer.describe(change)}", fg=fg))
+            lines.append(style(f"  {mark} {phrase.text}", fg=fg))
     lines.append("")
     lines.append(_verdict_words(verdict, style))
     return "\n".join(lines) + "\n"
@@ -228,17 +228,16 @@ def _markdown(
         ]
     for section, changes in group_by_section(verdict.changes).items():
         lines += [f"#### {section}", ""]
-        for change in changes:
-            phrase = describer.phrase(change)
+        for change, phrase in describer.phrases(changes):
             lead = _md_escape(phrase.lead)
-            if change.op == "changed":
+            if phrase.old is not None and phrase.new is not None:
                 lines.append(
                     f"- {lead}{phrase.sep}~~{_md_escape(phrase.old or '')}~~ → "
                     f"**{_md_escape(phrase.new or '')}**"
                 )
             elif phrase.old is None and phrase.new is None:
                 lines.append(f"- **{lead}**" if change.op == "added" else f"- ~~{lead}~~")
-            elif change.op == "added":
+            elif phrase.new is not None:
                 lines.append(f"- {lead}{phrase.sep}**{_md_escape(phrase.new or '')}**")
             else:
                 lines.append(f"- {lead}{phrase.sep}~~{_md_escape(phrase.old or '')}~~")
