@@ -106,7 +106,9 @@ def md_block(value: object) -> MdSafe:
 def _markdown_parser() -> Any:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False, "linkify": False})
+    # No raw HTML, and no images: an image would load from the network, and the document
+    # must stay self-contained (links stay links).
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
 
 
 def markdown_html(value: object) -> str:

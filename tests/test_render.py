@@ -257,6 +257,20 @@ def test_hostile_text_is_escaped_in_html() -> None:
     assert page.count("&lt;script&gt;") >= 10
 
 
+def test_html_is_self_contained_with_print_styles() -> None:
+    data = charter(
+        purpose="See ![tracker](https://tracker.example/p.png) and [the contract](https://x.example/c)."
+    )
+    page = _render(data, "html")
+    assert "<img" not in page and "src=" not in page  # images would load from the network
+    assert '<a href="https://x.example/c">the contract</a>' in page
+    assert not re.search(r"<(script|link|iframe|object|embed)\b", page)
+    assert "@page" in page and "size: A4" in page and "counter(pages)" in page
+    assert re.search(
+        r"tr, li, dd, \.signature \{ break-inside: avoid; page-break-inside: avoid; \}", page
+    )
+
+
 def test_markdown_table_cells_survive_pipes_stars_and_html() -> None:
     data = charter(purpose="Keep <b>safe</b> and **well**.")
     data["kpis"] = [
