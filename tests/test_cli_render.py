@@ -153,6 +153,32 @@ def test_pdf_file(cli, tmp_path: Path) -> None:
     assert "Globex Facilities Services plc" in text
 
 
+@pytest.mark.slow
+def test_pdf_folder_has_an_html_index_linking_the_pdfs(cli, tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    write_charter(tmp_path / "in" / "acme-globex.yaml")
+    late = charter(id="late-review", review={"cadence": "P6M", "last_reviewed": "2025-03-01"})
+    write_charter(tmp_path / "in" / "late-review.yaml", late)
+    result = cli(
+        "render",
+        tmp_path / "in",
+        "--to",
+        "pdf",
+        "-o",
+        tmp_path / "site",
+        env={"RMO_TODAY": "2026-11-23"},
+    )
+    assert result.exit_code == 0, result.stderr
+    for name in ("acme-globex.pdf", "late-review.pdf"):
+        assert (tmp_path / "site" / name).read_bytes().startswith(b"%PDF-")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="acme-globex.pdf">' in index and '<a href="late-review.pdf">' in index
+    late_row = index[index.index('href="late-review.pdf"') :].split("</tr>")[0]
+    assert "1 September 2025" in late_row and "(Overdue)" in late_row
+    ok_row = index[index.index('href="acme-globex.pdf"') :].split("</tr>")[0]
+    assert "1 February 2027" in ok_row and "Overdue" not in ok_row
+
+
 def test_pdf_to_stdout_when_not_a_terminal(cli) -> None:
     pytest.importorskip("weasyprint")
     result = cli("render", SAMPLE, "--to", "pdf")
