@@ -510,6 +510,8 @@ class Describer:
         if self._is_list_item(change):
             # An item added to or removed from a list compared by content.
             field_words = _LIST_ITEM_NOUNS.get(last, field_words)
+        if owner and field_words.startswith(owner):
+            owner = ""  # "review log entry", not "review: review log entry"
         lead = f"{owner}: {field_words} {change.op}" if owner else f"{field_words} {change.op}"
         if change.op == ADDED:
             return Phrase(lead, ": ", None, self.value(change.new, last))
