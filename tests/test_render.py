@@ -212,10 +212,10 @@ def test_signoff_block_states_and_wet_ink_lines() -> None:
     ]
     signoff_rows = [r for r in rows if "**" in r]
     assert any(
-        "Jane Doe, Director" in r and "5 January 2026" in r and "**Valid**" in r
+        "Jane Doe (Director)" in r and "5 January 2026" in r and "**Valid**" in r
         for r in signoff_rows
     )
-    assert any("Raj Smith, CEO" in r and "**Stale**" in r for r in signoff_rows)
+    assert any("Raj Smith (CEO)" in r and "**Stale**" in r for r in signoff_rows)
     assert "Signature: \\_" in md  # the stale party signs again on paper
 
     unsigned = _render(charter(), "html")
