@@ -683,7 +683,17 @@ def _bytecode_cache() -> Any:
         return None
     if not os.access(folder, os.W_OK):
         return None
-    return FileSystemBytecodeCache(str(folder))
+
+    class QuietCache(FileSystemBytecodeCache):
+        """A cache that never fails a render: a write error only means no caching."""
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return QuietCache(str(folder))
 
 
 class _Bound(Exception):
