@@ -62,7 +62,9 @@ class MdSafe(str):
 
 
 _MD_INLINE_RE = re.compile(r"([\\`*\[\]|~])|(?<!\w)_|_(?!\w)|(&(?=#?\w+;))|(<)|(>)")
-_MD_LINE_START_RE = re.compile(r"^(\s*)(?:(#{1,6}|[-+=])(?=\s|$)|(\d{1,9})([.)])(?=\s|$))")
+# At the start of a line (and of the value): headings, list items, thematic breaks (`- --`),
+# setext underlines and ordered list numbers.
+_MD_LINE_START_RE = re.compile(r"^(\s*)(?:([#=+-])|(\d{1,9})([.)])(?=\s|$))")
 
 
 def _md_inline_sub(match: re.Match[str]) -> str:

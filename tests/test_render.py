@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from conftest import SAMPLES, charter, git, git_commit, write_charter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from rmo_cli.errors import RmoError
@@ -566,3 +568,21 @@ def test_pdf_starts_with_magic_and_holds_title_and_parties() -> None:
     for party in doc.data["parties"]:
         assert party["name"] in text
     assert "Page 1 of" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"ab1 .-+#*_`[]()<>|&;!\\~=:\n\t", "&amp;", "&#35;", "1. ", "- "]),
+        max_size=30,
+    ).map("".join)
+)
+def test_md_escape_any_text_renders_as_itself(value: str) -> None:
+    parser = MarkdownIt("commonmark").enable("table")
+    expected = " ".join(value.split())
+    for prefix in ("x ", "", "- ", "1. "):  # inline, and where a block or list item starts
+        rendered = parser.render(prefix + md_escape(value))
+        text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+        assert " ".join(text.split()) == " ".join((prefix.strip(" -1.") + " " + expected).split())
+    cell = parser.render(f"| h |\n|---|\n| {md_escape(value, newline='<br>')} |\n")
+    assert cell.count("<td") == 1
