@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT, charter, git, git_commit, write_charter
+from conftest import ROOT, SAMPLES, charter, git, git_commit, write_charter
 from test_check import overdue_charter, signed
 
 ACTION = ROOT / "action.yml"
@@ -302,12 +302,19 @@ def test_pull_request_step_writes_charter_diffs_to_the_summary(
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     write_charter(git_repo / "charters" / "acme-globex.yaml", signed(charter()))
+    write_charter(git_repo / "charters" / "acme-umbrella.yaml", charter(id="acme-umbrella"))
     (git_repo / "rmo.yaml").write_text('charters: ["charters/**/*.yaml"]\n')
     base = git_commit(git_repo, "base")
     git(git_repo, "checkout", "-q", "-b", "feature")
+    git(git_repo, "mv", "charters/acme-umbrella.yaml", "charters/umbrella.yaml")
+    write_charter(
+        git_repo / "charters" / "umbrella.yaml",
+        charter(id="acme-umbrella", title="ACME–Umbrella Relationship Charter"),
+    )
     changed = charter(purpose="Keep the public buildings running, and the parks too.")
     write_charter(git_repo / "charters" / "acme-globex.yaml", changed)
-    write_charter(git_repo / "charters" / "acme-initech.yaml", charter(id="acme-initech"))
+    new = "riverside-cardiac-research-network.yaml"
+    shutil.copy2(SAMPLES / new, git_repo / "charters" / new)
     (git_repo / "README.md").write_text("not a charter\n")
     head = git_commit(git_repo, "change purpose, add a charter")
 
@@ -332,9 +339,12 @@ def test_pull_request_step_writes_charter_diffs_to_the_summary(
     assert done.returncode == 0, done.stderr
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("## Charter changes")
-    assert "`charters/acme-initech.yaml` (new charter)" in text
+    assert f"`charters/{new}` (new charter)" in text
     assert "parks too" in text  # the purpose change, from `rmo diff --format md`
     assert "README" not in text
+    # The renamed charter is diffed (renames followed), not listed as new.
+    assert "charters/umbrella.yaml" in text and "Umbrella Relationship Charter" in text
+    assert "umbrella.yaml` (new charter)" not in text
 
 
 # --- what `rmo init` writes -----------------------------------------------------------------
