@@ -217,3 +217,10 @@ def test_installed_rmo_check_in_a_subprocess(repo: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("::error file=charters/initech-umbrella.yaml,line=")
     assert "Traceback" not in done.stderr
+
+
+def test_repository_without_charters_yet_passes_with_a_warning(cli: Any, repo: Path) -> None:
+    (repo / "charters" / "acme-globex.yaml").unlink()  # as right after `rmo init`
+    result = cli("check")
+    assert result.exit_code == 0, result.output
+    assert "no charter files found" in result.stderr
