@@ -88,10 +88,23 @@ def _same_scalar(old: Any, new: Any) -> bool:
 
 
 def _item_key(value: Any) -> Any:
-    """A hashable key with the equality of `_canonical`, cheap for scalars."""
+    """A hashable key for an item of a list compared by content, cheap for scalars.
+
+    Lists inside the item count as sets too, so an escalation level whose people were
+    reordered is the same level.
+    """
     if isinstance(value, _SCALARS):
         return (type(value).__name__, value)
-    return _canonical(value)
+    return _canonical(_unordered(value))
+
+
+def _unordered(value: Any) -> Any:
+    """The value with every list sorted (by canonical JSON), for order-blind comparison."""
+    if isinstance(value, dict):
+        return {key: _unordered(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted((_unordered(item) for item in value), key=_canonical)
+    return value
 
 
 def _id_index(items: list[Any]) -> dict[str, Any] | None:
@@ -786,7 +799,7 @@ def _emit(value: Any, path: str, key: str, lines: list[str], names: dict[str, st
             for item_id in sorted(index):
                 _emit(index[item_id], f"{path}[{item_id}]", key, lines, names)
             return
-        for item in sorted(value, key=_canonical):
+        for item in sorted(value, key=lambda item: _canonical(_unordered(item))):
             _emit(item, f"{path}[]", key, lines, names)
         return
     lines.extend(_scalar_lines(value, path, key, names))

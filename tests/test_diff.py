@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 
-from conftest import charter
+from conftest import SAMPLES, charter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rmo_cli.diff import (
     Change,
     Describer,
     ItemKey,
+    canonical_lines,
     compare,
     describe_changes,
     describe_step,
@@ -18,6 +21,7 @@ from rmo_cli.diff import (
     group_by_section,
     version_bumped,
 )
+from rmo_cli.loading import read_charter
 
 
 def _with_kpis() -> dict:
@@ -266,3 +270,50 @@ def test_edited_items_of_content_lists_are_told_as_edits():
         "principle removed: Open book",
         "principle added: No blame",
     ]
+
+
+# ----- properties -----------------------------------------------------------------------
+
+
+_SAMPLE_DATA = [read_charter(p).document.data for p in sorted(SAMPLES.glob("*.yaml"))]
+_INVERSE = {"added": "removed", "removed": "added", "changed": "changed"}
+
+
+def _shuffle_lists(value, rnd):
+    """The same data with every list shuffled (id lists and content lists alike)."""
+    if isinstance(value, dict):
+        return {k: _shuffle_lists(v, rnd) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_shuffle_lists(v, rnd) for v in value]
+        rnd.shuffle(items)
+        return items
+    return value
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(_SAMPLE_DATA), st.randoms(use_true_random=False))
+def test_property_reordering_any_list_is_no_change(data, rnd):
+    assert diff_charters(data, _shuffle_lists(data, rnd)) == []
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=5))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(_SAMPLE_DATA),
+    st.sampled_from(_SAMPLE_DATA),
+    st.dictionaries(st.sampled_from(["version", "status", "purpose", "x-extra"]), _scalars),
+)
+def test_property_diff_backwards_is_the_inverse(a, b, edits):
+    b = {**copy.deepcopy(b), **edits}
+    forward = {(c.op, c.path, repr(c.old), repr(c.new)) for c in diff_charters(a, b)}
+    backward = {(_INVERSE[c.op], c.path, repr(c.new), repr(c.old)) for c in diff_charters(b, a)}
+    assert forward == backward
+    assert (forward == set()) == (a == b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(_SAMPLE_DATA), st.randoms(use_true_random=False))
+def test_property_canonical_text_ignores_list_order(data, rnd):
+    assert canonical_lines(_shuffle_lists(data, rnd)) == canonical_lines(data)
