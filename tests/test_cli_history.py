@@ -264,10 +264,12 @@ def test_option_injection_through_the_installed_command(hist):
 
 @pytest.mark.parametrize("rev", ["no-such-branch", "HEAD~42"])
 def test_unknown_revision(cli, hist, rev):
+    before = _listing(hist.repo)
     result = cli("diff", hist.path, rev)
     assert result.exit_code == 2
     assert f"unknown revision '{rev}'" in result.stderr
     assert result.stdout == ""
+    assert _listing(hist.repo) == before
 
 
 def test_too_many_revisions(cli, hist):
