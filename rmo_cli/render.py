@@ -61,7 +61,8 @@ class MdSafe(str):
     """Markdown that is already safe to insert as it is (not escaped again)."""
 
 
-_MD_INLINE_RE = re.compile(r"([\\`*\[\]|~])|(?<!\w)_|_(?!\w)|(&(?=#?\w+;))|(<)|(>)")
+# `_` inside a word (snake_case) cannot start emphasis, so it stays readable unescaped.
+_MD_INLINE_RE = re.compile(r"([\\`*\[\]|~])|(?<![^\W_])_|_(?![^\W_])|(&(?=#?\w+;))|(<)|(>)")
 # At the start of a line (and of the value): headings, list items, thematic breaks (`- --`),
 # setext underlines and ordered list numbers.
 _MD_LINE_START_RE = re.compile(r"^(\s*)(?:([#=+-])|(\d{1,9})([.)])(?=\s|$))")
@@ -90,9 +91,10 @@ def md_escape(value: object, newline: str = " ") -> str:
     never start a new block; a value that starts like a heading or list item is escaped too.
     """
     text = "" if value is None else str(value)
-    text = _MD_INLINE_RE.sub(_md_inline_sub, text.replace("\r\n", "\n"))
-    lines = [_MD_LINE_START_RE.sub(_md_line_start_sub, line) for line in text.split("\n")]
-    return newline.join(line.strip() if newline != "\n" else line for line in lines)
+    text = _MD_INLINE_RE.sub(_md_inline_sub, text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Lines are stripped (leading spaces would make a code block) and blank ones dropped.
+    lines = [line.strip() for line in text.split("\n")]
+    return newline.join(_MD_LINE_START_RE.sub(_md_line_start_sub, line) for line in lines if line)
 
 
 def md_block(value: object) -> MdSafe:
