@@ -54,6 +54,17 @@ def rule_catalogue() -> dict[str, tuple[str, str]]:
     catalogue = {rid: (ERROR, text) for rid, text in READING_RULES.items()}
     catalogue.update({rid: (ERROR, text) for rid, text in schema_rules().items()})
     catalogue.update({r.id: (r.severity, r.description) for r in RULES.values()})
+    # Rules of `verify`/`check` and `reviews`/`check`, described where they are checked.
+    from rmo_cli.reviews import REVIEW_RULES
+    from rmo_cli.signoff import RULE_MISSING
+    from rmo_cli.signoff import RULES as SIGNOFF_RULES
+
+    for rule_id, text in SIGNOFF_RULES.items():
+        severity: Severity = WARNING if rule_id == RULE_MISSING else ERROR
+        text = text.removeprefix("warning: ")
+        catalogue[rule_id] = (severity, text[:1].upper() + text[1:])
+    for rule_id, text in REVIEW_RULES.items():
+        catalogue[rule_id] = (WARNING if rule_id.endswith(("due-soon", "expiring")) else ERROR, text)
     return catalogue
 
 
