@@ -184,13 +184,15 @@ def _text(
     return "\n".join(lines) + "\n"
 
 
-def _verdict_words(verdict: CharterDiff, style: Any = None) -> str:
+def _verdict_words(verdict: CharterDiff, style: Any = None, warn: bool = True) -> str:
     old_v, new_v = verdict.old_version, verdict.new_version
     if not verdict.fingerprint_changed:
         return "Signed content unchanged: existing sign-offs still match."
     text = "Signed content changed: sign-offs made before this change no longer match."
     if verdict.version_bumped:
         return f"{text} Version {old_v} → {new_v}."
+    if not warn:
+        return text
     warning = f"Warning: the version was not bumped (still {new_v})."
     if style is not None:
         warning = style(warning, fg="red", bold=True)
@@ -242,7 +244,8 @@ def _markdown(
             else:
                 lines.append(f"- {lead}{phrase.sep}~~{_md_escape(phrase.old or '')}~~")
         lines.append("")
-    lines.append(_md_escape(_verdict_words(verdict)))
+    # The missing version bump is already the warning at the top.
+    lines.append(_md_escape(_verdict_words(verdict, warn=False)))
     return "\n".join(lines) + "\n"
 
 
