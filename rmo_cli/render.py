@@ -586,9 +586,13 @@ class Renderer:
         self.sandboxed = templates is not None
         # Fork the sandboxed render so time, output and memory bounds hold even in C code.
         self.isolate = isolate and self.sandboxed and hasattr(os, "fork")
+        self._warmed: set[str] = set()  # templates compiled before forking
         self.roots = [p for p in (templates, templates_dir()) if p is not None]
         options: dict[str, Any] = {
-            "loader": ChoiceLoader([FileSystemLoader(str(root)) for root in self.roots]),
+            "loader": ChoiceLoader(
+                ([_bounded_loader_class()(str(templates))] if templates is not None else [])
+                + [FileSystemLoader(str(templates_dir()))]
+            ),
             "undefined": StrictUndefined,
             "autoescape": select_autoescape(
                 enabled_extensions=("html", "htm", "xml", "html.j2"), default=False
@@ -625,6 +629,7 @@ class Renderer:
     def render(self, name: str, context: dict[str, Any]) -> str:
         """Render template `name`; any failure is an RmoError (exit 1) naming file and line."""
         if self.isolate:
+            self._warm(name)
             found = next((root / name for root in self.roots if (root / name).is_file()), None)
             return _run_forked(
                 lambda: self._render_here(name, context),
@@ -633,6 +638,34 @@ class Renderer:
                 _show_path(str(found)) if found else name,
             )
         return self._render_here(name, context)
+
+    def _warm(self, name: str) -> None:
+        """Compile name and the templates it names here, once, so forked renders reuse them.
+
+        Compiling runs no template code (the sandbox is built with optimized=False, so no
+        constant folding) and template files are capped in size; failures are left for the
+        bounded render to report.
+        """
+        from jinja2 import meta
+
+        warmed = self._warmed
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in warmed:
+                continue
+            warmed.add(current)
+            try:
+                template = self.env.get_template(current)
+                source = self.env.loader.get_source(self.env, current)[0]
+                del template
+                todo.extend(
+                    ref
+                    for ref in meta.find_referenced_templates(self.env.parse(source))
+                    if isinstance(ref, str)
+                )
+            except Exception:  # noqa: BLE001 - reported by the render itself, with bounds
+                continue
 
     def _render_here(self, name: str, context: dict[str, Any]) -> str:
         from jinja2 import TemplateError
@@ -673,6 +706,28 @@ class Renderer:
         finally:
             if self.sandboxed:
                 self.env.deadline = float("inf")
+
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+def _bounded_loader_class() -> type:
+    """FileSystemLoader that refuses template files over MAX_TEMPLATE_BYTES."""
+    from jinja2 import FileSystemLoader, TemplateError
+    from jinja2.loaders import split_template_path
+
+    class BoundedLoader(FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            for folder in self.searchpath:
+                path = os.path.join(folder, *split_template_path(template))
+                if os.path.isfile(path) and os.path.getsize(path) > MAX_TEMPLATE_BYTES:
+                    raise TemplateError(
+                        f"{_show_path(path)}: template larger than {MAX_TEMPLATE_BYTES:,} "
+                        "bytes; refused"
+                    )
+            return super().get_source(environment, template)
+
+    return BoundedLoader
 
 
 def _bytecode_cache() -> Any:

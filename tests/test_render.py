@@ -586,3 +586,25 @@ def test_md_escape_any_text_renders_as_itself(value: str) -> None:
         assert " ".join(text.split()) == " ".join((prefix.strip(" -1.") + " " + expected).split())
     cell = parser.render(f"| h |\n|---|\n| {md_escape(value, newline='<br>')} |\n")
     assert cell.count("<td") == 1
+
+
+def test_oversized_repository_template_is_refused(tmp_path: Path) -> None:
+    renderer = _repo_renderer(tmp_path, {"charter.md.j2": "{# " + "x" * 1_100_000 + " #}"})
+    with pytest.raises(RmoError) as caught:
+        _render(charter(), "md", renderer)
+    assert caught.value.exit_code == 1
+    assert "charter.md.j2: template larger than 1,048,576 bytes; refused" in caught.value.message
+
+
+def test_repository_partials_and_many_pages(tmp_path: Path) -> None:
+    # The page template and its include are compiled once, before the forked renders.
+    renderer = _repo_renderer(
+        tmp_path,
+        {
+            "charter.md.j2": "{% include 'part.j2' %}|{{ charter.id }}\n",
+            "part.j2": "PART {{ charter.title }}",
+        },
+    )
+    outs = [_render(charter(id=f"c-{i}"), "md", renderer) for i in range(5)]
+    assert outs == [f"PART ACME–Globex Relationship Charter|c-{i}\n" for i in range(5)]
+    assert {"charter.md.j2", "part.j2"} <= renderer._warmed
