@@ -404,3 +404,40 @@ def test_scan_in_one_or_several_processes(
     serial = [status_row(read_charter(f.path, f.display).document, TODAY) for f in files[:1]]
     assert found.rows[0] == serial[0]
     assert found.rows[-1].review_state == "due-soon"
+
+
+def _json_values() -> Any:
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        ),
+        max_leaves=12,
+    )
+
+
+def test_any_field_values_never_crash() -> None:
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    keys = st.sampled_from(
+        ["id", "title", "status", "parties", "governance", "signoffs", "review", "term"]
+    )
+
+    @hypothesis.settings(max_examples=150, deadline=None, derandomize=True, database=None)
+    @hypothesis.given(st.dictionaries(keys, _json_values(), max_size=4))
+    def check(overrides: dict[str, Any]) -> None:
+        documents = [doc_of(charter(**overrides), "a.yaml"), doc_of(charter(), "b.yaml")]
+        rows = status_rows(documents, TODAY)
+        g = graph(rows)
+        assert g == graph(documents)
+        parse_mermaid(to_mermaid(g))
+        ET.fromstring(to_svg(g))
+        assert "<svg" in dashboard_html(rows, g, {"a.yaml": "a.html"}, TODAY)
+        assert to_dot(g).startswith("digraph")
+        status_markdown(rows, TODAY)
+
+    check()
