@@ -100,10 +100,8 @@ def md_escape(value: object, newline: str = " ") -> str:
 def md_block(value: object) -> MdSafe:
     """Charter text that may hold Markdown (purpose): kept as Markdown, raw HTML neutralised."""
     text = "" if value is None else str(value).replace("\r\n", "\n")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # Restore blockquote markers at line starts; they are Markdown, not HTML.
-    text = re.sub(r"(?m)^(\s*)&gt;", r"\1>", text)
-    return MdSafe(text.strip("\n"))
+    # Without `<` there is no tag, comment or autolink: raw HTML shows as text.
+    return MdSafe(text.replace("<", "&lt;").strip("\n"))
 
 
 @functools.cache
