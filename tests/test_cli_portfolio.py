@@ -262,3 +262,23 @@ def test_render_site_has_the_dashboard(cli, portfolio: Path) -> None:
     assert "<svg" in page and "<script" not in page
     for cid in ("acme-globex", "acme-initech", "globex-initech-hooli", "hooli-acme"):
         assert f'href="{cid}.html"' in page and (site / f"{cid}.html").is_file()
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+def test_status_table_on_a_terminal(portfolio: Path, no_color: bool) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    if not RMO.exists():
+        pytest.skip("rmo is not installed in this environment")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update({"RMO_TODAY": AS_OF, "COLUMNS": "200", "TERM": "xterm-256color"})
+    if no_color:
+        env["NO_COLOR"] = "1"
+    child = pexpect.spawn(str(RMO), ["status"], env=env, encoding="utf-8", timeout=60)
+    output = child.read()
+    child.close()
+    assert child.exitstatus == 0, output
+    green = "\x1b[32m"  # the ok review state: colour on a terminal, never with NO_COLOR
+    assert (green in output) is not no_color
+    assert "overdue (due 2025-07-01)" in output
+    assert "─" in output  # drawn by rich, not the plain columns
+    assert "4 charters · status: 1 draft, 3 active" in output
