@@ -432,7 +432,8 @@ def plan_review(
     """
     if outcome not in OUTCOMES:
         raise RmoError(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
-    people = list(dict.fromkeys(r.strip() for r in reviewers))
+    # `--reviewer jdoe,rsmith` is read as two reviewers (person ids never hold a comma).
+    people = list(dict.fromkeys(p.strip() for r in reviewers for p in r.split(",")))
     if not people or not all(people):
         raise RmoError("give at least one --reviewer ID (a person id from the charter's parties)")
     if notes is not None:

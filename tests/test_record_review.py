@@ -175,6 +175,15 @@ def test_refusals_leave_the_file_byte_identical(
     assert path.read_bytes() == before
 
 
+def test_comma_separated_reviewers(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    path = _write(tmp_path)
+    assert (
+        _record(cli, path, "-r", "jdoe,rsmith", "-r", "jdoe", "--outcome", "affirmed").exit_code
+        == 0
+    )
+    assert read_charter(path).document.data["review"]["log"][-1]["reviewers"] == ["jdoe", "rsmith"]
+
+
 def test_recording_the_same_review_twice_is_refused(cli, tmp_path: Path) -> None:  # noqa: ANN001
     path = _write(tmp_path)
     args = ("--date", "2026-11-20", "-r", "jdoe", "--outcome", "affirmed")
