@@ -1044,6 +1044,98 @@ class SiteResult:
         return self.site.written
 
 
+# From this many charters a site is rendered by a pool of forked worker processes.
+PARALLEL_PAGES = 64
+
+
+@dataclass
+class _SiteJob:
+    """What every page of a site needs; forked workers inherit it (nothing is pickled)."""
+
+    documents: list[Any]
+    git_states: list[GitState | None]
+    fmt: str
+    renderer: Renderer
+    as_of: dt.date
+    force: bool
+    within: str
+
+
+_SITE_JOB: _SiteJob | None = None
+
+# A checked and rendered page: (error findings, invalid, content or None, template error).
+_PageResult = tuple[list[Finding], bool, "str | bytes | None", "tuple[str, int] | None"]
+
+
+def _render_page(job: _SiteJob, index: int) -> _PageResult:
+    """Check one charter and render it unless refused; template errors come back as values."""
+    from rmo_cli.validation import check_document, has_errors
+
+    doc = job.documents[index]
+    findings = check_document(doc, job.as_of)
+    errors = [f for f in findings if f.severity == "error"]
+    invalid = has_errors(findings)
+    if invalid and not job.force:
+        return errors, True, None, None
+    try:
+        content = render_charter(
+            doc.data,
+            job.fmt,
+            job.renderer,
+            as_of=job.as_of,
+            file=doc.file,
+            git=job.git_states[index],
+            findings=errors,
+            draft=invalid,
+            within=job.within,
+        )
+    except RmoError as exc:  # exceptions do not keep their exit code through a pool
+        return errors, invalid, None, (exc.message, exc.exit_code)
+    return errors, invalid, content, None
+
+
+def _render_pages(indices: list[int]) -> list[_PageResult]:
+    """Worker entry point: render some pages of the inherited site job."""
+    assert _SITE_JOB is not None
+    return [_render_page(_SITE_JOB, i) for i in indices]
+
+
+def _site_workers(count: int) -> int:
+    """How many processes render a site of count charters (env RMO_JOBS overrides)."""
+    jobs = os.environ.get("RMO_JOBS", "")
+    if jobs.isdigit() and int(jobs) > 0:
+        return int(jobs)
+    if count < PARALLEL_PAGES or not hasattr(os, "fork"):
+        return 1
+    return min(os.cpu_count() or 1, 8)
+
+
+def _render_all(job: _SiteJob) -> list[_PageResult]:
+    """Every page of the job, in order: in this process, or by forked workers."""
+    global _SITE_JOB
+    count = len(job.documents)
+    workers = min(_site_workers(count), count)
+    if workers <= 1:
+        return [_render_page(job, i) for i in range(count)]
+    import multiprocessing
+    import warnings
+    from concurrent.futures import ProcessPoolExecutor
+
+    if job.renderer.isolate:  # compile once here; every worker inherits the compiled code
+        job.renderer._warm(CHARTER_TEMPLATE[job.fmt])
+    size = max(1, -(-count // (workers * 4)))
+    chunks = [list(range(i, min(i + size, count))) for i in range(0, count, size)]
+    _SITE_JOB = job
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                return [page for chunk in pool.map(_render_pages, chunks) for page in chunk]
+    finally:
+        _SITE_JOB = None
+
+
 def render_site(
     documents: Iterable[Any],
     out_dir: Path,
@@ -1059,30 +1151,33 @@ def render_site(
     """Write one page per charter plus `index.<ext>` into out_dir.
 
     Charters with errors are refused (returned in `refused`) unless force, which renders
-    them marked as drafts. `extra_pages` run after the charters and before the index; each
-    receives the Site (with `charters`, the index rows) and calls `site.write_page`.
+    them marked as drafts; a charter whose id another one already took is refused too.
+    `extra_pages` run after the charters and before the index; each receives the Site
+    (with `charters`, the index rows) and calls `site.write_page`. Many charters are
+    checked and rendered by worker processes; the result is the same, in the same order.
     """
     from rmo_cli.editing import atomic_write
-    from rmo_cli.validation import check_document, has_errors
 
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", EXIT_USAGE)
     if out_dir.exists() and not out_dir.is_dir():
         raise RmoError(f"{out_dir}: exists and is not a folder; give a folder for -o", EXIT_USAGE)
     out_dir.mkdir(parents=True, exist_ok=True)
+    docs = list(documents)
     git = git or GitLookup()
+    job = _SiteJob(
+        docs, [git.state(Path(d.file)) for d in docs], fmt, renderer, as_of, force, within
+    )
     site = Site(out_dir, fmt, renderer, as_of)
     result = SiteResult(site)
     used: dict[str, str] = {}
-    for doc in documents:
-        data = doc.data
-        findings = check_document(doc, as_of)
-        invalid = has_errors(findings)
-        if invalid and not force:
-            result.refused.append(
-                RefusedCharter(doc.file, [f for f in findings if f.severity == "error"])
-            )
+    for doc, (errors, invalid, content, failure) in zip(docs, _render_all(job), strict=True):
+        if failure is not None:
+            raise RmoError(*failure)
+        if content is None:
+            result.refused.append(RefusedCharter(doc.file, errors))
             continue
+        data = doc.data
         name = output_name(data, doc.file, fmt)
         if name in used:
             result.refused.append(
@@ -1092,17 +1187,6 @@ def render_site(
             )
             continue
         used[name] = doc.file
-        content = render_charter(
-            data,
-            fmt,
-            renderer,
-            as_of=as_of,
-            file=doc.file,
-            git=git.state(Path(doc.file)),
-            findings=findings if invalid else (),
-            draft=invalid,
-            within=within,
-        )
         path = out_dir / name
         atomic_write(path, content, fsync=False)
         site.written.append(path)

@@ -608,3 +608,27 @@ def test_repository_partials_and_many_pages(tmp_path: Path) -> None:
     outs = [_render(charter(id=f"c-{i}"), "md", renderer) for i in range(5)]
     assert outs == [f"PART ACME–Globex Relationship Charter|c-{i}\n" for i in range(5)]
     assert {"charter.md.j2", "part.j2"} <= renderer._warmed
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes need fork")
+def test_site_rendered_by_workers_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = [read_charter(p).document for p in SAMPLE_FILES] * 2  # ids clash: refused in order
+    outputs = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("RMO_JOBS", jobs)
+        result = render_site(docs, tmp_path / jobs, "md", Renderer(), as_of=AS_OF)
+        assert [r.message for r in result.refused] == [
+            f"id {d.data['id']!r} is also the id of {d.file}"
+            for d in docs[:4]  # type: ignore[union-attr]
+        ]
+        outputs[jobs] = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / jobs).iterdir()}
+    assert outputs["1"] == outputs["2"] and len(outputs["1"]) == 5
+    # A template error in a worker keeps its message and exit code.
+    renderer = _repo_renderer(tmp_path, {"charter.md.j2": "{{ charter.nope }}"})
+    with pytest.raises(RmoError) as caught:
+        render_site(docs[:4], tmp_path / "bad", "md", renderer, as_of=AS_OF)
+    assert (
+        caught.value.exit_code == 1 and "charter.md.j2:1: undefined value" in caught.value.message
+    )
