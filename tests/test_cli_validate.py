@@ -186,3 +186,20 @@ def test_folder_walk_skips_configuration_files(cli, tmp_path: Path) -> None:
     result = cli("validate", tmp_path, "--format", "json")
     assert result.exit_code == 0, result.stdout
     assert json.loads(result.stdout)["summary"]["files"] == 1
+
+
+def test_validate_runs_the_git_history_review_rule(cli, git_repo: Path, monkeypatch) -> None:
+    from conftest import git_commit
+
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml")
+    git_commit(git_repo, "charter")
+    # Bump last_reviewed without recording a review: a refreshed date, not a real review.
+    path.write_text(
+        path.read_text().replace("last_reviewed: '2026-08-01'", "last_reviewed: '2026-10-01'")
+    )
+    git_commit(git_repo, "refresh the review date")
+    monkeypatch.chdir(git_repo)
+    result = cli("validate", "--format", "json", "--as-of", "2026-11-23")
+    rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
+    assert "review-date-without-log" in rules
+    assert result.exit_code == 1

@@ -44,6 +44,12 @@ def validate(
     when = parse_date(as_of, "--as-of") or today()
     files = discover(paths or [])
     result = validate_files(files, when)
+    if result.documents:
+        # Rules that read git history run once per run, not once per charter.
+        from rmo_cli.repository import load_config
+        from rmo_cli.rules_reviews import review_history_findings
+
+        result.findings.extend(review_history_findings(load_config().root, result.documents))
     fmt = format.value
     colour = fmt == "text" and use_colour(sys.stdout)
     sources = {doc.file: doc.text for doc in result.documents} if colour else {}
