@@ -25,7 +25,6 @@ WORKFLOW = ROOT / "docs" / "github-workflow-example.yml"
 VENV_BIN = Path(sys.executable).parent
 SARIF_SCHEMA_PLACES = (
     ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json",
-    Path("/work/shared/data/sarif-schema-2.1.0.json"),
 )
 AS_OF = "2026-11-23"
 # `rmo <subcommand>` in a shell line (not `rmo --version`, not `rmo-cli==...`).

@@ -10,9 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import charter, git, git_commit, write_charter
+from conftest import RMO, charter, git, git_commit, write_charter
 
-RMO = Path("/work/venv/bin/rmo")
 KPIS = [
     {"id": "kpi-otd", "name": "On-time delivery", "target": 95, "owner": "jdoe"},
     {"id": "kpi-avail", "name": "Payment service availability", "target": 99.9, "owner": "rsmith"},
@@ -249,7 +248,7 @@ def test_option_injection_is_refused_and_writes_nothing(cli, hist, monkeypatch, 
 
 def test_option_injection_through_the_installed_command(hist):
     if not RMO.exists():
-        pytest.skip("rmo is not installed in /work/venv")
+        pytest.skip("rmo is not installed beside this Python")
     before = _listing(hist.repo)
     done = subprocess.run(
         [str(RMO), "diff", "charters/acme-globex-alliance.yaml", "--", "--output=pwned"],
@@ -409,7 +408,7 @@ def test_log_of_a_charter_copied_from_another_starts_at_the_copy(cli, hist):
 def test_colour_on_a_terminal_only_without_no_color(hist):
     pexpect = pytest.importorskip("pexpect")
     if not RMO.exists():
-        pytest.skip("rmo is not installed in /work/venv")
+        pytest.skip("rmo is not installed beside this Python")
     args = ["diff", str(hist.path), hist.created, hist.kpi]
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     coloured = pexpect.run(str(RMO), args=args, env=env, cwd=str(hist.repo), encoding="utf-8")
@@ -452,7 +451,7 @@ def test_log_of_a_deleted_charter(cli, hist):
 @pytest.mark.slow
 def test_rmo_init_sets_up_the_semantic_git_diff(cli, tmp_path):
     if not RMO.exists():
-        pytest.skip("rmo is not installed in /work/venv")
+        pytest.skip("rmo is not installed beside this Python")
     repo = tmp_path / "charters-repo"
     assert cli("init", repo).exit_code == 0
     path = write_charter(repo / "charters" / "acme-globex.yaml", charter(kpis=copy.deepcopy(KPIS)))
