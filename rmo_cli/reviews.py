@@ -427,8 +427,10 @@ def plan_review(
 ) -> tuple[dict[str, Any], int, dt.date | None]:
     """Check a review against a charter's data; return (log entry, log index, next_due to drop).
 
-    Raises RmoError: exit 2 for bad usage (no reviewer, unknown outcome, empty notes),
-    exit 1 for a refusal of content (unknown reviewer, future date, unusable review section).
+    Raises RmoError: exit 2 for arguments that cannot be recorded (no or unknown reviewer,
+    unknown outcome, empty notes, a future date or one before term.effective, a review
+    already recorded), exit 1 for a charter that cannot take it (unusable review section);
+    the same split as `rmo sign`.
     """
     if outcome not in OUTCOMES:
         raise RmoError(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
@@ -449,7 +451,7 @@ def plan_review(
     if not isinstance(data, Mapping):
         raise _refuse(f"{file}: the charter is not a mapping")
     if date > today:
-        raise _refuse(
+        raise RmoError(
             f"the review date {date} is in the future (today is {today}); "
             "record a review once it has taken place"
         )
@@ -458,7 +460,7 @@ def plan_review(
     if unknown:
         listed = ", ".join(known) if known else "none"
         names = ", ".join(repr(p) for p in unknown)
-        raise _refuse(
+        raise RmoError(
             f"unknown reviewer{'s' if len(unknown) > 1 else ''} {names} in {file}: reviewers "
             f"must be people of the charter's parties (known: {listed})"
         )
@@ -474,14 +476,14 @@ def plan_review(
     term = data.get("term")
     effective = as_date(term.get("effective")) if isinstance(term, Mapping) else None
     if effective is not None and date < effective:
-        raise _refuse(
+        raise RmoError(
             f"the review date {date} is before the charter took effect ({effective}); check --date"
         )
     entry: dict[str, Any] = {"date": date.isoformat(), "reviewers": people, "outcome": outcome}
     if notes is not None:
         entry["notes"] = notes.strip("\n")
     if any(isinstance(e, Mapping) and dict(e) == entry for e in log):
-        raise _refuse(f"this review ({date}, {outcome}) is already in {file}'s review.log")
+        raise RmoError(f"this review ({date}, {outcome}) is already in {file}'s review.log")
     index = len(log)
     while index > 0:
         previous = log[index - 1]

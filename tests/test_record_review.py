@@ -141,7 +141,7 @@ def test_unknown_reviewer_is_refused_and_the_file_untouched(cli, tmp_path: Path)
     path = _write(tmp_path)
     before = path.read_bytes()
     result = _record(cli, path, "-r", "jdoe", "-r", "nobody", "--outcome", "affirmed")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "'nobody'" in result.stderr and "jdoe, rsmith" in result.stderr
     assert path.read_bytes() == before
     assert list(path.parent.iterdir()) == [path]  # no temporary file left behind
@@ -150,8 +150,8 @@ def test_unknown_reviewer_is_refused_and_the_file_untouched(cli, tmp_path: Path)
 @pytest.mark.parametrize(
     ("args", "code", "needle"),
     [
-        (["-r", "jdoe", "--outcome", "affirmed", "--date", "2026-11-24"], 1, "future"),
-        (["-r", "jdoe", "--outcome", "affirmed", "--date", "2025-01-31"], 1, "took effect"),
+        (["-r", "jdoe", "--outcome", "affirmed", "--date", "2026-11-24"], 2, "future"),
+        (["-r", "jdoe", "--outcome", "affirmed", "--date", "2025-01-31"], 2, "took effect"),
         (["-r", "jdoe", "--outcome", "affirmed", "--date", "24/11/2026"], 2, "--date"),
         (["-r", "jdoe", "--outcome", "great"], 2, "great"),
         (["--outcome", "affirmed"], 2, "--reviewer"),
@@ -190,7 +190,7 @@ def test_recording_the_same_review_twice_is_refused(cli, tmp_path: Path) -> None
     assert _record(cli, path, *args).exit_code == 0
     before = path.read_bytes()
     result = _record(cli, path, *args)
-    assert result.exit_code == 1 and "already" in result.stderr
+    assert result.exit_code == 2 and "already" in result.stderr
     assert path.read_bytes() == before
 
 

@@ -144,8 +144,9 @@ def record_review(
 
     The rest of the file keeps its comments, order and quoting; the write is atomic.
 
-    Refused with exit 1, file untouched: an unknown reviewer, a future date, a date before
-    term.effective. Bad usage exits 2. Sign-offs stay valid (review fields are not signed).
+    Refused, file untouched: an unknown reviewer, a future date, a date before
+    term.effective, a review already recorded (exit 2); a charter that cannot be read or
+    has no usable review section (exit 1). Sign-offs stay valid (review fields are not signed).
 
     Example: rmo record-review charters/acme-globex.yaml -r jdoe -r rsmith --outcome affirmed
     """
