@@ -73,8 +73,24 @@ def detect_indent(text: str) -> tuple[int, int]:
             if content.startswith("- "):
                 parent = len(line) - len(line.lstrip(" "))
                 offset = len(nxt) - len(content) - parent
-                return offset + 2, offset
+                after_dash = len(content) - len(content[1:].lstrip(" "))
+                return offset + after_dash, offset
     return 4, 2
+
+
+def detect_mapping_indent(text: str) -> int:
+    """Indentation of the file's nested block mappings (2 when nothing says otherwise)."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    for line, nxt in zip(lines, lines[1:], strict=False):
+        stripped = line.rstrip()
+        content = nxt.lstrip(" ")
+        if stripped.endswith(":") and not stripped.lstrip().startswith("- "):
+            if content.startswith("- ") or ":" not in content:
+                continue
+            step = (len(nxt) - len(content)) - (len(line) - len(line.lstrip(" ")))
+            if step > 0:
+                return step
+    return 2
 
 
 @contextlib.contextmanager
@@ -90,7 +106,7 @@ def edit_charter(path: Path) -> Iterator[Any]:
     crlf = "\r\n" in text
     yaml = _round_trip_yaml()
     sequence, offset = detect_indent(text)
-    yaml.indent(mapping=2, sequence=sequence, offset=offset)
+    yaml.indent(mapping=detect_mapping_indent(text), sequence=sequence, offset=offset)
     document = yaml.load(text)
     yield document
     out = io.StringIO()

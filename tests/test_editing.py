@@ -1,0 +1,70 @@
+"""Comment-preserving edits keep the file's own layout; atomic writes leave nothing behind."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from rmo_cli.editing import atomic_write, edit_charter
+from rmo_cli.errors import RmoError
+
+FOUR_SPACES = """\
+# A hand-written charter with 4-space indentation
+apiVersion: rmo/v1
+kind: RelationshipCharter
+review:
+    cadence: P6M   # twice a year
+    log:
+    -   date: '2026-01-10'
+        outcome: affirmed
+term:
+    effective: 2025-02-01
+"""
+
+TWO_SPACES_INDENTED_LISTS = """\
+review:
+  cadence: quarterly
+  log:
+    - date: '2026-01-10'
+      outcome: affirmed  # first
+"""
+
+
+@pytest.mark.parametrize("text", [FOUR_SPACES, TWO_SPACES_INDENTED_LISTS])
+def test_appending_changes_only_the_added_lines(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    with edit_charter(path) as doc:
+        doc["review"]["log"].append({"date": "2026-07-01", "outcome": "amended"})
+    after = path.read_text(encoding="utf-8")
+    removed = [
+        line
+        for line in difflib.ndiff(text.splitlines(), after.splitlines())
+        if line.startswith("- ")
+    ]
+    assert removed == []
+    assert "2026-07-01" in after and "amended" in after
+
+
+def test_an_exception_inside_leaves_the_file_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(FOUR_SPACES, encoding="utf-8")
+    with pytest.raises(RuntimeError), edit_charter(path) as doc:
+        doc["review"]["cadence"] = "P1M"
+        raise RuntimeError("stop")
+    assert path.read_text(encoding="utf-8") == FOUR_SPACES
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_atomic_write_refuses_to_overwrite_without_permission(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("old", encoding="utf-8")
+    with pytest.raises(RmoError) as caught:
+        atomic_write(path, "new", overwrite=False)
+    assert caught.value.exit_code == 1 and "--force" in caught.value.message
+    assert path.read_text(encoding="utf-8") == "old"
+    atomic_write(path, "new")
+    assert path.read_text(encoding="utf-8") == "new"
+    assert list(tmp_path.iterdir()) == [path]
