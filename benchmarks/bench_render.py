@@ -1,11 +1,11 @@
 """Time `rmo render --to html -o DIR` of N charters against `rmo validate` of the same files.
 
-    python benchmarks/bench_render.py [--count 200] [--repeat 3] [--git]
+    python benchmarks/bench_render.py [--count 200] [--repeat 5] [--git]
 
 Target (issue 4): rendering N charters to HTML in one call takes at most 2x validating them.
 Both figures are wall clock of the installed `rmo`, interpreter start-up included, best of
---repeat runs. With --git the charters sit in a committed git repository, so the footer's
-commit and uncommitted-changes lookup is part of the measurement.
+--repeat rounds (the two commands alternate). With --git the charters sit in a committed git
+repository, so the footer's commit and uncommitted-changes lookup is part of the measurement.
 """
 
 from __future__ import annotations
@@ -26,20 +26,25 @@ from generate import generate_charters  # noqa: E402
 RMO = Path(sys.executable).parent / "rmo"
 
 
-def best(cmd: list[str], repeat: int, cwd: Path) -> float:
-    """Best wall-clock time of cmd over repeat runs (exit status must be 0)."""
-    times = []
+def best(commands: list[list[str]], repeat: int, cwd: Path) -> list[float]:
+    """Best wall-clock time of each command over repeat rounds (exit status must be 0).
+
+    The commands take turns within each round, so a change in the machine's load between
+    rounds affects them alike.
+    """
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for cmd, spent in zip(commands, times, strict=True):
+            start = time.perf_counter()
+            subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
+            spent.append(time.perf_counter() - start)
+    return [min(spent) for spent in times]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--git", action="store_true", help="put the charters in a git repo")
     args = parser.parse_args()
     if not RMO.exists():
@@ -56,9 +61,13 @@ def main() -> int:
                 ["git", "-c", "user.name=b", "-c", "user.email=b@x", "commit", "-qm", "c"],
             ):
                 subprocess.run(cmd, cwd=work, check=True)
-        validate = best([str(RMO), "validate", "charters"], args.repeat, work)
-        render = best(
-            [str(RMO), "render", "charters", "--to", "html", "-o", "site"], args.repeat, work
+        validate, render = best(
+            [
+                [str(RMO), "validate", "charters"],
+                [str(RMO), "render", "charters", "--to", "html", "-o", "site"],
+            ],
+            args.repeat,
+            work,
         )
         pages = len(list((work / "site").glob("*.html")))
         ratio = render / validate
