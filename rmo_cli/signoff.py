@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
@@ -25,12 +24,14 @@ FINGERPRINT_PREFIX = "sha256:"
 
 def fingerprint_payload(data: dict[str, Any]) -> bytes:
     """The canonical JSON bytes the fingerprint hashes (SPEC §6)."""
-    content = copy.deepcopy(data)
+    # Copies of the two mappings that lose keys are enough: nothing else is changed.
+    content = dict(data)
     content.pop("signoffs", None)
     review = content.get("review")
     if isinstance(review, dict):
-        for key in ("last_reviewed", "next_due", "log"):
-            review.pop(key, None)
+        content["review"] = {
+            k: v for k, v in review.items() if k not in ("last_reviewed", "next_due", "log")
+        }
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8")
 
@@ -58,14 +59,15 @@ def party_states(
     """
     current = current or fingerprint(data)
     states: dict[str, tuple[str, dict[str, Any] | None]] = {}
-    for party in data.get("parties") or []:
+    parties, signoffs = data.get("parties"), data.get("signoffs")
+    for party in parties if isinstance(parties, list) else []:
         if isinstance(party, dict) and isinstance(party.get("id"), str):
             states[party["id"]] = ("unsigned", None)
-    for signoff in data.get("signoffs") or []:
+    for signoff in signoffs if isinstance(signoffs, list) else []:
         if not isinstance(signoff, dict):
             continue
         party_id = signoff.get("party")
-        if party_id not in states:
+        if not isinstance(party_id, str) or party_id not in states:
             continue
         state = content_state(data, signoff, current)
         previous = states[party_id][0]

@@ -310,3 +310,19 @@ def test_any_leaf_change_changes_the_fingerprint(pick: int, suffix: str) -> None
     old = target[path[-1]]
     target[path[-1]] = (str(old) + suffix) if not isinstance(old, bool) else not old
     assert fingerprint(changed) != fingerprint(data)
+
+
+def test_party_states_tolerate_wrong_types() -> None:
+    from rmo_cli.signoff import party_states
+
+    assert party_states({"parties": 5, "signoffs": [{"party": ["x"]}]}) == {}
+    assert party_states({"parties": [{"id": "a"}], "signoffs": "x"}) == {"a": ("unsigned", None)}
+
+
+def test_fingerprint_leaves_the_data_alone() -> None:
+    from rmo_cli.signoff import fingerprint
+
+    data = {"id": "x", "review": {"cadence": "P1M", "log": [{"date": "2026-01"}]}, "signoffs": []}
+    before = repr(data)
+    fingerprint(data)
+    assert repr(data) == before
