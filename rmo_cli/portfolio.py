@@ -676,8 +676,12 @@ def to_dot(g: Graph) -> str:
 _SVG_LABEL_LIMIT = 80  # above this many edges, titles are tooltips only (no text on lines)
 
 
+# Characters XML 1.0 does not allow (a charter may hold them through YAML escapes).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(_NOT_XML.sub("\ufffd", str(text)), quote=True)
 
 
 def _short(text: str, limit: int = 48) -> str:

@@ -182,3 +182,9 @@ def test_control_character_is_a_finding_with_place() -> None:
     result = parse_yaml(b"a: ok\nb: x\x01y\n", "c.yaml")
     finding = result.findings[0]
     assert (finding.rule, finding.line, finding.column) == ("yaml-syntax", 2, 5)
+
+
+def test_lone_surrogate_escape_is_a_finding() -> None:
+    result = parse_yaml(b'a: "x\\ud800y"\n', "s.yaml")
+    assert result.document is None
+    assert result.findings[0].rule == "yaml-syntax"
