@@ -6,6 +6,7 @@ value is close to an allowed one, which one was probably meant.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from difflib import get_close_matches
 from typing import Any
@@ -154,10 +155,9 @@ def describe(doc: Document, error: Any) -> list[Finding]:
             return findings
 
     if validator == "required":
-        missing = [
-            k for k in error.validator_value if isinstance(instance, dict) and k not in instance
-        ]
-        names = ", ".join(repr(k) for k in missing) or "a key"
+        # jsonschema reports each missing key as its own error, naming it in the message.
+        match = re.match(r"^'(.+)' is a required property$", error.message)
+        names = repr(match.group(1)) if match else error.message
         message = f"{where} is missing the required key {names}"
         return [doc.finding(path, rule_id, message, ERROR, key=bool(path))]
 
