@@ -3,7 +3,8 @@
     python benchmarks/bench_validate.py [--sizes 2000 10000] [--repeat 3]
 
 floor = one process that reads every file, parses it with libyaml's CSafeLoader and validates
-it with one compiled Draft202012Validator of our schema (the least any validator must do).
+it with one compiled Draft202012Validator of our schema, checking the date and email formats
+(the least any validator must do; it gets the same import shortcut rmo takes).
 Each figure is the best of --repeat runs, wall clock, including interpreter start-up.
 """
 
@@ -29,9 +30,10 @@ FLOOR = r"""
 import datetime as dt, json, sys
 from pathlib import Path
 import yaml
-from jsonschema import Draft202012Validator
+sys.modules["rfc3987_syntax"] = None  # as rmo does: skip compiling an unused IRI grammar
+from jsonschema import Draft202012Validator, FormatChecker
 schema = json.loads(Path(sys.argv[1]).read_text())
-validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+validator = Draft202012Validator(schema, format_checker=FormatChecker(formats=["date", "email"]))
 def iso(o):
     if isinstance(o, dict): return {k: iso(v) for k, v in o.items()}
     if isinstance(o, list): return [iso(v) for v in o]
