@@ -106,7 +106,8 @@ def check_files(
     within is the due-soon window; fail_on says which review states are errors (others are
     warnings). signers is the allowed signers file for every charter, or a function giving
     it per charter path (default: the `signers` of the charter's nearest rmo.yaml).
-    With repo_root (a folder in a git repository) the rules that read git history run too.
+    With repo_root set, the rules that read git history run too, each charter against the
+    git repository that holds it.
     """
     from rmo_cli.reviews import window
     from rmo_cli.validation import validate_files
@@ -126,9 +127,9 @@ def check_files(
         path = path_of.get(doc.file, Path(doc.file))
         findings.extend(document_findings(doc, path, as_of, within, fail_states, signers_of))
     if repo_root is not None:
-        from rmo_cli.rules_reviews import review_history_findings
+        from rmo_cli.rules_reviews import history_findings
 
-        findings.extend(review_history_findings(repo_root, result.documents))
+        findings.extend(history_findings(result.documents))
     return Report(
         files=[f.display for f in files],
         findings=_without_duplicates(findings),

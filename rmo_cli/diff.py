@@ -354,14 +354,12 @@ _MAX_WORDS_VALUE = 80
 def people_names(*charters: Mapping[str, Any]) -> dict[str, str]:
     """Person id → name across the given charters (later ones win)."""
     names: dict[str, str] = {}
+    from rmo_cli.roster import people
+
     for data in charters:
-        for party in data.get("parties") or []:
-            if not isinstance(party, dict):
-                continue
-            for person in party.get("people") or []:
-                if isinstance(person, dict) and isinstance(person.get("id"), str):
-                    name = person.get("name")
-                    names[person["id"]] = name if isinstance(name, str) and name else person["id"]
+        for person_id, (person, _) in people(data).items():
+            name = person.get("name")
+            names[person_id] = name if isinstance(name, str) and name else person_id
     return names
 
 

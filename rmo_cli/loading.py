@@ -297,10 +297,11 @@ def _prescan(text: str, file: str) -> Finding | None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
+                    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
                     return Finding(
                         file,
-                        mark.line + 1,
-                        mark.column + 1,
+                        line,
+                        column,
                         ERROR,
                         "yaml-too-deep",
                         "",
@@ -402,6 +403,16 @@ class _Builder:
         )
 
     def _scalar(self, node: ScalarNode, path: YamlPath) -> Any:
+        try:
+            return self._typed_scalar(node, path)
+        except ValueError:  # e.g. an integer of more digits than Python converts
+            raise _Stop(
+                self._finding(
+                    node, "yaml-syntax", f"the number {node.value[:20]}… is too long to read", path
+                )
+            ) from None
+
+    def _typed_scalar(self, node: ScalarNode, path: YamlPath) -> Any:
         value: str = node.value
         tag = node.tag
         if tag == _PLAIN:

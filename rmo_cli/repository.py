@@ -15,6 +15,7 @@ CONFIG_NAME = "rmo.yaml"
 DEFAULT_CHARTERS_DIR = "charters"
 DEFAULT_DUE_SOON = "P30D"
 YAML_SUFFIXES = (".yaml", ".yml")
+DEFAULT_GLOBS = (f"{DEFAULT_CHARTERS_DIR}/**/*.yaml", f"{DEFAULT_CHARTERS_DIR}/**/*.yml")
 # Folders never searched for charters.
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 
@@ -33,7 +34,7 @@ class Config:
 
     root: Path
     file: Path | None = None
-    charters: list[str] = field(default_factory=lambda: [f"{DEFAULT_CHARTERS_DIR}/**/*.yaml"])
+    charters: list[str] = field(default_factory=lambda: list(DEFAULT_GLOBS))
     templates: Path | None = None
     due_soon: str = DEFAULT_DUE_SOON
     signers: Path | None = None
@@ -83,7 +84,7 @@ def read_config(config_file: Path) -> Config:
     assert result.document is not None
     data: dict[str, Any] = result.document.data or {}
     root = config_file.parent
-    charters = data.get("charters", [f"{DEFAULT_CHARTERS_DIR}/**/*.yaml"])
+    charters = data.get("charters", list(DEFAULT_GLOBS))
     if isinstance(charters, str):
         charters = [charters]
     return Config(

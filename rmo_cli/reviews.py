@@ -401,14 +401,9 @@ class RecordedReview:
 
 
 def _people(data: Mapping[str, Any]) -> list[str]:
-    ids: list[str] = []
-    parties = data.get("parties")
-    for party in parties if isinstance(parties, list) else []:
-        people = party.get("people") if isinstance(party, Mapping) else None
-        for person in people if isinstance(people, list) else []:
-            if isinstance(person, Mapping) and isinstance(person.get("id"), str):
-                ids.append(person["id"])
-    return ids
+    from rmo_cli.roster import people
+
+    return list(people(data))
 
 
 def _refuse(message: str) -> RmoError:

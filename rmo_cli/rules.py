@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+from rmo_cli.dates import parse_iso_date
 from rmo_cli.findings import ERROR, WARNING, Finding, Severity
 from rmo_cli.loading import Document, YamlPath
+from rmo_cli.roster import parties, people
 
 Check = Callable[[Document, dt.date], Iterable[Finding]]
 
@@ -51,7 +53,7 @@ def rule_catalogue() -> dict[str, tuple[str, str]]:
     from rmo_cli.loading import READING_RULES
     from rmo_cli.schema_messages import schema_rules
 
-    catalogue = {rid: (ERROR, text) for rid, text in READING_RULES.items()}
+    catalogue: dict[str, tuple[str, str]] = {rid: (ERROR, t) for rid, t in READING_RULES.items()}
     catalogue.update({rid: (ERROR, text) for rid, text in schema_rules().items()})
     catalogue.update({r.id: (r.severity, r.description) for r in RULES.values()})
     # Rules of `verify`/`check` and `reviews`/`check`, described where they are checked.
@@ -64,7 +66,8 @@ def rule_catalogue() -> dict[str, tuple[str, str]]:
         text = text.removeprefix("warning: ")
         catalogue[rule_id] = (severity, text[:1].upper() + text[1:])
     for rule_id, text in REVIEW_RULES.items():
-        catalogue[rule_id] = (WARNING if rule_id.endswith(("due-soon", "expiring")) else ERROR, text)
+        severity = WARNING if rule_id.endswith(("due-soon", "expiring")) else ERROR
+        catalogue[rule_id] = (severity, text)
     return catalogue
 
 
@@ -99,17 +102,15 @@ def _get(value: Any, *path: str) -> Any:
 
 def _people(data: dict[str, Any]) -> dict[str, str]:
     """person id → party id, for every person defined under a party."""
-    people: dict[str, str] = {}
-    for _party_path, party in _items(data, "parties"):
-        for _, person in _items(party, "people"):
-            person_id = person.get("id")
-            if isinstance(person_id, str) and isinstance(party.get("id"), str):
-                people.setdefault(person_id, party["id"])
-    return people
+    return {
+        person_id: party["id"]
+        for person_id, (_, party) in people(data).items()
+        if isinstance(party.get("id"), str)
+    }
 
 
 def _party_ids(data: dict[str, Any]) -> set[str]:
-    return {p["id"] for _, p in _items(data, "parties") if isinstance(p.get("id"), str)}
+    return {p["id"] for p in parties(data) if isinstance(p.get("id"), str)}
 
 
 def _closest(word: str, choices: Iterable[str]) -> str:
@@ -149,15 +150,6 @@ def _person_refs(data: dict[str, Any]) -> Iterator[tuple[YamlPath, Any, str]]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _date(value: Any) -> dt.date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 # --- the rules ----------------------------------------------------------------------------
@@ -312,8 +304,8 @@ def _signoff_party(doc: Document, as_of: dt.date) -> Iterator[Finding]:
 
 @rule("effective-after-expires", "The term's effective date is before its expiry date.")
 def _term_order(doc: Document, as_of: dt.date) -> Iterator[Finding]:
-    effective = _date(_get(doc.data, "term", "effective"))
-    expires = _date(_get(doc.data, "term", "expires"))
+    effective = parse_iso_date(_get(doc.data, "term", "effective"))
+    expires = parse_iso_date(_get(doc.data, "term", "expires"))
     if effective and expires and effective >= expires:
         yield doc.finding(
             ("term", "expires"),
@@ -324,8 +316,8 @@ def _term_order(doc: Document, as_of: dt.date) -> Iterator[Finding]:
 
 @rule("reviewed-before-effective", "review.last_reviewed is not before term.effective.")
 def _reviewed_before_effective(doc: Document, as_of: dt.date) -> Iterator[Finding]:
-    effective = _date(_get(doc.data, "term", "effective"))
-    last = _date(_get(doc.data, "review", "last_reviewed"))
+    effective = parse_iso_date(_get(doc.data, "term", "effective"))
+    last = parse_iso_date(_get(doc.data, "review", "last_reviewed"))
     if effective and last and last < effective:
         yield doc.finding(
             ("review", "last_reviewed"),
@@ -339,7 +331,7 @@ def _future_date(doc: Document, as_of: dt.date) -> Iterator[Finding]:
     entries = [(p, "review log entry", e) for p, e in _items(doc.data, "review", "log")]
     entries += [(p, "sign-off", s) for p, s in _items(doc.data, "signoffs")]
     for path, what, entry in entries:
-        when = _date(entry.get("date"))
+        when = parse_iso_date(entry.get("date"))
         if when and when > as_of:
             yield doc.finding(
                 (*path, "date"),
@@ -350,8 +342,8 @@ def _future_date(doc: Document, as_of: dt.date) -> Iterator[Finding]:
 
 @rule("next-due-after-expiry", "review.next_due falls after term.expires.", WARNING)
 def _next_due_after_expiry(doc: Document, as_of: dt.date) -> Iterator[Finding]:
-    next_due = _date(_get(doc.data, "review", "next_due"))
-    expires = _date(_get(doc.data, "term", "expires"))
+    next_due = parse_iso_date(_get(doc.data, "review", "next_due"))
+    expires = parse_iso_date(_get(doc.data, "term", "expires"))
     if next_due and expires and next_due > expires:
         yield doc.finding(
             ("review", "next_due"),
@@ -390,7 +382,7 @@ def _chair_member(doc: Document, as_of: dt.date) -> Iterator[Finding]:
 
 @rule("active-but-expired", "An active charter whose term has expired.", WARNING)
 def _active_expired(doc: Document, as_of: dt.date) -> Iterator[Finding]:
-    expires = _date(_get(doc.data, "term", "expires"))
+    expires = parse_iso_date(_get(doc.data, "term", "expires"))
     if doc.data.get("status") == "active" and expires and expires < as_of:
         yield doc.finding(
             ("term", "expires"),

@@ -255,3 +255,21 @@ def review_history_findings(repo_root: str | Path, documents: Sequence[Document]
         )
         findings.append(doc.finding(("review", "last_reviewed"), HISTORY_RULE, message))
     return findings
+
+
+def history_findings(documents: Sequence[Document]) -> list[Finding]:
+    """`review-date-without-log` for documents wherever they live: grouped by the git
+    repository that holds each one's folder (one `rev-parse` per folder, not per file)."""
+    top_of: dict[Path, Path | None] = {}
+    groups: dict[Path, list[Document]] = {}
+    for doc in documents:
+        folder = Path(doc.file).resolve().parent
+        if folder not in top_of:
+            top_of[folder] = _repo_top(folder) if folder.is_dir() else None
+        top = top_of[folder]
+        if top is not None:
+            groups.setdefault(top, []).append(doc)
+    findings: list[Finding] = []
+    for top, docs in groups.items():
+        findings.extend(review_history_findings(top, docs))
+    return findings

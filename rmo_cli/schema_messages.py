@@ -172,7 +172,7 @@ def describe(doc: Document, error: Any) -> list[Finding]:
     elif validator == "type":
         expected = error.validator_value
         expected_list = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in expected_list)
+        wanted = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in expected_list)
         message = f"{where} must be {wanted}, not {_value_words(instance)}"
         if "string" in expected_list and isinstance(instance, (int, float, bool)):
             shown = "true" if instance is True else "false" if instance is False else instance

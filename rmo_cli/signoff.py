@@ -138,14 +138,9 @@ class SignoffCheck:
 
 def _people(data: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """Person id -> (person, party) for every representative of every party."""
-    found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-    for party in data.get("parties") or []:
-        if not isinstance(party, dict):
-            continue
-        for person in party.get("people") or []:
-            if isinstance(person, dict) and isinstance(person.get("id"), str):
-                found.setdefault(person["id"], (person, party))
-    return found
+    from rmo_cli.roster import people
+
+    return people(data)
 
 
 def _text(value: Any) -> str | None:
@@ -216,7 +211,8 @@ def missing_parties(doc: Document, checks: list[SignoffCheck]) -> list[tuple[int
         return []
     signed = {c.party for c in checks if c.state == VALID}
     missing: list[tuple[int, str, str]] = []
-    for index, party in enumerate(data.get("parties") or []):
+    listed = data.get("parties")
+    for index, party in enumerate(listed if isinstance(listed, list) else []):
         if (
             isinstance(party, dict)
             and isinstance(party.get("id"), str)

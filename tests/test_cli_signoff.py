@@ -398,3 +398,18 @@ def test_stale_signoff_outside_git_history_is_noted(
     result = cli("verify", path)
     assert result.exit_code == 1
     assert "the signed revision is not in acme-globex.yaml's git history" in result.stdout
+
+
+@pytest.mark.parametrize("parties", ["3", "[{id: a, people: 3}, {id: b}]"])
+def test_wrong_types_never_crash_verify_check_diff(cli, tmp_path: Path, parties: str) -> None:
+    from conftest import write_charter as _write
+
+    path = _write(tmp_path / "acme-globex.yaml")
+    text = path.read_text(encoding="utf-8")
+    start = text.index("parties:")
+    end = text.index("purpose:")
+    path.write_text(text[:start] + f"parties: {parties}\n" + text[end:], encoding="utf-8")
+    for args in (("verify", path), ("check", path), ("textconv", path), ("status", path)):
+        result = cli(*args)
+        assert result.exit_code in (0, 1), (args, result.stderr)
+        assert "internal error" not in result.stderr

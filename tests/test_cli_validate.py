@@ -203,3 +203,22 @@ def test_validate_runs_the_git_history_review_rule(cli, git_repo: Path, monkeypa
     rules = [f["rule"] for f in json.loads(result.stdout)["findings"]]
     assert "review-date-without-log" in rules
     assert result.exit_code == 1
+    # The same from outside the repository: the charter's own repository is used.
+    monkeypatch.chdir(git_repo.parent)
+    result = cli("validate", git_repo / "charters", "--format", "json", "--as-of", "2026-11-23")
+    assert "review-date-without-log" in [f["rule"] for f in json.loads(result.stdout)["findings"]]
+
+
+def test_default_globs_take_yml_too(cli, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "rmo.yaml").write_text("due_soon: P30D\n")
+    write_charter(tmp_path / "charters" / "acme-globex.yml")
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate", "--format", "json")
+    assert json.loads(result.stdout)["summary"]["files"] == 1
+
+
+def test_bad_rmo_today_is_a_usage_error(cli, monkeypatch) -> None:
+    monkeypatch.setenv("RMO_TODAY", "garbage")
+    result = cli("validate", SAMPLES)
+    assert result.exit_code == 2
+    assert "RMO_TODAY" in result.stderr

@@ -188,3 +188,13 @@ def test_lone_surrogate_escape_is_a_finding() -> None:
     result = parse_yaml(b'a: "x\\ud800y"\n', "s.yaml")
     assert result.document is None
     assert result.findings[0].rule == "yaml-syntax"
+
+
+def test_overlong_integer_is_a_finding() -> None:
+    result = parse_yaml(b"baseline: " + b"9" * 5001 + b"\n", "n.yaml")
+    assert result.document is None
+    assert (result.findings[0].rule, result.findings[0].line, result.findings[0].column) == (
+        "yaml-syntax",
+        1,
+        11,
+    )

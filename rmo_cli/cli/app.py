@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 try:  # typer >= 0.20 vendors Click
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover - older typer with Click as a dependency
-    from click.exceptions import ClickException  # type: ignore[no-redef]
+    from click.exceptions import ClickException  # type: ignore[no-redef, assignment]
 
 from rmo_cli.errors import EXIT_INTERNAL, RmoError
 

@@ -46,10 +46,9 @@ def validate(
     result = validate_files(files, when)
     if result.documents:
         # Rules that read git history run once per run, not once per charter.
-        from rmo_cli.repository import load_config
-        from rmo_cli.rules_reviews import review_history_findings
+        from rmo_cli.rules_reviews import history_findings
 
-        result.findings.extend(review_history_findings(load_config().root, result.documents))
+        result.findings.extend(history_findings(result.documents))
     fmt = format.value
     colour = fmt == "text" and use_colour(sys.stdout)
     sources = {doc.file: doc.text for doc in result.documents} if colour else {}

@@ -69,7 +69,10 @@ def today() -> dt.date:
     """The as-of date when none is given (the only place that reads the clock)."""
     override = os.environ.get("RMO_TODAY")
     if override:
-        return dt.date.fromisoformat(override)
+        try:
+            return dt.date.fromisoformat(override)
+        except ValueError:
+            fail(f"RMO_TODAY={override!r} is not a date; use YYYY-MM-DD or unset it")
     return dt.date.today()
 
 
