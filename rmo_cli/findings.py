@@ -23,6 +23,10 @@ class Finding:
     pointer: str
     message: str
 
+    def __str__(self) -> str:
+        """The text report's line: `FILE:LINE:COL: SEVERITY[RULE] MESSAGE`."""
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.rule}] {self.message}"
+
     def as_dict(self) -> dict[str, object]:
         """The JSON shape of SPEC §5."""
         return {

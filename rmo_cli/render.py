@@ -369,7 +369,7 @@ def charter_context(
     review = _mapping(data.get("review"))
     errors = list(  # one line per distinct finding, in order
         dict.fromkeys(
-            f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in findings
+            str(f) for f in findings
         )
     )
     return {

@@ -10,8 +10,8 @@ from typing import Optional
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.cmd_validate import PATHS_HELP, ReportFormat
-from rmo_cli.cli.common import parse_date, today, use_colour
+from rmo_cli.cli.cmd_validate import ReportFormat
+from rmo_cli.cli.common import PATHS_HELP, parse_date, today, use_colour
 
 
 class FailOn(str, Enum):

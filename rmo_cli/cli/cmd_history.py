@@ -13,8 +13,7 @@ import typer
 
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import fail, use_colour
-
-EXIT_FINDINGS = 1
+from rmo_cli.errors import EXIT_FINDINGS
 
 if TYPE_CHECKING:
     from rmo_cli.diff import CharterDiff, Describer
@@ -80,7 +79,7 @@ def _split_revisions(revisions: list[str]) -> list[str]:
 
 def _unreadable(result: LoadResult) -> None:
     for f in result.findings:
-        typer.echo(f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}", err=True)
+        typer.echo(str(f), err=True)
     typer.echo(
         f"rmo: error: {result.file} cannot be read as a charter, so it cannot be compared", err=True
     )

@@ -79,7 +79,7 @@ def _scan(paths: list[str] | None, as_of: dt.date, within: str) -> tuple[list[St
     else:
         found = scan(files, as_of, within)
     for f in found.unreadable:
-        typer.echo(f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}", err=True)
+        typer.echo(str(f), err=True)
     return found.rows, bool(found.unreadable)
 
 

@@ -25,7 +25,7 @@ class RenderFormat(str, Enum):
 
 
 def _finding_line(f: Finding) -> str:
-    return f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}"
+    return str(f)
 
 
 def _report_refused(file: str, findings: list[Finding], message: str = "") -> None:

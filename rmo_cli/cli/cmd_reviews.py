@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import parse_date, today, use_colour
+from rmo_cli.cli.common import PATHS_HELP, parse_date, today, use_colour
 
 
 class ReviewsFormat(str, Enum):
@@ -38,7 +38,6 @@ class Outcome(str, Enum):
     terminated = "terminated"
 
 
-PATHS_HELP = "Charter files or folders (default: rmo.yaml's charters, else ./charters)."
 
 
 @app.command()
@@ -82,7 +81,7 @@ def reviews(
     window(span)  # a bad --within is a usage error before any file is read
     entries, unreadable = review_files(discover(paths or []), when, span)
     for f in unreadable:  # reported like every command reports a file it can't read
-        typer.echo(f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}", err=True)
+        typer.echo(str(f), err=True)
     fmt = format.value
     if fmt == "table":
         text = format_table(entries, when, span, colour=use_colour(sys.stdout))

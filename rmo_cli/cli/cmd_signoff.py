@@ -12,13 +12,19 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import parse_date, read_charters, today, use_colour, warn
+from rmo_cli.cli.common import (
+    PATHS_HELP,
+    parse_date,
+    read_charters,
+    today,
+    use_colour,
+    warn,
+)
 
 if TYPE_CHECKING:
     from rmo_cli.loading import Document
     from rmo_cli.signoff import SignoffCheck
 
-PATHS_HELP = "Charter files or folders (default: rmo.yaml's charters, else ./charters)."
 
 
 class VerifyFormat(str, Enum):

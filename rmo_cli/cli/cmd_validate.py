@@ -9,12 +9,11 @@ from typing import Optional
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import parse_date, today, use_colour
+from rmo_cli.cli.common import PATHS_HELP, parse_date, today, use_colour
 from rmo_cli.reporters import FORMATS
 
 ReportFormat = Enum("ReportFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
-PATHS_HELP = "Charter files or folders (default: rmo.yaml's charters, else ./charters)."
 
 
 @app.command()

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from rmo_cli.loading import Document
 
 
+PATHS_HELP = "Charter files or folders (default: rmo.yaml's charters, else ./charters)."
+
+
 def stderr_console() -> Console:
     """A rich console on stderr: colour only on a terminal and never with NO_COLOR."""
     from rich.console import Console
@@ -91,7 +94,7 @@ def read_charters(paths: list[str] | None) -> tuple[list[Document], bool]:
             unreadable = True
             for f in loaded.findings:
                 typer.echo(
-                    f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}", err=True
+                    str(f), err=True
                 )
         else:
             documents.append(loaded.document)

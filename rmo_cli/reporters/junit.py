@@ -30,12 +30,12 @@ def render(report: Report, colour: bool = False) -> str:
                 type="rmo",
             )
             failure.text = "\n".join(
-                f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in errs
+                str(f) for f in errs
             )
         if warns:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(
-                f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}" for f in warns
+                str(f) for f in warns
             )
     ET.indent(suites)
     return (

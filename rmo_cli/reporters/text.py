@@ -28,7 +28,7 @@ def render(report: Report, colour: bool = False) -> str:
     if colour:
         return _render_grouped(report)
     lines = [
-        f"{f.file}:{f.line}:{f.column}: {f.severity}[{f.rule}] {f.message}"
+        str(f)
         for f in report.sorted_findings()
     ]
     lines.append(summary(report))
