@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,20 @@ ROOT = Path(__file__).resolve().parent.parent
 RMO = Path(sys.executable).parent / "rmo"
 SAMPLES = ROOT / "sample_charters"
 DATA = Path(__file__).resolve().parent / "data"
+
+# Headless Chromium as the browser tests start it: a fresh profile, no network chatter.
+CHROMIUM = next(
+    (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None
+)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 MINIMAL: dict[str, Any] = {
     "apiVersion": "rmo/v1",

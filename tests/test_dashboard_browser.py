@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_FLAGS
 from portfolio_data import AS_OF, portfolio_charters, write_portfolio
 
 from rmo_cli.loading import Document, read_charter
 from rmo_cli.portfolio import write_dashboard
 
 TODAY = dt.date.fromisoformat(AS_OF)
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    pytest.skip("headless Chromium is not installed")
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium is not installed")
+    return CHROMIUM
 
 
 def dump_dom(page: Path, profile: Path) -> str:

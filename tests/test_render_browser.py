@@ -8,11 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, charter, write_charter
+from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES, charter, write_charter
 
 from rmo_cli.signoff import fingerprint
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = [
     pytest.mark.slow,
@@ -26,13 +24,7 @@ def chromium_pdf(page: Path, out: Path, profile: Path) -> None:
     subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={out}",
