@@ -114,10 +114,6 @@ class Document:
         return Finding(self.file, line, column, severity, rule, json_pointer(path), message)
 
 
-# A charter is a document whose data is a mapping with apiVersion/kind of a charter.
-Charter = Document
-
-
 @dataclass
 class LoadResult:
     """What reading one file gave: the document, or findings saying why it can't be read."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import fail, parse_date, stdout_console, today
+from rmo_cli.cli.common import due_soon_window, fail, parse_date, stdout_console, today
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -92,16 +92,6 @@ def _check_filters(statuses: list[str] | None, models: list[str] | None) -> None
         _check_choice(value, MODELS, "--model")
 
 
-def _window(within: str | None) -> str:
-    from rmo_cli.repository import load_config
-    from rmo_cli.reviews import window
-
-    if within is None:
-        within = load_config().due_soon
-    window(within)  # RmoError (exit 2) for a bad window
-    return within
-
-
 @app.command()
 def status(
     paths: list[str] = _PATHS,
@@ -129,7 +119,7 @@ def status(
     _check_choice(format, STATUS_FORMATS, "--format")
     _check_filters(statuses, models)
     day = parse_date(as_of, "--as-of") or today()
-    window = _window(within)
+    window = due_soon_window(within)
     found, unreadable = _scan(paths, day, window)
     rows = filter_rows(found, statuses or (), parties or (), models or ())
     if format == "json":

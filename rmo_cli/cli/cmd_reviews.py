@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import PATHS_HELP, parse_date, today, use_colour
+from rmo_cli.cli.common import PATHS_HELP, due_soon_window, parse_date, today, use_colour
 
 
 class ReviewsFormat(str, Enum):
@@ -72,13 +72,12 @@ def reviews(
 
     Example: rmo reviews charters --as-of 2026-12-01 --within P6W --fail-on overdue
     """
-    from rmo_cli.repository import discover, load_config
-    from rmo_cli.reviews import failing_reasons, review_files, window
+    from rmo_cli.repository import discover
+    from rmo_cli.reviews import failing_reasons, review_files
     from rmo_cli.reviews_formats import FORMATTERS, format_table
 
     when = parse_date(as_of, "--as-of") or today()
-    span = within if within is not None else load_config().due_soon
-    window(span)  # a bad --within is a usage error before any file is read
+    span = due_soon_window(within)  # a bad --within is a usage error before any file is read
     entries, unreadable = review_files(discover(paths or []), when, span)
     for f in unreadable:  # reported like every command reports a file it can't read
         typer.echo(str(f), err=True)

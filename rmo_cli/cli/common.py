@@ -58,6 +58,16 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise RmoError(message, code)
 
 
+def due_soon_window(within: str | None) -> str:
+    """The due-soon window: --within, else rmo.yaml's due_soon; a bad one is exit 2."""
+    from rmo_cli.repository import load_config
+    from rmo_cli.reviews import window
+
+    span = within if within is not None else load_config().due_soon
+    window(span)
+    return span
+
+
 def parse_date(value: str | None, option: str) -> dt.date | None:
     """An ISO date from an option, or a usage error naming the option."""
     if value is None:
