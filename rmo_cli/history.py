@@ -51,59 +51,115 @@ class LogEntry(NamedTuple):
     subject: str
 
 
-def open_repo(path: str | Path) -> Repo:
-    """The git repository holding path (searched upward); exit 2 when there is none."""
-    import git
+class GitRepo:
+    """A git repository with a working tree: its folders, and GitPython on first use.
 
-    # The nearest existing folder: a deleted charter (and its folder) still has a history.
-    start = Path(os.path.abspath(path))
-    while not start.is_dir() and start != start.parent:
-        start = start.parent
-    try:
-        return git.Repo(start, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise RmoError(
-            f"{path}: not in a git repository; 'rmo diff' and 'rmo log' read the charter's "
-            "git history (run 'git init' and commit the charter first)"
-        ) from None
+    Finding the repository is one `git rev-parse`; GitPython (and its import, a third of
+    rmo's start-up) is only loaded when a blob must be read, so `rmo log` with a warm
+    cache never loads it.
+    """
 
+    def __init__(self, root: Path, git_dir: Path, common_dir: Path, shallow: bool) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self.common_dir = common_dir
+        self.shallow = shallow
+        self._objects: Repo | None = None
 
-def repo_root(repo: Repo) -> Path:
-    """The top folder of the repository's working tree."""
-    if repo.working_tree_dir is None:
-        raise RmoError(f"{repo.git_dir}: a bare repository has no working tree")
-    return Path(repo.working_tree_dir)
+    @property
+    def objects(self) -> Repo:
+        """GitPython's view of the repository, for reading commits, trees and blobs."""
+        if self._objects is None:
+            import git
 
-
-def is_shallow(repo: Repo) -> bool:
-    """True for a shallow clone (what `git rev-parse --is-shallow-repository` says)."""
-    common = getattr(repo, "common_dir", None) or repo.git_dir
-    return (Path(common) / "shallow").exists()
+            self._objects = git.Repo(self.root)
+        return self._objects
 
 
-def require_full_history(repo: Repo) -> None:
-    """Refuse a shallow clone, whose oldest commit looks as if it added every file."""
-    if is_shallow(repo):
-        raise RmoError(f"the history of {repo_root(repo)} is incomplete: {UNSHALLOW_HINT}")
+def run_git(
+    cwd: str | Path, *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run git in cwd with arguments as a list (no shell), output as bytes.
 
-
-def _git(repo: Repo, *args: str) -> subprocess.CompletedProcess[bytes]:
-    """Run git in the repository with arguments as a list (no shell), output as bytes."""
+    The environment keeps a user's setup out of what rmo parses: no prompts, no optional
+    locks, no external diff driver, paths printed unquoted.
+    """
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     env.pop("GIT_EXTERNAL_DIFF", None)
     try:
         return subprocess.run(
             ["git", "-c", "core.quotepath=off", *args],
-            cwd=repo_root(repo),
+            cwd=cwd,
+            input=stdin,
             capture_output=True,
             env=env,
             check=False,
         )
-    except FileNotFoundError:
-        raise RmoError("git is not installed or not on PATH") from None
+    except FileNotFoundError as exc:
+        if exc.filename == "git":
+            raise RmoError("git is not installed or not on PATH") from None
+        raise RmoError(f"{cwd}: no such folder") from None
+    except OSError as exc:
+        raise RmoError(f"cannot run git in {cwd}: {exc.strerror or exc}") from None
 
 
-def resolve_revision(repo: Repo, rev: str) -> str:
+def open_repo(path: str | Path) -> GitRepo:
+    """The git repository holding path (searched upward); exit 2 when there is none."""
+    # The nearest existing folder: a deleted charter (and its folder) still has a history.
+    start = Path(os.path.abspath(path))
+    while not start.is_dir() and start != start.parent:
+        start = start.parent
+    done = run_git(
+        start,
+        "rev-parse",
+        "--path-format=absolute",
+        "--absolute-git-dir",
+        "--git-common-dir",
+        "--is-shallow-repository",
+        "--is-bare-repository",
+        "--show-toplevel",  # last: it fails in a bare repository, after the others printed
+    )
+    lines = os.fsdecode(done.stdout).splitlines()
+    if len(lines) < 4:
+        problem = os.fsdecode(done.stderr).strip().splitlines()
+        detail = problem[0].removeprefix("fatal: ") if problem else ""
+        if "not a git repository" in detail or not detail:
+            raise RmoError(
+                f"{path}: not in a git repository; 'rmo diff' and 'rmo log' read the "
+                "charter's git history (run 'git init' and commit the charter first)"
+            )
+        raise RmoError(f"{path}: git cannot read the repository here: {detail}")
+    git_dir, common_dir, shallow, bare = lines[:4]
+    if bare == "true":
+        raise RmoError(f"{git_dir}: a bare repository has no working tree")
+    if done.returncode != 0 or len(lines) < 5:
+        raise RmoError(f"{path}: not in the working tree of the repository at {git_dir}")
+    root = Path(lines[4])
+    return GitRepo(root, Path(git_dir), Path(common_dir), shallow == "true")
+
+
+def repo_root(repo: GitRepo) -> Path:
+    """The top folder of the repository's working tree."""
+    return repo.root
+
+
+def is_shallow(repo: GitRepo) -> bool:
+    """True for a shallow clone (what `git rev-parse --is-shallow-repository` said)."""
+    return repo.shallow
+
+
+def require_full_history(repo: GitRepo) -> None:
+    """Refuse a shallow clone, whose oldest commit looks as if it added every file."""
+    if is_shallow(repo):
+        raise RmoError(f"the history of {repo_root(repo)} is incomplete: {UNSHALLOW_HINT}")
+
+
+def _git(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run git at the top of the repository's working tree."""
+    return run_git(repo.root, *args)
+
+
+def resolve_revision(repo: GitRepo, rev: str) -> str:
     """The full commit SHA a user's revision names; exit 2 for an unsafe or unknown one."""
     if not rev or not rev.strip():
         raise RmoError("an empty revision names no commit; give a branch, tag or commit SHA")
@@ -129,14 +185,14 @@ def resolve_revision(repo: Repo, rev: str) -> str:
     return sha
 
 
-def head_sha(repo: Repo) -> str | None:
+def head_sha(repo: GitRepo) -> str | None:
     """HEAD's commit SHA, or None in a repository without commits yet."""
     done = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     sha = done.stdout.decode("ascii", "replace").strip()
     return sha if done.returncode == 0 and sha else None
 
 
-def relative_path(repo: Repo, path: str | Path) -> str:
+def relative_path(repo: GitRepo, path: str | Path) -> str:
     """A path (relative to the current directory) as a repository path with `/` separators."""
     root = repo_root(repo).resolve()
     absolute = Path(os.path.abspath(path))
@@ -150,10 +206,10 @@ def relative_path(repo: Repo, path: str | Path) -> str:
     return rel.as_posix()
 
 
-def read_blob(repo: Repo, sha: str, path: str) -> bytes | None:
+def read_blob(repo: GitRepo, sha: str, path: str) -> bytes | None:
     """The exact bytes of path at commit sha (a resolved SHA), or None when it is not there."""
     try:
-        item = repo.commit(sha).tree / path
+        item = repo.objects.commit(sha).tree / path
     except (KeyError, ValueError):
         return None
     if item.type != "blob":
@@ -162,13 +218,13 @@ def read_blob(repo: Repo, sha: str, path: str) -> bytes | None:
     return data
 
 
-def read_blob_id(repo: Repo, blob_sha: str) -> bytes:
+def read_blob_id(repo: GitRepo, blob_sha: str) -> bytes:
     """The bytes of a blob by its SHA (from `file_history`), straight from the object database."""
-    data: bytes = repo.odb.stream(bytes.fromhex(blob_sha)).read()
+    data: bytes = repo.objects.odb.stream(bytes.fromhex(blob_sha)).read()
     return data
 
 
-def file_history(repo: Repo, path: str, rev: str | None = None) -> list[LogEntry]:
+def file_history(repo: GitRepo, path: str, rev: str | None = None) -> list[LogEntry]:
     """Commits that changed path, newest first, following renames (one `git log` call).
 
     `path` is repository-relative; `rev` a SHA from `resolve_revision` (default HEAD).
@@ -238,7 +294,9 @@ def parse_log(output: str) -> list[LogEntry]:
     return entries
 
 
-def tree_changes(repo: Repo, old_sha: str, new_sha: str | None) -> tuple[dict[str, str], list[str]]:
+def tree_changes(
+    repo: GitRepo, old_sha: str, new_sha: str | None
+) -> tuple[dict[str, str], list[str]]:
     """(new path → old path for renames, deleted paths) from old_sha to new_sha or the work tree.
 
     One tree comparison: its cost does not grow with the number of commits between them.
@@ -268,7 +326,7 @@ def tree_changes(repo: Repo, old_sha: str, new_sha: str | None) -> tuple[dict[st
 
 
 def path_at_revision(
-    repo: Repo,
+    repo: GitRepo,
     sha: str,
     path: str,
     other: str | None = None,
@@ -306,7 +364,7 @@ def path_at_revision(
     return None
 
 
-def _has_id(repo: Repo, sha: str, path: str, charter_id: str) -> bool:
+def _has_id(repo: GitRepo, sha: str, path: str, charter_id: str) -> bool:
     """True when path at sha is a readable charter whose `id` is charter_id."""
     from rmo_cli.loading import parse_charter
 
@@ -317,7 +375,7 @@ def _has_id(repo: Repo, sha: str, path: str, charter_id: str) -> bool:
     return doc is not None and isinstance(doc.data, dict) and doc.data.get("id") == charter_id
 
 
-def load_at_revision(repo: Repo, sha: str, path: str) -> LoadResult:
+def load_at_revision(repo: GitRepo, sha: str, path: str) -> LoadResult:
     """The charter at path in commit sha, read under the reading rules (display `path@sha7`)."""
     from rmo_cli.loading import parse_charter
 
@@ -368,12 +426,11 @@ class _LogCache:
     again. Any problem reading or writing it only costs speed.
     """
 
-    def __init__(self, repo: Repo, enabled: bool) -> None:
+    def __init__(self, repo: GitRepo, enabled: bool) -> None:
         from rmo_cli import __version__
 
         self.version = __version__
-        common = getattr(repo, "common_dir", None) or repo.git_dir
-        self.file = Path(common) / "rmo" / "log-cache.json"
+        self.file = repo.common_dir / "rmo" / "log-cache.json"
         self.enabled = enabled
         self.blobs: dict[str, list[Any]] = {}
         self.steps: dict[str, list[str]] = {}
@@ -415,16 +472,16 @@ class _LogCache:
             pass
 
 
-def charter_log(repo: Repo, path: str, rev: str | None = None, cache: bool = True) -> list[LogRow]:
+def charter_log(
+    repo: GitRepo, path: str, rev: str | None = None, cache: bool = True
+) -> list[LogRow]:
     """The commits that changed a charter, newest first, each told in words.
 
     Follows renames; stops at the commit where the charter began as a copy of another
     one (a different id). Versions git cannot read as a charter are rows that say so.
     `path` is repository-relative, `rev` a resolved SHA (default HEAD).
     """
-    from rmo_cli.diff import describe_step
-    from rmo_cli.loading import parse_charter
-
+    # Parsing and diffing are imported only when the cache lacks something.
     entries = file_history(repo, path, rev)
     store = _LogCache(repo, cache)
     parsed: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
@@ -433,6 +490,8 @@ def charter_log(repo: Repo, path: str, rev: str | None = None, cache: bool = Tru
         """(data, problem) of the charter at an entry."""
         assert entry.blob is not None
         if entry.blob not in parsed:
+            from rmo_cli.loading import parse_charter
+
             raw = read_blob_id(repo, entry.blob)
             result = parse_charter(raw, f"{entry.path}@{entry.sha[:7]}")
             doc = result.document
@@ -465,6 +524,8 @@ def charter_log(repo: Repo, path: str, rev: str | None = None, cache: bool = Tru
         known = store.steps.get(key)
         if isinstance(known, list):
             return known
+        from rmo_cli.diff import describe_step
+
         old_data, new_data = full(older)[0], full(entry)[0]
         words = describe_step(old_data, new_data)
         store.steps[key] = words

@@ -597,10 +597,6 @@ GITATTRIBUTES_LINES = ("*.yaml diff=rmo", "*.yml diff=rmo")
 TEXTCONV = "rmo textconv"
 
 
-def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-
-
 def _merge_lines(existing: str, lines: Iterable[str]) -> str:
     present = {line.strip() for line in existing.splitlines()}
     missing = [line for line in lines if line not in present]
@@ -670,22 +666,28 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
 
 
 def _init_git(root: Path, report: InitReport) -> None:
+    from rmo_cli.history import run_git
+
     try:
-        inside = _run_git(root, "rev-parse", "--is-inside-work-tree")
-    except FileNotFoundError:
+        inside = run_git(root, "rev-parse", "--is-inside-work-tree")
+    except RmoError:
         report.notes.append(
             "git is not installed: run `git init` and "
             f'`git config diff.rmo.textconv "{TEXTCONV}"` once it is'
         )
         return
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
-        done = _run_git(root, "init", "-q")
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+        done = run_git(root, "init", "-q")
         if done.returncode != 0:
-            report.notes.append(f"git init failed: {done.stderr.strip()}")
+            report.notes.append(f"git init failed: {_stderr(done)}")
             return
         report.git_initialised = True
-    done = _run_git(root, "config", "diff.rmo.textconv", TEXTCONV)
+    done = run_git(root, "config", "diff.rmo.textconv", TEXTCONV)
     if done.returncode == 0:
         report.git_configured = True
     else:
-        report.notes.append(f"git config diff.rmo.textconv failed: {done.stderr.strip()}")
+        report.notes.append(f"git config diff.rmo.textconv failed: {_stderr(done)}")
+
+
+def _stderr(done: subprocess.CompletedProcess[bytes]) -> str:
+    return done.stderr.decode("utf-8", "replace").strip()

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -428,6 +429,36 @@ def test_log_cache_can_be_turned_off(cli, hist):
     assert not cache.exists()
     assert cli("log", hist.path).stdout == plain.stdout
     assert (cache / "log-cache.json").is_file()
+
+
+_LOADED_MODULES = """
+import sys
+from rmo_cli.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit as done:
+    assert not done.code, done.code
+heavy = ["git", "rmo_cli.loading", "rmo_cli.diff", "yaml", "pydantic"]
+print(" ".join(name for name in heavy if name in sys.modules))
+"""
+
+
+def test_log_with_a_warm_cache_reads_no_blob_and_parses_nothing(hist):
+    # The cache's point: a second `rmo log` costs one `git log`, not GitPython and a parse
+    # of every version. Checked by what the process imported, not by a clock.
+    def loaded(*extra: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", _LOADED_MODULES, "log", str(hist.path), *extra],
+            cwd=hist.repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.split("\n")[-2].split()
+
+    assert loaded("--no-cache") == ["git", "rmo_cli.loading", "rmo_cli.diff", "yaml"]
+    assert set(loaded()) >= {"git", "rmo_cli.loading"}  # cold: fills the cache
+    assert loaded() == []
 
 
 def test_a_folder_is_not_a_charter(cli, hist):

@@ -36,6 +36,38 @@ def test_open_repo_outside_git_is_a_usage_error(tmp_path: Path):
     assert "not in a git repository" in err.value.message
 
 
+def test_open_repo_finds_the_repository_from_a_subfolder_and_a_deleted_file(renamed_repo):
+    repo_dir, _ = renamed_repo
+    repo = history.open_repo(repo_dir / "charters" / "gone" / "deleted.yaml")
+    assert repo.root == repo_dir.resolve()
+    assert repo.git_dir == repo.common_dir == (repo_dir / ".git").resolve()
+    assert not repo.shallow
+
+
+def test_open_repo_refuses_a_bare_repository_and_the_git_folder(tmp_path: Path, renamed_repo):
+    repo_dir, _ = renamed_repo
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo_dir), str(bare))
+    for place, words in ((bare, "a bare repository"), (repo_dir / ".git", "not in the working")):
+        with pytest.raises(RmoError) as err:
+            history.open_repo(place / "c.yaml")
+        assert err.value.exit_code == 2
+        assert words in err.value.message
+
+
+def test_worktree_shares_the_log_cache_of_its_main_repository(renamed_repo, tmp_path: Path):
+    repo_dir, _ = renamed_repo
+    other = tmp_path / "other-worktree"
+    git(repo_dir, "worktree", "add", "-q", str(other))
+    repo = history.open_repo(other)
+    assert repo.root == other.resolve()
+    assert repo.common_dir == (repo_dir / ".git").resolve()
+    assert repo.git_dir != repo.common_dir
+    rows = history.charter_log(repo, "charters/acme-globex.yaml")
+    assert rows == history.charter_log(history.open_repo(repo_dir), "charters/acme-globex.yaml")
+    assert (repo_dir / ".git" / "rmo" / "log-cache.json").is_file()
+
+
 def test_resolve_revision_gives_full_sha(renamed_repo):
     repo_dir, shas = renamed_repo
     repo = history.open_repo(repo_dir)
