@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rmo_cli.errors import RmoError
 from rmo_cli.findings import ERROR, Finding
 from rmo_cli.loading import Document
 from rmo_cli.reviews import as_date
@@ -102,14 +102,12 @@ class _Change:
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
+    """git's output in root, or None when git is missing or fails (the rule then stays quiet)."""
+    from rmo_cli.history import run_git
+
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            input=stdin,
-            capture_output=True,
-            check=False,
-        )
-    except OSError:
+        done = run_git(root, *args, stdin=stdin)
+    except RmoError:
         return None
     return done.stdout if done.returncode == 0 else None
 
@@ -130,13 +128,14 @@ def _changed_files(diff: bytes) -> list[tuple[str, str, str]]:
 def _newest_changes(root: Path, rels: set[str]) -> dict[str, _Change]:
     """For each tracked charter, the newest change of its last_reviewed line."""
     changes: dict[str, _Change] = {}
-    common = ["-c", "core.quotePath=false"]
+    # A user's textconv driver (`rmo init` sets one up) would run once per blob.
+    common = ["--no-color", "--no-ext-diff", "--no-textconv"]
     head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     if head is None:
         return changes  # no commits yet
     # Uncommitted edits first: they supersede anything committed.
     worktree = _git(
-        root, *common, "diff", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-renames",
+        root, "diff", *common, "-p", "-U0", "--no-renames",
         "--diff-filter=M", f"-G{_LAST_REVIEWED_RE}", "HEAD", "--", *_PATHSPECS,
     )  # fmt: skip
     for _, _, rel in _changed_files(worktree or b""):
@@ -145,7 +144,7 @@ def _newest_changes(root: Path, rels: set[str]) -> dict[str, _Change]:
     # One walk over the whole history: modified files whose last_reviewed line changed,
     # newest commit first (a file's first appearance is its newest change).
     log = _git(
-        root, *common, "log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-renames",
+        root, "log", *common, "-p", "-U0", "--no-renames",
         "--diff-filter=M", f"-G{_LAST_REVIEWED_RE}", "--format=%x00commit %H %s", "HEAD",
         "--", *_PATHSPECS,
     )  # fmt: skip

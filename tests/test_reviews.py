@@ -375,6 +375,32 @@ def test_history_flags_a_commit_that_bumped_last_reviewed_without_a_log_entry(
     assert sha[:10] in finding.message and "refresh the review date" in finding.message
 
 
+def test_history_rule_ignores_a_textconv_driver(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `rmo init` sets up `*.yaml diff=rmo` with a textconv; the rule must read raw blobs,
+    # not run the driver once per version (nor see its rewritten text).
+    monkeypatch.chdir(git_repo)
+    marker = git_repo.parent / "textconv-ran"
+    driver = git_repo.parent / "driver.sh"
+    driver.write_text(f"#!/bin/sh\necho ran >> '{marker}'\necho rewritten\n", encoding="utf-8")
+    driver.chmod(0o755)
+    (git_repo / ".gitattributes").write_text("*.yaml diff=rmo\n", encoding="utf-8")
+    git(git_repo, "config", "diff.rmo.textconv", str(driver))
+    review = {"cadence": "P6M", "last_reviewed": "2026-08-01", "log": _log("2026-08-01")}
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml", review=review)
+    git_commit(git_repo, "add")
+    _bump(path, "last_reviewed: '2026-08-01'", "last_reviewed: '2026-11-01'")
+    git_commit(git_repo, "refresh the review date")
+    git(git_repo, "log", "-p", "-1")  # the driver works: git itself runs it
+    assert marker.exists()
+    marker.unlink()
+    doc = read_charter(path, "charters/acme-globex.yaml").document
+    [finding] = review_history_findings(git_repo, [doc])
+    assert finding.rule == "review-date-without-log"
+    assert not marker.exists()
+
+
 def test_history_accepts_a_change_that_added_a_log_entry(
     git_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
