@@ -368,9 +368,7 @@ def charter_context(
     next_due, source = next_review(data)
     review = _mapping(data.get("review"))
     errors = list(  # one line per distinct finding, in order
-        dict.fromkeys(
-            str(f) for f in findings
-        )
+        dict.fromkeys(str(f) for f in findings)
     )
     return {
         "charter": data,

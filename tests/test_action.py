@@ -23,9 +23,7 @@ from test_check import overdue_charter, signed
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / "docs" / "github-workflow-example.yml"
 VENV_BIN = Path(sys.executable).parent
-SARIF_SCHEMA_PLACES = (
-    ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json",
-)
+SARIF_SCHEMA_PLACES = (ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json",)
 AS_OF = "2026-11-23"
 # `rmo <subcommand>` in a shell line (not `rmo --version`, not `rmo-cli==...`).
 RMO_CALL = re.compile(r"(?<![\w/.-])rmo\s+([a-z][a-z-]*)")
@@ -89,7 +87,7 @@ def test_action_is_a_composite_action_with_the_documented_inputs() -> None:
 def test_action_installs_rmo_from_its_own_checkout() -> None:
     install = step(load(ACTION), "Install rmo")["run"]
     assert '"$GITHUB_ACTION_PATH"' in install
-    assert 'rmo-cli==$RMO_VERSION' in install
+    assert "rmo-cli==$RMO_VERSION" in install
 
 
 def test_inputs_reach_scripts_only_through_the_environment() -> None:

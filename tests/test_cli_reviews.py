@@ -14,7 +14,6 @@ from conftest import RMO, SAMPLES, write_charter
 icalendar = pytest.importorskip("icalendar")
 
 
-
 def _charters(folder: Path) -> Path:
     """Three charters: overdue (2026-11-20), due soon (2026-12-10), ok (2027-06-01), a draft."""
     write_charter(folder / "late.yaml", id="late", title="Late Charter",

@@ -20,8 +20,16 @@ from rmo_cli.resources import schema_path
 RMO = Path(sys.executable).parent / "rmo"
 VENV_BIN = Path(sys.executable).parent
 TODAY = "2026-03-01"
-FLAGS = ["--title", "Acme Globex Alliance", "--party", "acme=ACME Public Works",
-         "--party", "globex=Globex Ltd", "--governance", "network"]
+FLAGS = [
+    "--title",
+    "Acme Globex Alliance",
+    "--party",
+    "acme=ACME Public Works",
+    "--party",
+    "globex=Globex Ltd",
+    "--governance",
+    "network",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -37,13 +45,14 @@ def modeline_target(charter: Path) -> Path:
     first = charter.read_text(encoding="utf-8").splitlines()[0]
     prefix = "# yaml-language-server: $schema="
     assert first.startswith(prefix)
-    relative = first[len(prefix):]
+    relative = first[len(prefix) :]
     assert not Path(relative).is_absolute()
     return charter.parent / relative
 
 
-def test_init_new_charter_then_validate_passes(cli, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_new_charter_then_validate_passes(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = tmp_path / "charters-repo"
     result = cli("init", repo)
     assert result.exit_code == 0, result.stderr
@@ -69,14 +78,22 @@ def test_the_same_through_the_installed_rmo(tmp_path: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
 
     def rmo(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(RMO), *args], cwd=cwd, env=env, capture_output=True,
-                              text=True, stdin=subprocess.DEVNULL, check=False)
+        return subprocess.run(
+            [str(RMO), *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
 
     assert rmo("init", "repo").returncode == 0
     repo = tmp_path / "repo"
     # stdin is not a terminal: flags only, even without --no-input.
-    done = rmo("new-charter", *FLAGS, "--governance", "hierarchy", "--lead-party", "globex",
-               cwd=repo)
+    done = rmo(
+        "new-charter", *FLAGS, "--governance", "hierarchy", "--lead-party", "globex", cwd=repo
+    )
     assert done.returncode == 0, done.stderr
     done = rmo("validate", cwd=repo)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -137,21 +154,31 @@ def test_ci_files_pass_their_own_validators(cli, tmp_path: Path) -> None:
     precommit = shutil.which("pre-commit", path=str(VENV_BIN)) or shutil.which("pre-commit")
     if precommit is None:
         pytest.skip("pre-commit is not installed")
-    done = subprocess.run([precommit, "validate-config", ".pre-commit-config.yaml"],
-                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [precommit, "validate-config", ".pre-commit-config.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     checker = shutil.which("check-jsonschema", path=str(VENV_BIN))
     if checker is None:
         pytest.skip("check-jsonschema is not installed")
     done = subprocess.run(
-        [checker, "--builtin-schema", "vendor.github-workflows",
-         ".github/workflows/charters.yml"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        [checker, "--builtin-schema", "vendor.github-workflows", ".github/workflows/charters.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     done = subprocess.run(
         [checker, "--schemafile", ".rmo/config.schema.json", "rmo.yaml"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -187,8 +214,9 @@ def test_init_never_overwrites_a_readme(cli, tmp_path: Path) -> None:
     assert (tmp_path / "README.md").read_text() == "# Our charters\n"
 
 
-def test_overwrite_is_refused_without_force(cli, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_overwrite_is_refused_without_force(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert cli("new-charter", "--no-input", *FLAGS).exit_code == 0
     path = tmp_path / "charters" / "acme-globex-alliance.yaml"
@@ -205,8 +233,9 @@ def test_overwrite_is_refused_without_force(cli, tmp_path: Path,
 
 
 @pytest.mark.parametrize("bad_id", ["../x", "a/b", ".hidden", "Bad Id"])
-def test_unsafe_ids_are_refused(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                bad_id: str) -> None:
+def test_unsafe_ids_are_refused(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_id: str
+) -> None:
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
@@ -227,29 +256,31 @@ def test_unsafe_ids_are_refused(cli, tmp_path: Path, monkeypatch: pytest.MonkeyP
         ("lead", ["--governance", "quasi-hierarchy"], "missing --lead-party (a quasi-hierarchy"),
     ],
 )
-def test_missing_flags_are_named(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 drop: str, extra: list[str], named: str) -> None:
+def test_missing_flags_are_named(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, drop: str, extra: list[str], named: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     args = list(FLAGS)
     if drop in ("--title", "--governance"):
         i = args.index(drop)
-        del args[i:i + 2]
+        del args[i : i + 2]
     elif drop == "parties":
         args = [a for a in args if a != "--party" and "=" not in a]
     elif drop == "one-party":
         i = args.index("--party")
-        del args[i:i + 2]
+        del args[i : i + 2]
     elif drop == "lead":
         i = args.index("--governance")
-        del args[i:i + 2]
+        del args[i : i + 2]
     result = cli("new-charter", "--no-input", *args, *extra)
     assert result.exit_code == 2, result.stderr
     assert named in result.stderr
     assert files_under(tmp_path) == []
 
 
-def test_everything_missing_names_every_flag(cli, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_everything_missing_names_every_flag(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = cli("new-charter")  # CliRunner's stdin is not a terminal: no prompts
     assert result.exit_code == 2
@@ -270,8 +301,9 @@ def test_everything_missing_names_every_flag(cli, tmp_path: Path,
         (["--title", "  "], "--title: the title is empty"),
     ],
 )
-def test_bad_flag_values_are_refused(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     args: list[str], message: str) -> None:
+def test_bad_flag_values_are_refused(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = cli("new-charter", "--no-input", *FLAGS, *args)
     assert result.exit_code == 2
@@ -279,8 +311,9 @@ def test_bad_flag_values_are_refused(cli, tmp_path: Path, monkeypatch: pytest.Mo
     assert files_under(tmp_path) == []
 
 
-def test_a_title_without_letters_needs_an_id(cli, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_title_without_letters_needs_an_id(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     args = list(FLAGS)
     args[1] = "日本とドイツ"
@@ -296,17 +329,35 @@ def test_a_title_without_letters_needs_an_id(cli, tmp_path: Path,
 def test_all_flags_are_used(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = cli(
-        "new-charter", "--no-input", "--title", "Facilities: 2027 #1", "--id", "fm-2027",
-        "--party", "Harbourside Agency", "--party", "globex=Globex: FM", "--governance",
-        "hierarchy", "--lead-party", "globex", "--review-every", "annual", "--effective",
-        "2026-01-15", "--dir", "out/relationships",
+        "new-charter",
+        "--no-input",
+        "--title",
+        "Facilities: 2027 #1",
+        "--id",
+        "fm-2027",
+        "--party",
+        "Harbourside Agency",
+        "--party",
+        "globex=Globex: FM",
+        "--governance",
+        "hierarchy",
+        "--lead-party",
+        "globex",
+        "--review-every",
+        "annual",
+        "--effective",
+        "2026-01-15",
+        "--dir",
+        "out/relationships",
     )
     assert result.exit_code == 0, result.stderr
     path = tmp_path / "out" / "relationships" / "fm-2027.yaml"
     data = yaml.safe_load(path.read_text())
     assert data["title"] == "Facilities: 2027 #1"
     assert [(p["id"], p["name"]) for p in data["parties"]] == [
-        ("harbourside-agency", "Harbourside Agency"), ("globex", "Globex: FM")]
+        ("harbourside-agency", "Harbourside Agency"),
+        ("globex", "Globex: FM"),
+    ]
     assert data["governance"] == {"model": "hierarchy", "lead_party": "globex"}
     assert data["review"]["cadence"] == "annual"
     assert str(data["term"]["effective"]) == "2026-01-15"
@@ -314,8 +365,9 @@ def test_all_flags_are_used(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert cli("validate", path).exit_code == 0
 
 
-def test_new_charters_go_to_the_repository_folder(cli, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_charters_go_to_the_repository_folder(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "rmo.yaml").write_text("charters: ['relationships/**/*.yaml']\n")
     sub = tmp_path / "some" / "where"
     sub.mkdir(parents=True)
@@ -336,8 +388,16 @@ def test_from_an_existing_charter(cli, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     source = tmp_path / "source.yaml"
     shutil.copy(SAMPLES / "harbourside-globex-facilities.yaml", source)
-    result = cli("new-charter", "--no-input", "--from", source, "--id", "harbourside-2028",
-                 "--title", "Harbourside – Globex renewal 2028")
+    result = cli(
+        "new-charter",
+        "--no-input",
+        "--from",
+        source,
+        "--id",
+        "harbourside-2028",
+        "--title",
+        "Harbourside – Globex renewal 2028",
+    )
     assert result.exit_code == 0, result.stderr
     path = tmp_path / "charters" / "harbourside-2028.yaml"
     data = yaml.safe_load(path.read_text())
@@ -376,12 +436,23 @@ def test_a_charter_outside_the_repository_globs_is_flagged(
     assert "not matched" not in result.stderr
 
 
-def test_from_refuses_flags_it_would_ignore(cli, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_refuses_flags_it_would_ignore(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     source = SAMPLES / "harbourside-globex-facilities.yaml"
-    result = cli("new-charter", "--no-input", "--from", source, "--id", "x",
-                 "--party", "a=A", "--governance", "market")
+    result = cli(
+        "new-charter",
+        "--no-input",
+        "--from",
+        source,
+        "--id",
+        "x",
+        "--party",
+        "a=A",
+        "--governance",
+        "market",
+    )
     assert result.exit_code == 2
     assert "--party, --governance cannot be used with --from" in result.stderr
     assert files_under(tmp_path) == []

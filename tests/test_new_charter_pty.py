@@ -23,11 +23,15 @@ TODAY = "2026-03-01"
 def spawn(cwd: Path, *args: str) -> pexpect.spawn:
     if not RMO.exists():
         pytest.skip(f"rmo is not installed at {RMO}")
-    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200",
-           "RMO_TODAY": TODAY}
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200", "RMO_TODAY": TODAY}
     child = pexpect.spawn(
-        str(RMO), ["new-charter", *args], cwd=str(cwd), env=env, encoding="utf-8",
-        timeout=15, dimensions=(50, 200),
+        str(RMO),
+        ["new-charter", *args],
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=15,
+        dimensions=(50, 200),
     )
     return child
 
@@ -96,17 +100,34 @@ def test_prompts_check_each_answer_and_ask_again(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../.rmo/charter.schema.json\n")
     assert (tmp_path / ".rmo" / "charter.schema.json").is_file()
-    for line in ("id: acme-globex-alliance", "title: Acme Globex Alliance", "status: draft",
-                 "  - id: acme", "    name: ACME Public Works", "  - id: globex",
-                 "  model: quasi-hierarchy", "  lead_party: globex", "  cadence: quarterly",
-                 "  effective: 2026-04-01"):
+    for line in (
+        "id: acme-globex-alliance",
+        "title: Acme Globex Alliance",
+        "status: draft",
+        "  - id: acme",
+        "    name: ACME Public Works",
+        "  - id: globex",
+        "  model: quasi-hierarchy",
+        "  lead_party: globex",
+        "  cadence: quarterly",
+        "  effective: 2026-04-01",
+    ):
         assert f"\n{line}" in text, line
     assert_valid(path)
 
 
 def test_flags_given_are_not_asked(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "--title", "Riverside Network", "--governance", "network",
-                  "--party", "riverside=Riverside Hospital", "--review-every", "P1Y")
+    child = spawn(
+        tmp_path,
+        "--title",
+        "Riverside Network",
+        "--governance",
+        "network",
+        "--party",
+        "riverside=Riverside Hospital",
+        "--review-every",
+        "P1Y",
+    )
     child.expect("Charter id")
     child.sendline("")
     child.expect("Party 2 name")  # one party came from the flags
@@ -132,8 +153,21 @@ def test_an_id_whose_file_exists_is_asked_again(tmp_path: Path) -> None:
     existing = tmp_path / "charters" / "alliance.yaml"
     existing.parent.mkdir()
     existing.write_text("keep me\n", encoding="utf-8")
-    child = spawn(tmp_path, "--title", "Alliance", "--party", "a=A", "--party", "b=B",
-                  "--governance", "market", "--review-every", "P1Y", "--effective", TODAY)
+    child = spawn(
+        tmp_path,
+        "--title",
+        "Alliance",
+        "--party",
+        "a=A",
+        "--party",
+        "b=B",
+        "--governance",
+        "market",
+        "--review-every",
+        "P1Y",
+        "--effective",
+        TODAY,
+    )
     child.expect(r"Charter id \(alliance\)")
     child.sendline("")
     child.expect("already exists; use --force to overwrite it")
@@ -188,8 +222,19 @@ def test_from_asks_only_for_the_new_title_and_id(tmp_path: Path) -> None:
 
 
 def test_a_bad_lead_party_flag_is_asked_again_keeping_the_answers(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "--title", "Meridian", "--governance", "hierarchy",
-                  "--lead-party", "parent", "--review-every", "P1Y", "--effective", TODAY)
+    child = spawn(
+        tmp_path,
+        "--title",
+        "Meridian",
+        "--governance",
+        "hierarchy",
+        "--lead-party",
+        "parent",
+        "--review-every",
+        "P1Y",
+        "--effective",
+        TODAY,
+    )
     child.expect("Charter id")
     child.sendline("")
     child.expect("Party 1 name")

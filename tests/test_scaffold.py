@@ -67,8 +67,9 @@ def test_slugify_always_gives_a_safe_id_or_nothing(text: str) -> None:
     assert slug == "" or scaffold.check_id(slug) == slug
 
 
-@pytest.mark.parametrize("bad", ["../x", "a/b", ".hidden", "Bad Id", "", "-a", "a-", "a_b",
-                                 "x" * 65, "a\\b", "é"])
+@pytest.mark.parametrize(
+    "bad", ["../x", "a/b", ".hidden", "Bad Id", "", "-a", "a-", "a_b", "x" * 65, "a\\b", "é"]
+)
 def test_unsafe_ids_are_refused(bad: str) -> None:
     with pytest.raises(RmoError) as caught:
         scaffold.check_id(bad)
@@ -85,8 +86,12 @@ def test_parse_party() -> None:
     assert scaffold.parse_party("acme=ACME Public Works") == Party("acme", "ACME Public Works")
     assert scaffold.parse_party("Globex Ltd") == Party("globex-ltd", "Globex Ltd")
     assert scaffold.parse_party("x=a=b") == Party("x", "a=b")
-    for bad, words in [("Bad Id=ACME", "not a safe party id"), ("acme=", "party name is empty"),
-                       ("日本", "give it as ID=NAME"), ("a=two\nlines", "control character")]:
+    for bad, words in [
+        ("Bad Id=ACME", "not a safe party id"),
+        ("acme=", "party name is empty"),
+        ("日本", "give it as ID=NAME"),
+        ("a=two\nlines", "control character"),
+    ]:
         with pytest.raises(RmoError, match=re.escape(words)):
             scaffold.parse_party(bad)
 
@@ -139,8 +144,9 @@ def test_new_charter_is_valid_without_warnings_for_every_model(tmp_path: Path, m
     data = yaml.safe_load(text)
     assert data["status"] == "draft"
     assert data["version"] == "0.1.0"
-    assert data["governance"] == ({"model": model, "lead_party": "globex"} if lead
-                                  else {"model": model})
+    assert data["governance"] == (
+        {"model": model, "lead_party": "globex"} if lead else {"model": model}
+    )
     assert data["term"]["effective"] == TODAY  # PyYAML reads the unquoted date as a date
     assert data["review"] == {"cadence": "P6M"}
     assert text.startswith("# yaml-language-server: $schema=x.json\n")
@@ -160,12 +166,21 @@ def uncomment_examples(text: str) -> str:
 def test_every_commented_section_is_a_ready_to_fill_valid_example(tmp_path: Path) -> None:
     text = scaffold.charter_text(
         spec(parties=[Party("acme", "ACME"), Party("globex", "Globex"), Party("initech", "I")]),
-        "x.json", TODAY,
+        "x.json",
+        TODAY,
     )
     full = uncomment_examples(text)
     data = yaml.safe_load(full)
-    optional = {"lifecycle_stage", "principles", "roles", "escalation", "communication", "kpis",
-                "risks", "exit"}
+    optional = {
+        "lifecycle_stage",
+        "principles",
+        "roles",
+        "escalation",
+        "communication",
+        "kpis",
+        "risks",
+        "exit",
+    }
     assert optional <= set(data), optional - set(data)
     assert all("people" in party and "type" in party for party in data["parties"])
     assert {"decision_rule", "bodies"} <= set(data["governance"])
@@ -193,8 +208,24 @@ def test_any_title_and_name_round_trip(title: str, name: str) -> None:
     assert loaded.document.data["parties"][0]["name"] == name
 
 
-@pytest.mark.parametrize("value", ["yes", "No", "null", "true", "Key: value", "a #b", "- x",
-                                   "'quoted'", '"x"', "@home", "1.0", "0x1F", " padded"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yes",
+        "No",
+        "null",
+        "true",
+        "Key: value",
+        "a #b",
+        "- x",
+        "'quoted'",
+        '"x"',
+        "@home",
+        "1.0",
+        "0x1F",
+        " padded",
+    ],
+)
 def test_yaml_scalar_quotes_what_would_change_meaning(value: str) -> None:
     assert yaml.safe_load(f"k: {scaffold.yaml_scalar(value)}")["k"] == value
 
@@ -228,8 +259,9 @@ def test_from_an_existing_charter(tmp_path: Path, sample: Path) -> None:
     findings = validate_text(tmp_path, text, "copy")
     assert [f for f in findings if f.severity == "error"] == []
     # Comments of the source survive.
-    source_comments = [ln.strip() for ln in sample.read_text().splitlines()[1:]
-                       if ln.strip().startswith("#")]
+    source_comments = [
+        ln.strip() for ln in sample.read_text().splitlines()[1:] if ln.strip().startswith("#")
+    ]
     assert source_comments and source_comments[0] in text
 
 
@@ -238,8 +270,12 @@ def test_from_replaces_title_effective_and_cadence(tmp_path: Path) -> None:
     source = yaml.safe_load(sample.read_text())
     assert source["signoffs"] and source["review"]["log"]  # so dropping them is tested
     text = scaffold.charter_from(
-        sample, new_id="renewal", schema_ref="s.json", title="Renewal: 2027",
-        effective=dt.date(2026, 1, 1), review_every="P1Y",
+        sample,
+        new_id="renewal",
+        schema_ref="s.json",
+        title="Renewal: 2027",
+        effective=dt.date(2026, 1, 1),
+        review_every="P1Y",
     )
     data = yaml.safe_load(text)
     assert data["title"] == "Renewal: 2027"
@@ -283,8 +319,9 @@ def test_write_new_charter_puts_the_schema_beside_the_repository(
     assert (tmp_path / ".rmo" / "charter.schema.json").read_text() == "{}"
 
 
-def test_schema_root_prefers_the_git_top(git_repo: Path, monkeypatch: pytest.MonkeyPatch,
-                                         tmp_path: Path) -> None:
+def test_schema_root_prefers_the_git_top(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert scaffold.schema_root(git_repo / "deep" / "charters") == git_repo
     outside = tmp_path / "elsewhere"
@@ -327,8 +364,14 @@ def test_id_in_use_finds_another_file_with_the_id(tmp_path: Path) -> None:
 
 
 INIT_FILES = [
-    "rmo.yaml", "charters/.gitkeep", ".rmo/charter.schema.json", ".rmo/config.schema.json",
-    ".pre-commit-config.yaml", ".github/workflows/charters.yml", "README.md", ".gitattributes",
+    "rmo.yaml",
+    "charters/.gitkeep",
+    ".rmo/charter.schema.json",
+    ".rmo/config.schema.json",
+    ".pre-commit-config.yaml",
+    ".github/workflows/charters.yml",
+    "README.md",
+    ".gitattributes",
 ]
 
 

@@ -38,9 +38,19 @@ def _server_command(cache_dir: Path) -> list[str]:
     if not binary.exists():
         try:
             done = subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--silent",
-                 f"yaml-language-server@{VERSION}"],
-                cwd=cache_dir, capture_output=True, text=True, timeout=50, check=False,
+                [
+                    "npm",
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--silent",
+                    f"yaml-language-server@{VERSION}",
+                ],
+                cwd=cache_dir,
+                capture_output=True,
+                text=True,
+                timeout=50,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             pytest.skip("npm install yaml-language-server took too long (offline?)")
@@ -54,7 +64,10 @@ class LanguageClient:
 
     def __init__(self, command: list[str], root: Path) -> None:
         self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             cwd=root,
         )
         self.diagnostics: dict[str, list[dict[str, Any]]] = {}
@@ -114,8 +127,14 @@ class LanguageClient:
         uri = path.resolve().as_uri()
         self.notify(
             "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1,
-                              "text": path.read_text(encoding="utf-8")}},
+            {
+                "textDocument": {
+                    "uri": uri,
+                    "languageId": "yaml",
+                    "version": 1,
+                    "text": path.read_text(encoding="utf-8"),
+                }
+            },
         )
         return uri
 
@@ -166,10 +185,25 @@ def test_new_charter_opens_without_errors_in_yaml_language_server(
     done = subprocess.run([str(RMO), "init", str(repo)], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     subprocess.run(
-        [str(RMO), "new-charter", "--no-input", "--title", "Acme Globex Alliance",
-         "--party", "acme=ACME Public Works", "--party", "globex=Globex Ltd",
-         "--governance", "hierarchy", "--lead-party", "acme"],
-        cwd=repo, check=True, capture_output=True, env=env,
+        [
+            str(RMO),
+            "new-charter",
+            "--no-input",
+            "--title",
+            "Acme Globex Alliance",
+            "--party",
+            "acme=ACME Public Works",
+            "--party",
+            "globex=Globex Ltd",
+            "--governance",
+            "hierarchy",
+            "--lead-party",
+            "acme",
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        env=env,
     )
     good = repo / "charters" / "acme-globex-alliance.yaml"
     bad = repo / "charters" / "broken.yaml"
@@ -182,8 +216,12 @@ def test_new_charter_opens_without_errors_in_yaml_language_server(
     try:
         client.request(
             "initialize",
-            {"processId": os.getpid(), "rootUri": repo.as_uri(), "capabilities": {},
-             "workspaceFolders": [{"uri": repo.as_uri(), "name": "repo"}]},
+            {
+                "processId": os.getpid(),
+                "rootUri": repo.as_uri(),
+                "capabilities": {},
+                "workspaceFolders": [{"uri": repo.as_uri(), "name": "repo"}],
+            },
         )
         client.notify("initialized", {})
         client.notify("workspace/didChangeConfiguration", {"settings": SETTINGS})

@@ -38,8 +38,6 @@ class Outcome(str, Enum):
     terminated = "terminated"
 
 
-
-
 @app.command()
 def reviews(
     paths: Optional[list[str]] = typer.Argument(None, help=PATHS_HELP, show_default=False),  # noqa: UP045

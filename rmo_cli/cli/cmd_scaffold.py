@@ -178,8 +178,12 @@ def _source_title(source: Path) -> str | None:
 
 
 def _missing_flags(
-    source: Path | None, title: str | None, charter_id: str | None, parties: list[Party],
-    governance: str | None, lead_party: str | None,
+    source: Path | None,
+    title: str | None,
+    charter_id: str | None,
+    parties: list[Party],
+    governance: str | None,
+    lead_party: str | None,
 ) -> list[str]:
     """The required flags a run without prompts lacks, each named as the user types it."""
     from rmo_cli.scaffold import LEAD_MODELS
@@ -201,9 +205,16 @@ def _missing_flags(
 
 
 def _complete_spec(
-    console: Console, interactive: bool, title: str, charter_id: str, parties: list[Party],
-    governance: str | None, lead_party: str | None, review_every: str | None,
-    effective: dt.date | None, as_of: dt.date,
+    console: Console,
+    interactive: bool,
+    title: str,
+    charter_id: str,
+    parties: list[Party],
+    governance: str | None,
+    lead_party: str | None,
+    review_every: str | None,
+    effective: dt.date | None,
+    as_of: dt.date,
 ) -> CharterSpec:
     """The new charter's answers: the flags given, the rest asked (or defaults without a tty)."""
     from rich.markup import escape
@@ -236,8 +247,10 @@ def _complete_spec(
     if lead_party is None and model in LEAD_MODELS:
         ids = "/".join(p.id for p in parties)
         lead_party = _ask(
-            console, f"Lead party [dim]({ids})[/dim]",
-            lambda v: check_lead_party(v, parties, model), parties[0].id,
+            console,
+            f"Lead party [dim]({ids})[/dim]",
+            lambda v: check_lead_party(v, parties, model),
+            parties[0].id,
         )
     if review_every is None:
         review_every = DEFAULT_REVIEW
@@ -248,8 +261,13 @@ def _complete_spec(
         if interactive:
             effective = _ask(console, "Effective date", check_date, as_of.isoformat())
     return CharterSpec(
-        title=title, id=charter_id, parties=parties, governance=model, effective=effective,
-        lead_party=lead_party, review_every=review_every,
+        title=title,
+        id=charter_id,
+        parties=parties,
+        governance=model,
+        effective=effective,
+        lead_party=lead_party,
+        review_every=review_every,
     )
 
 
@@ -336,8 +354,15 @@ def new_charter(
 
     interactive = not no_input and sys.stdin.isatty()
     if source is not None:
-        given = [name for name, value in (("--party", party), ("--governance", governance),
-                                          ("--lead-party", lead_party)) if value]
+        given = [
+            name
+            for name, value in (
+                ("--party", party),
+                ("--governance", governance),
+                ("--lead-party", lead_party),
+            )
+            if value
+        ]
         if given:
             raise RmoError(
                 f"{', '.join(given)} cannot be used with --from: the parties and governance "
@@ -379,7 +404,9 @@ def new_charter(
         console.print("[bold]New relationship charter[/bold] (Ctrl-C to stop, nothing is written)")
     if title is None and (source is None or interactive):
         title = _ask(
-            console, "Title", lambda v: check_text(v, "title"),
+            console,
+            "Title",
+            lambda v: check_text(v, "title"),
             _source_title(source) if source is not None else None,
         )
     if charter_id is None:
@@ -407,8 +434,16 @@ def new_charter(
     else:
         assert title is not None
         spec = _complete_spec(
-            console, interactive, title, charter_id, parties, governance, lead_party,
-            review_every, when, as_of,
+            console,
+            interactive,
+            title,
+            charter_id,
+            parties,
+            governance,
+            lead_party,
+            review_every,
+            when,
+            as_of,
         )
         text = charter_text(spec, reference, today=as_of)
     written = write_new_charter(path, text, force=force, as_of=as_of)

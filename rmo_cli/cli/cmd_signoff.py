@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from rmo_cli.signoff import SignoffCheck
 
 
-
 class VerifyFormat(str, Enum):
     """Output formats of `rmo verify`."""
 

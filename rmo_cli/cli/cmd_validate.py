@@ -15,7 +15,6 @@ from rmo_cli.reporters import FORMATS
 ReportFormat = Enum("ReportFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
 
-
 @app.command()
 def validate(
     paths: Optional[list[str]] = typer.Argument(None, help=PATHS_HELP, show_default=False),  # noqa: UP045

@@ -103,9 +103,7 @@ def read_charters(paths: list[str] | None) -> tuple[list[Document], bool]:
         if loaded.document is None:
             unreadable = True
             for f in loaded.findings:
-                typer.echo(
-                    str(f), err=True
-                )
+                typer.echo(str(f), err=True)
         else:
             documents.append(loaded.document)
     return documents, unreadable

@@ -29,14 +29,10 @@ def render(report: Report, colour: bool = False) -> str:
                 message=f"{len(errs)} error{'s' if len(errs) != 1 else ''}",
                 type="rmo",
             )
-            failure.text = "\n".join(
-                str(f) for f in errs
-            )
+            failure.text = "\n".join(str(f) for f in errs)
         if warns:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(
-                str(f) for f in warns
-            )
+            out.text = "\n".join(str(f) for f in warns)
     ET.indent(suites)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

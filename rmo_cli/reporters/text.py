@@ -27,10 +27,7 @@ def summary(report: Report) -> str:
 def render(report: Report, colour: bool = False) -> str:
     if colour:
         return _render_grouped(report)
-    lines = [
-        str(f)
-        for f in report.sorted_findings()
-    ]
+    lines = [str(f) for f in report.sorted_findings()]
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
