@@ -14,6 +14,7 @@ Usage: python benchmarks/bench_history.py [--commits 5000] [--runs 7] [--keep DI
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ SAMPLE = ROOT / "sample_charters" / "harbourside-globex-facilities.yaml"
 RMO = Path(sys.executable).parent / "rmo"
 OLD_NAME = "charters/harbourside.yaml"
 NEW_NAME = "charters/harbourside-globex-facilities.yaml"
-OTHER_FILES = 20
+OTHER_FILES = 20  # --other-files: a charter repository holds many charters
 
 
 def _charter_text(step: int) -> bytes:
@@ -41,7 +42,7 @@ def _blob(data: bytes) -> bytes:
     return b"data %d\n" % len(data) + data + b"\n"
 
 
-def build_repo(path: Path, commits: int, charter_every: int) -> int:
+def build_repo(path: Path, commits: int, charter_every: int, others: int = OTHER_FILES) -> int:
     """A repository of `commits` commits; returns how many of them changed the charter."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
     stream: list[bytes] = []
@@ -54,8 +55,8 @@ def build_repo(path: Path, commits: int, charter_every: int) -> int:
         stream.append(b"committer Bench <bench@example.test> %d +0000\n" % stamp)
         stream.append(_blob(message))
         if i == 0:
-            for n in range(OTHER_FILES):
-                stream.append(b"M 100644 inline notes/file-%d.txt\n" % n + _blob(b"start\n"))
+            for n in range(others):
+                stream.append(b"M 100644 inline charters/other-%d.yaml\n" % n + _blob(b"start\n"))
         if i == commits // 2 and commits > 1:
             stream.append(f"R {name} {NEW_NAME}\n".encode())
             name = NEW_NAME
@@ -64,7 +65,7 @@ def build_repo(path: Path, commits: int, charter_every: int) -> int:
             stream.append(f"M 100644 inline {name}\n".encode() + _blob(_charter_text(changed)))
             changed += 1
         else:
-            note = b"notes/file-%d.txt" % (i % OTHER_FILES)
+            note = b"charters/other-%d.yaml" % (i % others)
             stream.append(b"M 100644 inline " + note + b"\n" + _blob(b"edit %d\n" % i))
         stream.append(b"\n")
     subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=b"".join(stream), check=True)
@@ -132,12 +133,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commits", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--other-files", type=int, default=OTHER_FILES, help="other files in charters/"
+    )
     parser.add_argument("--keep", type=Path, help="build the repositories here and keep them")
     args = parser.parse_args()
     if not RMO.exists():
         print(f"rmo is not installed next to {sys.executable}", file=sys.stderr)
         return 2
     sys.path.insert(0, str(ROOT))
+    # An installed rmo runs from cached bytecode; don't time compiling it on every run.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     from rmo_cli import history
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="rmo-bench-history-"))
@@ -147,12 +153,12 @@ def main() -> int:
         for repo in (small, large):
             shutil.rmtree(repo, ignore_errors=True)
         t0 = time.perf_counter()
-        small_changes = build_repo(small, 5, 1)
-        large_changes = build_repo(large, args.commits, 50)
+        small_changes = build_repo(small, 5, 1, args.other_files)
+        large_changes = build_repo(large, args.commits, 50, args.other_files)
         print(
             f"built in {time.perf_counter() - t0:.1f} s: 5 commits ({small_changes} touch the "
             f"charter) and {args.commits} commits ({large_changes} touch it); the charter is "
-            "renamed half way"
+            f"renamed half way; {args.other_files} other files"
         )
         start_ms = _time([str(RMO), "--version"], small, args.runs)
         print(f"rmo start-up (rmo --version): {start_ms:.0f} ms")
