@@ -112,7 +112,6 @@ def open_repo(path: str | Path) -> GitRepo:
     done = run_git(
         start,
         "rev-parse",
-        "--path-format=absolute",
         "--absolute-git-dir",
         "--git-common-dir",
         "--is-shallow-repository",
@@ -134,8 +133,9 @@ def open_repo(path: str | Path) -> GitRepo:
         raise RmoError(f"{git_dir}: a bare repository has no working tree")
     if done.returncode != 0 or len(lines) < 5:
         raise RmoError(f"{path}: not in the working tree of the repository at {git_dir}")
-    root = Path(lines[4])
-    return GitRepo(root, Path(git_dir), Path(common_dir), shallow == "true")
+    # --git-common-dir is relative to start unless absolute (--path-format needs git 2.31).
+    common = (start / common_dir).resolve()
+    return GitRepo(Path(lines[4]), Path(git_dir), common, shallow == "true")
 
 
 def repo_root(repo: GitRepo) -> Path:
