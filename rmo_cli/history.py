@@ -408,8 +408,7 @@ class LogRow(NamedTuple):
         return self._asdict()
 
 
-_CACHE_FORMAT = 1
-_CACHE_LIMIT = 50_000
+_CACHE_FORMAT = 2
 
 
 class _BlobSummary(NamedTuple):
@@ -420,21 +419,28 @@ class _BlobSummary(NamedTuple):
 
 
 class _LogCache:
-    """Per-blob summaries and per-step words, keyed by blob SHAs (which never change).
+    """One charter's per-blob summaries and per-step words, keyed by blob SHAs.
 
-    Kept in `.git/rmo/log-cache.json`, so a second `rmo log` needn't parse every version
-    again. Any problem reading or writing it only costs speed.
+    Kept in `.git/rmo/log/<hash of the path>.json`, so a second `rmo log` of the charter
+    needn't read or parse any version again, and its cost doesn't grow with how many other
+    charters were logged. Blob SHAs never change meaning; entries this run didn't use (a
+    rewritten history) are dropped when it is written back. Any problem reading or writing
+    it only costs speed.
     """
 
-    def __init__(self, repo: GitRepo, enabled: bool) -> None:
+    def __init__(self, repo: GitRepo, path: str, enabled: bool) -> None:
+        import hashlib
+
         from rmo_cli import __version__
 
         self.version = __version__
-        self.file = repo.common_dir / "rmo" / "log-cache.json"
+        name = hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:20]
+        self.file = repo.common_dir / "rmo" / "log" / f"{name}.json"
         self.enabled = enabled
         self.blobs: dict[str, list[Any]] = {}
         self.steps: dict[str, list[str]] = {}
-        self.dirty = False
+        self.used: set[str] = set()
+        self.learnt = False
         if enabled:
             self._load()
 
@@ -454,18 +460,27 @@ class _LogCache:
         ):
             self.blobs, self.steps = data["blobs"], data["steps"]
 
+    def blob(self, key: str) -> list[Any] | None:
+        self.used.add(key)
+        return self.blobs.get(key)
+
+    def step(self, key: str) -> list[str] | None:
+        self.used.add(key)
+        return self.steps.get(key)
+
     def save(self) -> None:
-        """Write the cache back when it learnt something (best effort)."""
+        """Write back what this run used, when it learnt or dropped something (best effort)."""
         import json
 
         from rmo_cli.editing import atomic_write
 
-        if not (self.enabled and self.dirty):
+        if not self.enabled:
             return
-        if len(self.steps) + len(self.blobs) > _CACHE_LIMIT:
-            self.blobs, self.steps = {}, {}
-        payload = {"format": _CACHE_FORMAT, "rmo": self.version}
-        payload.update({"blobs": self.blobs, "steps": self.steps})  # type: ignore[dict-item]
+        blobs = {k: v for k, v in self.blobs.items() if k in self.used}
+        steps = {k: v for k, v in self.steps.items() if k in self.used}
+        if not self.learnt and len(blobs) + len(steps) == len(self.blobs) + len(self.steps):
+            return
+        payload = {"format": _CACHE_FORMAT, "rmo": self.version, "blobs": blobs, "steps": steps}
         try:
             atomic_write(self.file, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
         except (RmoError, OSError):
@@ -483,7 +498,7 @@ def charter_log(
     """
     # Parsing and diffing are imported only when the cache lacks something.
     entries = file_history(repo, path, rev)
-    store = _LogCache(repo, cache)
+    store = _LogCache(repo, path, cache)
     parsed: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
 
     def full(entry: LogEntry) -> tuple[dict[str, Any] | None, str | None]:
@@ -505,7 +520,7 @@ def charter_log(
     def summary(entry: LogEntry | None) -> _BlobSummary | None:
         if entry is None or entry.blob is None:
             return None
-        known = store.blobs.get(entry.blob)
+        known = store.blob(entry.blob)
         if isinstance(known, list) and len(known) == 4:
             return _BlobSummary(*known)
         data, problem = full(entry)
@@ -516,20 +531,20 @@ def charter_log(
             problem,
         )
         store.blobs[entry.blob] = list(found)
-        store.dirty = True
+        store.learnt = True
         return found
 
     def step(older: LogEntry, entry: LogEntry) -> list[str]:
         key = f"{older.blob}>{entry.blob}"
-        known = store.steps.get(key)
-        if isinstance(known, list):
+        known = store.step(key)
+        if isinstance(known, list) and all(isinstance(word, str) for word in known):
             return known
         from rmo_cli.diff import describe_step
 
         old_data, new_data = full(older)[0], full(entry)[0]
         words = describe_step(old_data, new_data)
         store.steps[key] = words
-        store.dirty = True
+        store.learnt = True
         return words
 
     rows: list[LogRow] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def test_worktree_shares_the_log_cache_of_its_main_repository(renamed_repo, tmp_
     assert repo.git_dir != repo.common_dir
     rows = history.charter_log(repo, "charters/acme-globex.yaml")
     assert rows == history.charter_log(history.open_repo(repo_dir), "charters/acme-globex.yaml")
-    assert (repo_dir / ".git" / "rmo" / "log-cache.json").is_file()
+    assert len(_cache_files(repo_dir)) == 1
 
 
 def test_resolve_revision_gives_full_sha(renamed_repo):
@@ -176,25 +177,65 @@ def test_load_at_revision_names_the_commit(renamed_repo):
     assert result.file == f"charters/old name.yaml@{shas[0][:7]}"
 
 
+def _cache_files(repo_dir: Path) -> list[Path]:
+    return sorted((repo_dir / ".git" / "rmo" / "log").glob("*.json"))
+
+
 def test_charter_log_cache_gives_the_same_rows(renamed_repo):
     repo_dir, shas = renamed_repo
     repo = history.open_repo(repo_dir)
     path = "charters/acme-globex.yaml"
     fresh = history.charter_log(repo, path, cache=False)
     assert [r.sha for r in fresh] == shas[::-1]
-    cache_file = Path(repo.git_dir) / "rmo" / "log-cache.json"
-    assert not cache_file.exists()
+    assert _cache_files(repo_dir) == []
     first = history.charter_log(repo, path)
-    assert cache_file.exists()
+    [cache_file] = _cache_files(repo_dir)
     assert history.charter_log(repo, path) == first == fresh
-    # A damaged cache only costs speed.
-    cache_file.write_text('{"format": 1, "rmo": "0.1.0", "blobs": {"x": 1}, "steps": []}')
+    # A damaged cache only costs speed: wrong shapes, wrong types, not JSON at all.
+    saved = json.loads(cache_file.read_text())
+    assert saved["blobs"] and saved["steps"]
+    junk = {key: [1, 2] for key in saved["steps"]}
+    saved.update(blobs=dict.fromkeys(saved["blobs"], "junk"), steps=junk)
+    cache_file.write_text(json.dumps(saved))
+    assert history.charter_log(repo, path) == fresh
+    cache_file.write_text('{"format": 2, "rmo": "0.1.0", "blobs": {"x": 1}, "steps": []}')
     assert history.charter_log(repo, path) == fresh
     cache_file.write_text("not json")
     assert history.charter_log(repo, path) == fresh
     assert fresh[0].events == ["status active → draft", "version 1.1.0 → 1.2.0"]
     assert fresh[1].events == ["renamed from charters/old name.yaml"]
     assert fresh[-1].events == ["created"]
+
+
+def test_each_charter_has_its_own_cache_holding_only_its_history(renamed_repo):
+    repo_dir, _ = renamed_repo
+    repo = history.open_repo(repo_dir)
+    path = "charters/acme-globex.yaml"
+    history.charter_log(repo, path)
+    [first] = _cache_files(repo_dir)
+    # A rewritten history drops what it no longer uses: amend the newest commit.
+    replaced = history.file_history(repo, path)[0].blob
+    assert replaced in json.loads(first.read_text())["blobs"]
+    write_charter(repo_dir / path, version="1.3.0", status="draft")
+    git(repo_dir, "commit", "-q", "-a", "--amend", "--no-edit")
+    rows = history.charter_log(repo, path)
+    assert rows[0].events == ["status active → draft", "version 1.1.0 → 1.3.0"]
+    saved = json.loads(first.read_text())
+    assert set(saved["blobs"]) == {e.blob for e in history.file_history(repo, path)}
+    assert replaced not in saved["blobs"]
+    # Logging another charter leaves this one's cache alone.
+    before = first.read_bytes()
+    other = write_charter(repo_dir / "charters" / "other.yaml", id="other")
+    git_commit(repo_dir, "another charter")
+    write_charter(other, id="other", version="1.1.0")
+    git_commit(repo_dir, "bump it")
+    other_rows = history.charter_log(repo, "charters/other.yaml")
+    assert [r.events[0] for r in other_rows] == [
+        "version 1.0.0 → 1.1.0",
+        "created (copied from charters/acme-globex.yaml)",  # git sees a near-copy
+    ]
+    assert len(_cache_files(repo_dir)) == 2
+    assert first.read_bytes() == before
 
 
 def test_diff_sides_follows_the_rename_to_the_working_tree(renamed_repo):
