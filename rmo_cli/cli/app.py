@@ -16,6 +16,23 @@ except ImportError:  # pragma: no cover - older typer with Click as a dependency
 from rmo_cli.errors import EXIT_INTERNAL, RmoError
 
 
+def reader_gone() -> None:
+    """The reader of our output went away (`rmo log | head -1`): not an error of ours.
+
+    Later writes, and the final flush, go to /dev/null; the exit code is 0 every time
+    (Typer would exit 1 or 0 depending on which write noticed). Callers exit with 0.
+    """
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+
+
 def _fail(message: str, exit_code: int) -> typer.Exit:
     typer.echo(f"rmo: {message}", err=True)
     return typer.Exit(exit_code)
@@ -24,12 +41,22 @@ def _fail(message: str, exit_code: int) -> typer.Exit:
 class RmoGroup(TyperGroup):
     """Maps library errors to exit codes for every command, under `rmo` and in tests alike."""
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:  # --help and --version write while the context is made
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            reader_gone()
+            raise typer.Exit(0) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except RmoError as exc:
             raise _fail(f"error: {exc.message}", exc.exit_code) from None
-        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+        except BrokenPipeError:
+            reader_gone()
+            raise typer.Exit(0) from None
+        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug: one line, the traceback only on request
             if os.environ.get("RMO_DEBUG"):

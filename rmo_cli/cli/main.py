@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
-from rmo_cli.cli.app import app
+from rmo_cli.cli.app import app, reader_gone
 
 # Each module registers its commands on `app`; they import heavy libraries lazily.
 from rmo_cli.cli import (  # noqa: E402, F401  isort: skip
@@ -24,8 +23,14 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; Typer exits with the code SPEC §5 defines (130 when interrupted)."""
     try:
         app(args=argv, prog_name="rmo")
+    except SystemExit:
+        # Output still buffered is written now, while a broken pipe can be handled.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            reader_gone()
+            sys.exit(0)
+        raise
     except BrokenPipeError:
-        # The reader went away (e.g. `rmo status | head`): not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        reader_gone()
         sys.exit(0)
