@@ -653,7 +653,8 @@ def describe_changes(
 
 def _signoff_keys(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
-    for item in data.get("signoffs") or []:
+    signoffs = data.get("signoffs")
+    for item in signoffs if isinstance(signoffs, list) else []:
         if isinstance(item, dict):
             result[_canonical(item)] = item
     return result

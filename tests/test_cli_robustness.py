@@ -4,11 +4,13 @@ output, never an internal error (exit 3)."""
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES
+from conftest import RMO, SAMPLES, git_commit
 
 from rmo_cli.loading import read_charter
 
@@ -40,3 +42,54 @@ def test_wrong_typed_section_never_crashes_a_command(cli, tmp_path: Path, monkey
             result = cli(*command, path)
             assert result.exit_code in (0, 1), (key, value, command, result.stderr)
             assert "internal error" not in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", KEYS)
+def test_wrong_typed_section_in_history_never_crashes_diff_or_log(
+    cli, git_repo: Path, monkeypatch, key
+) -> None:
+    # A bad version, once committed, stays in history: diff and log must still work.
+    monkeypatch.chdir(git_repo)
+    base = read_charter(SAMPLE).document.data
+    path = git_repo / SAMPLE.name
+    path.write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
+    git_commit(git_repo, "good")
+    for value in (3, [1], {"a": [None]}):
+        data = copy.deepcopy(base)
+        data[key] = value
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        git_commit(git_repo, f"{key} is {value!r}")
+        path.write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
+        git_commit(git_repo, "good again")
+    for command in (
+        ["log"],
+        ["log", "--format", "json"],
+        ["diff", "HEAD~2"],
+        ["diff", "HEAD~1", "HEAD~2", "--format", "md"],
+        ["diff", "HEAD~2", "HEAD~1", "--format", "json"],
+    ):
+        result = cli(command[0], path, *command[1:])
+        assert result.exit_code in (0, 1), (key, command, result.stderr)
+        assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["validate"], ["status"], ["reviews"], ["graph"], ["--version"]]
+)
+def test_a_reader_that_goes_away_is_not_an_error(command: list[str]) -> None:
+    # `rmo validate | head -1` under `set -o pipefail`: the exit code must not depend on
+    # which write noticed the closed pipe. The read end is closed before rmo writes.
+    for _ in range(3):
+        read, write = os.pipe()
+        os.close(read)
+        done = subprocess.run(
+            [str(RMO), *command, str(SAMPLES)] if command[0][0] != "-" else [str(RMO), *command],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        os.close(write)
+        assert done.returncode == 0, (command, done.stderr)
+        assert done.stderr == ""
