@@ -327,6 +327,33 @@ def test_unknown_charter_id(cli, hist, monkeypatch):
     assert "no charter with that id" in result.stderr
 
 
+def test_a_charter_id_two_files_share_is_refused_and_both_named(cli, hist, monkeypatch):
+    monkeypatch.chdir(hist.repo)
+    # hist.path's id is acme-globex but it is not named after it; a copy makes it ambiguous.
+    shutil.copy(hist.path, hist.repo / "charters" / "acme-globex-copy.yaml")
+    for command in ("diff", "log"):
+        result = cli(command, "acme-globex")
+        assert result.exit_code == 2, result.stdout
+        assert "2 charters have this id" in result.stderr
+        assert "acme-globex-alliance.yaml" in result.stderr
+        assert "acme-globex-copy.yaml" in result.stderr
+    # The file named after the id wins: that is the convention new-charter follows.
+    shutil.copy(hist.path, hist.repo / "charters" / "acme-globex.yaml")
+    result = cli("log", "acme-globex", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["commits"][0]["path"] == "charters/acme-globex.yaml"
+
+
+@pytest.mark.parametrize("charter", ["", "   ", "a" * 300 + ".yaml", "d/" + "b" * 300])
+def test_an_empty_or_impossible_charter_path_is_a_usage_error(cli, hist, monkeypatch, charter):
+    monkeypatch.chdir(hist.repo)
+    for command in ("diff", "log"):
+        result = cli(command, charter)
+        assert result.exit_code == 2, (command, result.stderr)
+        assert result.stderr.startswith("rmo: error: ")
+        assert "internal error" not in result.stderr
+
+
 # ----- git integration: textconv -------------------------------------------------------
 
 

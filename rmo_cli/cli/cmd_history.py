@@ -37,8 +37,14 @@ _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 
 def _charter_path(charter: str) -> Path:
     """The file a CHARTER argument names: a path, else the charter whose `id` it is."""
+    if not charter.strip():
+        fail("an empty CHARTER names no file; give a charter's path or id")
     given = Path(charter)
-    if given.exists() or not _ID_RE.match(charter):
+    try:
+        exists = given.exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        fail(f"{charter[:80]}: not a usable path ({exc.strerror or exc})")
+    if exists or not _ID_RE.match(charter):
         return given
     from rmo_cli.errors import RmoError
     from rmo_cli.loading import read_charter
@@ -52,13 +58,20 @@ def _charter_path(charter: str) -> Path:
         message = ""
     if message:
         fail(message)
-    # The file is normally named after the id: look there first.
+    # The file is normally named after the id: that one wins; else the id must be unique.
     files.sort(key=lambda f: f.path.stem != charter)
+    found: list[str] = []
     for file in files:
         loaded = read_charter(file.path, file.display)
         if loaded.document is not None and isinstance(loaded.document.data, dict):
             if loaded.document.data.get("id") == charter:
-                return Path(file.display)
+                if file.path.stem == charter:
+                    return Path(file.display)
+                found.append(file.display)
+    if len(found) == 1:
+        return Path(found[0])
+    if found:
+        fail(f"{charter}: {len(found)} charters have this id ({', '.join(found)}); give a path")
     fail(
         f"{charter}: no such file and no charter with that id among {len(files)} charter(s); "
         "give the charter's path"
