@@ -10,6 +10,7 @@ A file's history is ONE `git log --follow` call.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -31,13 +32,15 @@ _PLUMBING = ("--no-color", "--no-ext-diff", "--no-textconv")
 _RECORD = "\x1e"
 _FIELD = "\x1f"
 _LOG_FORMAT = f"{_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%s"
+_RECORD_START = re.compile(f"{_RECORD}(?=[0-9a-f]{{40,64}}{_FIELD})")
 
 
 class LogEntry(NamedTuple):
     """One commit that changed a file: its SHA and the file's path at that commit first.
 
     `status` is git's letter (A, M, R, C, D, T); `old_path` the name before a rename or
-    copy; `blob` the file's blob SHA after the commit (None when it was deleted).
+    copy; `blob` the file's blob SHA after the commit (None when it was deleted);
+    `old_blob` its blob in the commit's first parent (None when it was created there).
     """
 
     sha: str
@@ -49,6 +52,7 @@ class LogEntry(NamedTuple):
     email: str
     date: str
     subject: str
+    old_blob: str | None = None
 
 
 class GitRepo:
@@ -237,6 +241,7 @@ def file_history(repo: GitRepo, path: str, rev: str | None = None) -> list[LogEn
         "log",
         "--follow",
         "-M",
+        "--diff-merges=first-parent",  # a merge that changed the file, against its mainline
         "--raw",
         "--no-abbrev",
         "-z",
@@ -259,7 +264,8 @@ def file_history(repo: GitRepo, path: str, rev: str | None = None) -> list[LogEn
 def parse_log(output: str) -> list[LogEntry]:
     """Parse `git log --raw -z` output in rmo's record format into entries."""
     entries: list[LogEntry] = []
-    for record in output.split(_RECORD):
+    # A record starts with a SHA: a subject that happens to hold the separator stays whole.
+    for record in _RECORD_START.split(output):
         if not record.strip("\0\n"):
             continue
         header, _, rest = record.partition("\0")
@@ -269,7 +275,7 @@ def parse_log(output: str) -> list[LogEntry]:
         sha, author, email, date = fields[:4]
         subject = _FIELD.join(fields[4:])
         tokens = rest.lstrip("\n").split("\0")
-        status, old_path, new_path, blob = "M", None, None, None
+        status, old_path, new_path, blob, old_blob = "M", None, None, None, None
         i = 0
         while i < len(tokens):
             token = tokens[i].lstrip("\n")
@@ -277,6 +283,7 @@ def parse_log(output: str) -> list[LogEntry]:
                 meta = token[1:].split()
                 status = meta[4][:1] if len(meta) > 4 else "M"
                 blob = meta[3] if len(meta) > 3 and set(meta[3]) != {"0"} else None
+                old_blob = meta[2] if len(meta) > 2 and set(meta[2]) != {"0"} else None
                 if status in ("R", "C"):
                     old_path, new_path = tokens[i + 1], tokens[i + 2]
                     i += 3
@@ -289,7 +296,7 @@ def parse_log(output: str) -> list[LogEntry]:
         if new_path is None:
             continue
         entries.append(
-            LogEntry(sha, new_path, status, old_path, blob, author, email, date, subject)
+            LogEntry(sha, new_path, status, old_path, blob, author, email, date, subject, old_blob)
         )
     return entries
 
@@ -501,78 +508,78 @@ def charter_log(
     store = _LogCache(repo, path, cache)
     parsed: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
 
-    def full(entry: LogEntry) -> tuple[dict[str, Any] | None, str | None]:
-        """(data, problem) of the charter at an entry."""
-        assert entry.blob is not None
-        if entry.blob not in parsed:
+    def full(blob: str) -> tuple[dict[str, Any] | None, str | None]:
+        """(data, problem) of the charter in a blob."""
+        if blob not in parsed:
             from rmo_cli.loading import parse_charter
 
-            raw = read_blob_id(repo, entry.blob)
-            result = parse_charter(raw, f"{entry.path}@{entry.sha[:7]}")
+            result = parse_charter(read_blob_id(repo, blob), f"{path}@{blob[:7]}")
             doc = result.document
             if doc is None or not isinstance(doc.data, dict):
                 first = result.findings[0].message if result.findings else "cannot be read"
-                parsed[entry.blob] = (None, first)
+                parsed[blob] = (None, first)
             else:
-                parsed[entry.blob] = (doc.data, None)
-        return parsed[entry.blob]
+                parsed[blob] = (doc.data, None)
+        return parsed[blob]
 
-    def summary(entry: LogEntry | None) -> _BlobSummary | None:
-        if entry is None or entry.blob is None:
+    def summary(blob: str | None) -> _BlobSummary | None:
+        if blob is None:
             return None
-        known = store.blob(entry.blob)
+        known = store.blob(blob)
         if isinstance(known, list) and len(known) == 4:
             return _BlobSummary(*known)
-        data, problem = full(entry)
+        data, problem = full(blob)
         found = _BlobSummary(
             data.get("id") if data else None,
             data.get("version") if data else None,
             data.get("status") if data else None,
             problem,
         )
-        store.blobs[entry.blob] = list(found)
+        store.blobs[blob] = list(found)
         store.learnt = True
         return found
 
-    def step(older: LogEntry, entry: LogEntry) -> list[str]:
-        key = f"{older.blob}>{entry.blob}"
+    def step(old_blob: str, new_blob: str) -> list[str]:
+        key = f"{old_blob}>{new_blob}"
         known = store.step(key)
         if isinstance(known, list) and all(isinstance(word, str) for word in known):
             return known
         from rmo_cli.diff import describe_step
 
-        old_data, new_data = full(older)[0], full(entry)[0]
-        words = describe_step(old_data, new_data)
+        words = describe_step(full(old_blob)[0], full(new_blob)[0])
         store.steps[key] = words
         store.learnt = True
         return words
 
     rows: list[LogRow] = []
-    for index, entry in enumerate(entries):
-        here = summary(entry)
-        older: LogEntry | None = entries[index + 1] if index + 1 < len(entries) else None
+    for entry in entries:
+        # Each commit against its own (first) parent, not against the row below it: on a
+        # branchy history the row below may be on another branch.
+        here, before = summary(entry.blob), summary(entry.old_blob)
         events: list[str] = []
         if entry.status in ("R", "C") and entry.old_path:
             verb = "renamed" if entry.status == "R" else "copied"
             events.append(f"{verb} from {entry.old_path}")
+        copied_from_another = (
+            entry.status == "C"
+            and here is not None
+            and before is not None
+            and here.problem is None
+            and before.problem is None
+            and before.id != here.id
+        )
         if here is None:
             events.append("deleted")
         elif here.problem is not None:
             events.append(f"unreadable at this commit: {here.problem}")
+        elif copied_from_another:
+            events = [f"created (copied from {entry.old_path})"]
+        elif before is None or entry.old_blob is None:
+            events = events or ["created"]
+        elif before.problem is not None:
+            events.append("readable again")
         else:
-            before = summary(older)
-            if entry.status == "C" and before is not None and before.problem is None:
-                if before.id != here.id:
-                    # Started as a copy of another charter: its history ends here.
-                    events = [f"created (copied from {entry.old_path})"]
-                    older = None
-            if older is None or before is None:
-                if not events:
-                    events.append("created")
-            elif before.problem is not None:
-                events.append("readable again")
-            else:
-                events.extend(step(older, entry))
+            events.extend(step(entry.old_blob, entry.blob or ""))
         rows.append(
             LogRow(
                 entry.sha,
@@ -586,8 +593,8 @@ def charter_log(
                 events,
             )
         )
-        if older is None:
-            break
+        if copied_from_another:
+            break  # started as a copy of another charter: its history ends here
     store.save()
     return rows
 

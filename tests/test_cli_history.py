@@ -209,6 +209,51 @@ def test_log_reports_signoffs_and_reviews(cli, git_repo):
     )
 
 
+def test_log_on_a_branchy_history_compares_each_commit_with_its_parent(cli, git_repo):
+    # base → (branch: availability 99.5) and (main: 99.8) → merge resolved to 99.7.
+    path = git_repo / "charters" / "acme-globex.yaml"
+    data = charter(kpis=copy.deepcopy(KPIS))
+    write_charter(path, data)
+    git_commit(git_repo, "base")
+    main = git(git_repo, "branch", "--show-current").strip()
+    git(git_repo, "checkout", "-q", "-b", "side")
+    data["kpis"][1]["target"] = 99.5
+    write_charter(path, data)
+    git_commit(git_repo, "side: 99.5")
+    git(git_repo, "checkout", "-q", main)
+    data["kpis"][1]["target"] = 99.8
+    write_charter(path, data)
+    git_commit(git_repo, "main: 99.8")
+    subprocess.run(["git", "merge", "-q", "side"], cwd=git_repo, capture_output=True)
+    data["kpis"][1]["target"] = 99.7
+    write_charter(path, data)
+    merge = git_commit(git_repo, "merge side: 99.7")
+    rows = json.loads(cli("log", path, "--format", "json").stdout)["commits"]
+    assert [(r["subject"], r["events"]) for r in rows] == [
+        ("merge side: 99.7", [_AVAIL.format("99.8 → 99.7"), _NO_BUMP]),
+        ("main: 99.8", [_AVAIL.format("99.9 → 99.8"), _NO_BUMP]),
+        ("side: 99.5", [_AVAIL.format("99.9 → 99.5"), _NO_BUMP]),
+        ("base", ["created"]),
+    ]
+    assert rows[0]["sha"] == merge
+
+
+_AVAIL = "KPI Payment service availability: target {}"
+_NO_BUMP = "content changed without a version bump"
+
+
+def test_log_keeps_a_commit_whose_subject_holds_rmos_separators(cli, git_repo):
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml")
+    git_commit(git_repo, "create")
+    write_charter(path, status="suspended")
+    git_commit(git_repo, "suspend \x1e x \x1f y")
+    write_charter(path, status="suspended", title="New title")
+    git_commit(git_repo, "retitle")
+    rows = json.loads(cli("log", path, "--format", "json").stdout)["commits"]
+    assert [r["subject"] for r in rows] == ["retitle", "suspend \x1e x \x1f y", "create"]
+    assert rows[1]["events"][0] == "status active → suspended"
+
+
 def test_charter_unreadable_at_a_revision(cli, git_repo):
     path = write_charter(git_repo / "charters" / "acme-globex.yaml")
     good = git_commit(git_repo, "good")
