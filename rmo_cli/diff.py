@@ -461,6 +461,22 @@ class Describer:
             return ", ".join(self.value(v, key) for v in value) or "(none)"
         return str(value)
 
+    def pair(self, old: Any, new: Any, key: str | None = None) -> tuple[str, str]:
+        """Old and new values in words that always tell them apart.
+
+        Long texts that differ after the shortened part show the stretch that changed;
+        values that read the same but differ in type (`"95"` and `95`) show their types.
+        """
+        before, after = self.value(old, key), self.value(new, key)
+        if before != after:
+            return before, after
+        if isinstance(old, str) and isinstance(new, str):
+            one_old, one_new = " ".join(old.split()), " ".join(new.split())
+            if one_old == one_new:  # only spacing or line breaks changed
+                one_old, one_new = _json(old), _json(new)
+            return _around_difference(one_old, one_new)
+        return _around_difference(_json(old), _json(new))
+
     def _summary(self, item: dict[str, Any]) -> str:
         if "person" in item and ("fingerprint" in item or "party" in item):  # a sign-off
             parts = [self.person(item.get("person"))]
@@ -514,7 +530,7 @@ class Describer:
         last = str(segments[-1])
         field_words = _key_words(last)
         if change.op == CHANGED:
-            old, new = self.value(change.old, last), self.value(change.new, last)
+            old, new = self.pair(change.old, change.new, last)
             if owner:
                 return Phrase(f"{owner}: {field_words}", " ", old, new)
             return Phrase(field_words, ": ", old, new)
@@ -612,12 +628,7 @@ class Describer:
                 )
             else:
                 phrases.append(
-                    Phrase(
-                        f"{lead}: {words}",
-                        " ",
-                        self.value(before, field_name),
-                        self.value(after, field_name),
-                    )
+                    Phrase(f"{lead}: {words}", " ", *self.pair(before, after, field_name))
                 )
         return phrases
 
@@ -637,6 +648,41 @@ def _pair_key(old: dict[str, Any], new: dict[str, Any]) -> str | None:
 def _short(text: str, limit: int = _MAX_WORDS_VALUE) -> str:
     one_line = " ".join(text.split())
     return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "…"
+
+
+def _json(value: Any) -> str:
+    """A value as JSON text: strings quoted, so `"95"` and `95` read differently."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _reads_as_text(text: str) -> bool:
+    """True when YAML would read text, written plain, as this same string."""
+    from rmo_cli.loading import _resolve_plain
+
+    if text != text.strip():
+        return False
+    try:
+        return isinstance(_resolve_plain(text), str)
+    except ValueError:  # digits beyond what Python converts: a number all the same
+        return False
+
+
+def _around_difference(old: str, new: str, limit: int = _MAX_WORDS_VALUE) -> tuple[str, str]:
+    """The two texts shortened to the stretch where they start to differ."""
+    if len(old) <= limit and len(new) <= limit:
+        return old, new
+    same = 0
+    for a, b in zip(old, new, strict=False):
+        if a != b:
+            break
+        same += 1
+    start = max(0, same - limit // 4)
+
+    def cut(text: str) -> str:
+        piece = text[start : start + limit - 2]
+        return ("…" if start else "") + piece + ("…" if start + limit - 2 < len(text) else "")
+
+    return cut(old), cut(new)
 
 
 def describe_changes(
@@ -699,9 +745,8 @@ def describe_step(
     events: list[str] = []
     for key in ("status", "version"):
         if _canonical(old.get(key)) != _canonical(new.get(key)):
-            events.append(
-                f"{key} {describer.value(old.get(key))} → {describer.value(new.get(key))}"
-            )
+            before, after = describer.pair(old.get(key), new.get(key))
+            events.append(f"{key} {before} → {after}")
     old_signoffs, new_signoffs = _signoff_keys(old), _signoff_keys(new)
     for key, item in new_signoffs.items():
         if key not in old_signoffs:
@@ -811,7 +856,9 @@ def _scalar_lines(value: Any, path: str, key: str, names: dict[str, str]) -> lis
                 f"{path}: |",
                 *(f"    {line}".rstrip() for line in value.rstrip("\n").split("\n")),
             ]
-        text = value.rstrip("\n") if value.strip() else json.dumps(value)
+        # Quoted when it would read as a number, boolean or null: `"3.1"` is not `3.1`.
+        plain = value.rstrip("\n")
+        text = plain if value.strip() and _reads_as_text(plain) else _json(value)
         if key in _PERSON_FIELDS and value in names and names[value] != value:
             text += f" ({names[value]})"
         return [f"{path}: {text}"]

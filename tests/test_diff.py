@@ -317,3 +317,37 @@ def test_property_diff_backwards_is_the_inverse(a, b, edits):
 @given(st.sampled_from(_SAMPLE_DATA), st.randoms(use_true_random=False))
 def test_property_canonical_text_ignores_list_order(data, rnd):
     assert canonical_lines(_shuffle_lists(data, rnd)) == canonical_lines(data)
+
+
+def test_a_long_text_edited_past_its_shortened_part_shows_the_edit():
+    base = charter()
+    base["purpose"] = "Provide " + "the group's shared payroll services, " * 4 + "alone."
+    new = copy.deepcopy(base)
+    new["purpose"] = base["purpose"].replace("alone.", "on its own.")
+    [line] = describe_changes(base, new, diff_charters(base, new))
+    old_words, new_words = line.removeprefix("purpose: ").split(" → ")
+    assert old_words != new_words
+    assert old_words.endswith("alone.") and new_words.endswith("on its own.")
+    assert old_words.startswith("…") and len(new_words) <= 80
+    # Spacing alone: the words show where, as quoted text.
+    spaced = copy.deepcopy(base)
+    spaced["purpose"] = base["purpose"].replace("alone.", "alone. ")
+    [line] = describe_changes(base, spaced, diff_charters(base, spaced))
+    assert line.endswith('alone."') or line.endswith('alone. "')
+    assert line.split(" → ")[0] != line.split(" → ")[1]
+
+
+def test_values_that_read_alike_but_differ_in_type_are_told_apart():
+    for old, new in (("3.1", 3.1), ("95", 95), ("null", None), (1, 1.0)):
+        a, b = charter(version="3.1.0"), charter(version="3.1.0")
+        a["kpis"] = [{"id": "k", "name": "K", "target": old, "owner": "jdoe"}]
+        b["kpis"] = [{"id": "k", "name": "K", "target": new, "owner": "jdoe"}]
+        [line] = describe_changes(a, b, diff_charters(a, b))
+        before, after = line.removeprefix("KPI K: target ").split(" → ")
+        assert before != after, line
+        # git's textconv view must differ as well, or `git diff` shows nothing.
+        assert canonical_lines(a) != canonical_lines(b)
+    data = charter(version="3.1")
+    lines = canonical_lines(data)
+    assert 'version: "3.1"' in lines
+    assert f"title: {data['title']}" in lines  # plain text stays unquoted
