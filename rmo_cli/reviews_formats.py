@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from rmo_cli import jsontext
 from rmo_cli.dates import duration_in_words
 from rmo_cli.reviews import ReviewEntry, days_in_words
 
@@ -159,7 +159,7 @@ def as_json_data(entries: Sequence[ReviewEntry], as_of: dt.date, within: str) ->
 def format_json(entries: Sequence[ReviewEntry], as_of: dt.date, within: str) -> str:
     """JSON text of as_json_data."""
     data = as_json_data(entries, as_of, within)
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    return jsontext.dumps(data, indent=2, default=str) + "\n"
 
 
 # --- Markdown -------------------------------------------------------------------------

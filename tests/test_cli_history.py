@@ -399,6 +399,25 @@ def test_an_empty_or_impossible_charter_path_is_a_usage_error(cli, hist, monkeyp
         assert "internal error" not in result.stderr
 
 
+def test_json_output_is_strict_json_even_for_nan_and_infinity(cli, git_repo):
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml", charter(kpis=KPIS))
+    git_commit(git_repo, "create")
+    text = path.read_text(encoding="utf-8").replace("target: 95", "target: .nan")
+    path.write_text(text.replace("target: 99.9", "target: -.inf"), encoding="utf-8")
+    git_commit(git_repo, "unknown targets")
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} is not JSON")
+
+    result = cli("diff", path, "HEAD~1", "HEAD", "--format", "json")
+    changes = json.loads(result.stdout, parse_constant=refuse)["changes"]
+    assert {c["path"]: c["new"] for c in changes} == {
+        "kpis[kpi-otd].target": ".nan",
+        "kpis[kpi-avail].target": "-.inf",
+    }
+    json.loads(cli("log", path, "--format", "json").stdout, parse_constant=refuse)
+
+
 # ----- git integration: textconv -------------------------------------------------------
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from enum import Enum
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from rmo_cli import jsontext
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import fail, use_colour
 from rmo_cli.errors import EXIT_FINDINGS
@@ -144,7 +144,7 @@ def diff(
     labels = (sides.old_label, sides.new_label)
     old_path, new_path = sides.old_path, sides.new_path
     if format is DiffFormat.json:
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        typer.echo(jsontext.dumps(payload, indent=2))
     else:
         from rmo_cli.diff import Describer
 
@@ -291,9 +291,7 @@ def log(
             "'git log --follow -- FILE')"
         )
     if format is LogFormat.json:
-        typer.echo(
-            json.dumps({"file": str(charter), "commits": rows}, indent=2, ensure_ascii=False)
-        )
+        typer.echo(jsontext.dumps({"file": str(charter), "commits": rows}, indent=2))
         return
     colour = use_colour(sys.stdout)
     cells = [

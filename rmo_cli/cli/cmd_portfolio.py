@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING
 
 import typer
 
+from rmo_cli import jsontext
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import due_soon_window, fail, parse_date, stdout_console, today
 
@@ -123,7 +123,7 @@ def status(
     found, unreadable = _scan(paths, day, window)
     rows = filter_rows(found, statuses or (), parties or (), models or ())
     if format == "json":
-        typer.echo(json.dumps(status_json(rows, day), indent=2, ensure_ascii=False))
+        typer.echo(jsontext.dumps(status_json(rows, day), indent=2))
     elif format == "md":
         typer.echo(status_markdown(rows, day), nl=False)
     else:
@@ -203,7 +203,7 @@ def graph(
     elif format == "svg":
         typer.echo(to_svg(network))
     elif format == "json":
-        typer.echo(json.dumps(network.as_dict(), indent=2, ensure_ascii=False))
+        typer.echo(jsontext.dumps(network.as_dict(), indent=2))
     else:
         typer.echo(to_mermaid(network), nl=False)
     if unreadable:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from rmo_cli import jsontext
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import (
     PATHS_HELP,
@@ -151,7 +151,7 @@ def verify(
     checks = [c for _, found in results for c in found]
     if format is VerifyFormat.json:
         payload = {"signoffs": [c.as_dict() for c in checks]}
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        typer.echo(jsontext.dumps(payload, indent=2))
         for doc, found in results:
             for _, party_id, name in missing_parties(doc, found):
                 warn(f"{doc.file}: active charter has no valid sign-off from {party_id} ({name})")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from rmo_cli import jsontext
 from rmo_cli.findings import count
 from rmo_cli.reporters import Report
 
@@ -14,4 +13,4 @@ def render(report: Report, colour: bool = False) -> str:
         "summary": {"files": len(report.files), "errors": errors, "warnings": warnings},
         "findings": [f.as_dict() for f in report.sorted_findings()],
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(payload, indent=2) + "\n"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 
-from rmo_cli import __version__
+from rmo_cli import __version__, jsontext
 from rmo_cli.reporters import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -69,4 +68,4 @@ def render(report: Report, colour: bool = False) -> str:
             }
         ],
     }
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    return jsontext.dumps(sarif, indent=2) + "\n"
