@@ -608,15 +608,17 @@ class DiffSides(NamedTuple):
 
     `new_sha` is None for the working tree. `old`/`new` are `LoadResult`s: a side git
     holds but that cannot be read as a charter has `document` None and findings saying why.
+    `old_path` and `old` are None for a charter that did not exist at the old revision (a
+    new charter, as in a pull request that adds one: everything in it is added).
     """
 
     old_sha: str
     new_sha: str | None
     old_label: str
     new_label: str
-    old_path: str
+    old_path: str | None
     new_path: str
-    old: LoadResult
+    old: LoadResult | None
     new: LoadResult
 
 
@@ -658,11 +660,6 @@ def diff_sides(path: str | Path, revisions: list[str]) -> DiffSides:
             raise RmoError(f"{rel} does not exist at {labels[1]} ({new_sha[:7]})")
         new_path, new_result = found, load_at_revision(repo, new_sha, found)
     old_path = path_at_revision(repo, old_sha, new_path, new_sha, charter_id)
-    if old_path is None:
-        raise RmoError(
-            f"{new_path} does not exist at {labels[0]} ({old_sha[:7]}); "
-            f"'rmo log {path}' shows when it was created"
-        )
     return DiffSides(
         old_sha,
         new_sha,
@@ -670,6 +667,6 @@ def diff_sides(path: str | Path, revisions: list[str]) -> DiffSides:
         f"{labels[1]} ({new_sha[:7]})" if new_sha else WORKING_TREE,
         old_path,
         new_path,
-        load_at_revision(repo, old_sha, old_path),
+        load_at_revision(repo, old_sha, old_path) if old_path is not None else None,
         new_result,
     )

@@ -357,12 +357,23 @@ def test_no_commits_yet(cli, git_repo):
     assert "no committed history" in result.stderr
 
 
-def test_charter_not_at_the_revision(cli, hist):
-    other = write_charter(hist.repo / "charters" / "second.yaml", id="second")
+def test_a_charter_new_since_the_revision_is_all_added(cli, hist):
+    # A pull request that adds a charter: `rmo diff NEW origin/main..HEAD` in CI.
+    data = charter(id="second")
+    other = write_charter(hist.repo / "charters" / "second.yaml", data)
     git_commit(hist.repo, "second charter")
-    result = cli("diff", other, hist.created)
-    assert result.exit_code == 2
-    assert "does not exist at" in result.stderr
+    payload = _diff_json(cli, other, f"{hist.created}..HEAD")
+    assert payload["paths"] == {"from": None, "to": "charters/second.yaml"}
+    assert {c["op"] for c in payload["changes"]} == {"added"}
+    assert [c["path"] for c in payload["changes"]] == list(data)
+    assert payload["changes"][0]["new"] == data[next(iter(data))]
+    text = cli("diff", other, hist.created, "HEAD")
+    assert text.exit_code == 0
+    assert "new charter: charters/second.yaml does not exist at" in text.stdout
+    assert "without a version bump" not in text.stdout
+    md = cli("diff", other, hist.created, "HEAD", "--format", "md")
+    assert "(new charter: not in" in md.stdout
+    assert cli("diff", other, hist.created, "HEAD", "--exit-code").exit_code == 1
 
 
 def test_unknown_charter_id(cli, hist, monkeypatch):

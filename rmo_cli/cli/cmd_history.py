@@ -128,10 +128,12 @@ def diff(
     path = _charter_path(charter)
     sides = history.diff_sides(path, revs)
     for result in (sides.old, sides.new):
-        if result.document is None:
+        if result is not None and result.document is None:
             _unreadable(result)
-    assert sides.old.document is not None and sides.new.document is not None
-    old_data, new_data = sides.old.document.data, sides.new.document.data
+    assert sides.new.document is not None
+    # A charter new since REV_A compares with nothing: everything in it is added.
+    old_data = sides.old.document.data if sides.old and sides.old.document else {}
+    new_data = sides.new.document.data
     verdict = compare(old_data, new_data)
     payload: dict[str, Any] = {
         "file": str(path),
@@ -166,7 +168,7 @@ _MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "ye
 
 
 def _text(
-    heading: tuple[str, tuple[str, str], str, str],
+    heading: tuple[str, tuple[str, str], str | None, str],
     verdict: CharterDiff,
     describer: Describer,
     colour: bool,
@@ -178,7 +180,9 @@ def _text(
 
     file, (old_label, new_label), old_path, new_path = heading
     lines = [style(f"{file}: {old_label} → {new_label}", bold=True)]
-    if old_path != new_path:
+    if old_path is None:
+        lines.append(f"new charter: {new_path} does not exist at {old_label}")
+    elif old_path != new_path:
         lines.append(f"renamed: {old_path} → {new_path}")
     if not verdict.changes:
         lines.append("No changes.")
@@ -216,7 +220,9 @@ def _md_escape(text: str) -> str:
 
 
 def _markdown(
-    heading: tuple[str, tuple[str, str], str, str], verdict: CharterDiff, describer: Describer
+    heading: tuple[str, tuple[str, str], str | None, str],
+    verdict: CharterDiff,
+    describer: Describer,
 ) -> str:
     from rmo_cli.diff import group_by_section
 
@@ -226,7 +232,9 @@ def _markdown(
         "",
         f"{_md_escape(old_label)} → {_md_escape(new_label)}",
     ]
-    if old_path != new_path:
+    if old_path is None:
+        lines.append(f"(new charter: not in {_md_escape(old_label)})")
+    elif old_path != new_path:
         lines.append(f"(renamed from `{old_path}`)")
     lines.append("")
     if not verdict.changes:
