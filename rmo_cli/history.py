@@ -27,6 +27,7 @@ UNSHALLOW_HINT = (
     "this is a shallow clone, so its history is incomplete: run 'git fetch --unshallow' "
     "(in GitHub Actions, set 'fetch-depth: 0' on actions/checkout)"
 )
+_SHOWN = 80  # characters of a revision quoted back in a message
 # Options that keep a user's git configuration out of output rmo parses.
 _PLUMBING = ("--no-color", "--no-ext-diff", "--no-textconv")
 _RECORD = "\x1e"
@@ -155,7 +156,7 @@ def is_shallow(repo: GitRepo) -> bool:
 def require_full_history(repo: GitRepo) -> None:
     """Refuse a shallow clone, whose oldest commit looks as if it added every file."""
     if is_shallow(repo):
-        raise RmoError(f"the history of {repo_root(repo)} is incomplete: {UNSHALLOW_HINT}")
+        raise RmoError(f"{repo_root(repo)}: {UNSHALLOW_HINT}")
 
 
 def _git(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -167,18 +168,25 @@ def resolve_revision(repo: GitRepo, rev: str) -> str:
     """The full commit SHA a user's revision names; exit 2 for an unsafe or unknown one."""
     if not rev or not rev.strip():
         raise RmoError("an empty revision names no commit; give a branch, tag or commit SHA")
+    shown = repr(rev if len(rev) <= _SHOWN else rev[:_SHOWN] + "…")
     if rev.startswith("-"):
         raise RmoError(
-            f"revision {rev!r} looks like an option, not a revision; revisions may not start "
+            f"revision {shown} looks like an option, not a revision; revisions may not start "
             "with '-'"
         )
     if any(ch in rev for ch in "\0\n\r"):
-        raise RmoError(f"revision {rev!r} contains a control character")
+        raise RmoError(f"revision {shown} contains a control character")
     done = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    if done.returncode != 0 and rev.startswith(":/"):
+        # `:/text` searches commit messages: peeling would search for "text^{commit}".
+        found = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", rev)
+        object_id = found.stdout.decode("ascii", "replace").strip()
+        if found.returncode == 0 and object_id:
+            done = _git(repo, "rev-parse", "--verify", "--quiet", f"{object_id}^{{commit}}")
     sha = done.stdout.decode("ascii", "replace").strip()
     if done.returncode != 0 or len(sha) < 40:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        message = f"unknown revision {rev!r}: no such commit in {repo_root(repo)}"
+        message = f"unknown revision {shown}: no such commit in {repo_root(repo)}"
         if detail and "fatal" in detail[0]:
             message += f" ({detail[0].removeprefix('fatal: ')})"
         if is_shallow(repo):
@@ -657,16 +665,24 @@ def diff_sides(path: str | Path, revisions: list[str]) -> DiffSides:
     else:
         found = path_at_revision(repo, new_sha, rel, None, charter_id)
         if found is None:
-            raise RmoError(f"{rel} does not exist at {labels[1]} ({new_sha[:7]})")
+            raise RmoError(f"{rel} does not exist at {_label(labels[1], new_sha)}")
         new_path, new_result = found, load_at_revision(repo, new_sha, found)
     old_path = path_at_revision(repo, old_sha, new_path, new_sha, charter_id)
     return DiffSides(
         old_sha,
         new_sha,
-        f"{labels[0]} ({old_sha[:7]})",
-        f"{labels[1]} ({new_sha[:7]})" if new_sha else WORKING_TREE,
+        _label(labels[0], old_sha),
+        _label(labels[1], new_sha) if new_sha else WORKING_TREE,
         old_path,
         new_path,
         load_at_revision(repo, old_sha, old_path) if old_path is not None else None,
         new_result,
     )
+
+
+def _label(rev: str, sha: str) -> str:
+    """How a side is named: `main (4a8f42e)`, or just `4a8f42e` when a SHA was typed."""
+    if sha.startswith(rev.lower()):
+        return sha[:7]
+    shown = rev if len(rev) <= _SHOWN else rev[:_SHOWN] + "…"
+    return f"{shown} ({sha[:7]})"

@@ -429,6 +429,18 @@ def test_json_output_is_strict_json_even_for_nan_and_infinity(cli, git_repo):
     json.loads(cli("log", path, "--format", "json").stdout, parse_constant=refuse)
 
 
+def test_escape_sequences_in_a_charter_never_reach_the_terminal(cli, git_repo):
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml")
+    git_commit(git_repo, "create")
+    write_charter(path, purpose="Retitle your terminal \x1b]0;pwned\x07 and \x9b2J clear it")
+    git_commit(git_repo, "hostile purpose")
+    for result in (cli("diff", path, "HEAD~1", "HEAD"), cli("log", path)):
+        assert result.exit_code == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+        assert "\x9b" not in result.stdout
+        assert "\\x1b]0;pwned\\x07" in result.stdout
+
+
 # ----- git integration: textconv -------------------------------------------------------
 
 

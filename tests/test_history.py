@@ -152,6 +152,18 @@ def test_path_at_revision_follows_git_mv_and_plain_mv(renamed_repo):
     assert history.path_at_revision(repo, shas[0], "charters/never.yaml") is None
 
 
+def test_revision_forms_git_users_type(renamed_repo):
+    repo_dir, shas = renamed_repo
+    repo = history.open_repo(repo_dir)
+    git(repo_dir, "tag", "-a", "v1", "-m", "first release", shas[1])
+    assert history.resolve_revision(repo, "v1") == shas[1]  # an annotated tag, peeled
+    assert history.resolve_revision(repo, ":/bump") == shas[1]  # searched by message
+    assert history.resolve_revision(repo, "HEAD~0") == shas[-1]
+    with pytest.raises(RmoError) as err:
+        history.resolve_revision(repo, "x" * 10_000)
+    assert len(err.value.message) < 300  # a pasted blob is not echoed back whole
+
+
 def test_shallow_clone_is_detected(renamed_repo, tmp_path: Path):
     repo_dir, _ = renamed_repo
     clone = tmp_path / "shallow"
@@ -246,7 +258,7 @@ def test_diff_sides_follows_the_rename_to_the_working_tree(renamed_repo):
         "charters/old name.yaml",
         "charters/acme-globex.yaml",
     )
-    assert sides.old_label == f"{shas[0][:10]} ({shas[0][:7]})"
+    assert sides.old_label == shas[0][:7]  # a typed SHA is not repeated: not "abc1234 (abc1234)"
     assert sides.new_label == "working tree"
     assert sides.old.document.data["version"] == "1.0.0"
     assert sides.new.document.data["version"] == "1.2.0"

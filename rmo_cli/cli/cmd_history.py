@@ -12,7 +12,7 @@ import typer
 
 from rmo_cli import jsontext
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import fail, use_colour
+from rmo_cli.cli.common import fail, printable, use_colour
 from rmo_cli.errors import EXIT_FINDINGS
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ def _text(
         lines.append(style(section, bold=True))
         for change, phrase in describer.phrases(changes):
             mark, fg = _MARKS[change.op]
-            lines.append(style(f"  {mark} {phrase.text}", fg=fg))
+            lines.append(style(f"  {mark} {printable(phrase.text)}", fg=fg))
     lines.append("")
     lines.append(_verdict_words(verdict, style))
     return "\n".join(lines) + "\n"
@@ -306,10 +306,10 @@ def log(
         (
             row["sha"][:7],
             row["date"][:10],
-            str(row["author"]),
+            printable(str(row["author"])),
             "-" if row["version"] is None else str(row["version"]),
             "-" if row["status"] is None else str(row["status"]),
-            "; ".join(row["events"]) or "no change to the charter's content",
+            printable("; ".join(row["events"])) or "no change to the charter's content",
         )
         for row in rows
     ]

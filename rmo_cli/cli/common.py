@@ -34,6 +34,20 @@ def stdout_console() -> Console:
     return Console(no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
 
 
+_CONTROLS = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if chr(code) not in "\t\n"
+}
+
+
+def printable(text: str) -> str:
+    """Text from a charter or git, safe for a terminal: control characters as `\\x1b`.
+
+    An escape sequence in a charter's text must not retitle, recolour or clear the
+    terminal of whoever reads `rmo diff`.
+    """
+    return text.translate(_CONTROLS)
+
+
 def use_colour(stream: object = None) -> bool:
     """True when output to stream (default stdout) may be coloured."""
     if os.environ.get("NO_COLOR"):
