@@ -397,7 +397,11 @@ def test_a_charter_id_two_files_share_is_refused_and_both_named(cli, hist, monke
     shutil.copy(hist.path, hist.repo / "charters" / "acme-globex.yaml")
     result = cli("log", "acme-globex", "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["commits"][0]["path"] == "charters/acme-globex.yaml"
+    logged = json.loads(result.stdout)
+    assert logged["commits"][0]["path"] == "charters/acme-globex.yaml"
+    # "file" is the charter's path, as in `diff --format json`, even when given by id.
+    assert logged["file"] == _diff_json(cli, "acme-globex")["file"]
+    assert logged["file"] == str(Path("charters") / "acme-globex.yaml")
 
 
 @pytest.mark.parametrize("charter", ["", "   ", "a" * 300 + ".yaml", "d/" + "b" * 300])

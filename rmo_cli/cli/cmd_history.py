@@ -299,7 +299,7 @@ def log(
             "'git log --follow -- FILE')"
         )
     if format is LogFormat.json:
-        typer.echo(jsontext.dumps({"file": str(charter), "commits": rows}, indent=2))
+        typer.echo(jsontext.dumps({"file": str(path), "commits": rows}, indent=2))
         return
     colour = use_colour(sys.stdout)
     cells = [
