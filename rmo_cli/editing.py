@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +25,27 @@ def atomic_write(
     """
     path = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    if not overwrite and path.exists():
+    if path.is_symlink():
+        # Through the link: the link stays a link and the file it points to changes.
+        path = Path(os.path.realpath(path))
+    try:
+        mode: int | None = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise RmoError(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise RmoError(f"cannot write {path}: it is a folder", EXIT_USAGE)
+    if not overwrite and mode is not None:
         raise RmoError(f"{path} already exists; use --force to overwrite it", 1)
+    if mode is not None and not stat.S_ISREG(mode):
+        # A device or a pipe (/dev/stdout, a FIFO): written to, never replaced by a file.
+        try:
+            with open(path, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise RmoError(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from None
+        return
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -39,16 +59,18 @@ def atomic_write(
             if fsync:
                 os.fsync(handle.fileno())
         with contextlib.suppress(OSError):
-            if path.exists():
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
+            if mode is not None:
+                os.chmod(tmp, mode & 0o7777)
             else:
                 umask = os.umask(0)
                 os.umask(umask)
                 os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # a full disk, a quota: the old file is untouched
+            raise RmoError(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from None
         raise
 
 

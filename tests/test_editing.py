@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,35 @@ def test_atomic_write_refuses_to_overwrite_without_permission(tmp_path: Path) ->
     atomic_write(path, "new")
     assert path.read_text(encoding="utf-8") == "new"
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_atomic_write_writes_through_a_symlink_and_into_a_pipe(tmp_path: Path) -> None:
+    real = tmp_path / "shared" / "report.json"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    atomic_write(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+    # A FIFO (like /dev/stdout in CI) is written to, never replaced by a file.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        atomic_write(fifo, "through the pipe")
+        assert os.read(reader, 100) == b"through the pipe"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    with pytest.raises(RmoError) as err:
+        atomic_write(tmp_path / "shared", "x")
+    assert err.value.exit_code == 2 and "is a folder" in err.value.message
+
+
+def test_atomic_write_to_a_full_device_is_a_usage_error() -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    with pytest.raises(RmoError) as err:
+        atomic_write(Path("/dev/full"), "x" * 100_000)
+    assert err.value.exit_code == 2 and "No space left" in err.value.message
+    assert Path("/dev/full").is_char_device()  # still the device, not a file
