@@ -93,3 +93,19 @@ def test_a_reader_that_goes_away_is_not_an_error(command: list[str]) -> None:
         os.close(write)
         assert done.returncode == 0, (command, done.stderr)
         assert done.stderr == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+@pytest.mark.parametrize(
+    "command", [["status"], ["validate", "--format", "json"], ["graph"], ["--version"]]
+)
+def test_a_full_disk_for_the_output_is_exit_2_not_a_bug(command: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [str(RMO), *command, *([] if command[0].startswith("-") else [str(SAMPLES)])],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "No space left on device" in done.stderr and "internal error" not in done.stderr

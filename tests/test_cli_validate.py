@@ -152,6 +152,12 @@ def test_internal_error_is_one_line_and_exit_3(tmp_path: Path) -> None:
     assert done.returncode == 3, done.stderr
     assert "Traceback" not in done.stderr
     assert "internal error" in done.stderr and "RMO_DEBUG=1" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    env = {**os.environ, "RMO_DEBUG": "0"}  # "0" means off, as with most such switches
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(SAMPLES)], capture_output=True, text=True, env=env
+    )
+    assert "Traceback" not in done.stderr and done.returncode == 3
     env = {**os.environ, "RMO_DEBUG": "1"}
     done = subprocess.run(
         [sys.executable, "-c", code, str(SAMPLES)],

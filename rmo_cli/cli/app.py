@@ -13,7 +13,7 @@ try:  # typer >= 0.20 vendors Click
 except ImportError:  # pragma: no cover - older typer with Click as a dependency
     from click.exceptions import ClickException  # type: ignore[no-redef, assignment]
 
-from rmo_cli.errors import EXIT_INTERNAL, RmoError
+from rmo_cli.errors import EXIT_INTERNAL, EXIT_USAGE, RmoError
 
 
 def reader_gone() -> None:
@@ -47,6 +47,10 @@ class RmoGroup(TyperGroup):
         except BrokenPipeError:
             reader_gone()
             raise typer.Exit(0) from None
+        except OSError as exc:
+            raise _fail(
+                f"error: cannot write the output: {exc.strerror or exc}", EXIT_USAGE
+            ) from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -58,13 +62,15 @@ class RmoGroup(TyperGroup):
             raise typer.Exit(0) from None
         except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:  # the machine, not rmo: a full disk, a vanished folder
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise _fail(f"error: {where}{exc.strerror or exc}", EXIT_USAGE) from None
         except Exception as exc:  # a bug: one line, the traceback only on request
-            if os.environ.get("RMO_DEBUG"):
+            if os.environ.get("RMO_DEBUG", "") not in ("", "0"):
                 raise
             raise _fail(
-                f"internal error: {type(exc).__name__}: {exc}\n"
-                "This is a bug in rmo; please report it with the command you ran "
-                "(set RMO_DEBUG=1 to see the traceback).",
+                f"internal error: {type(exc).__name__}: {exc}; this is a bug in rmo, please "
+                "report it with the command you ran (RMO_DEBUG=1 shows the traceback)",
                 EXIT_INTERNAL,
             ) from None
 

@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> None:
         except BrokenPipeError:
             reader_gone()
             sys.exit(0)
+        except OSError as exc:  # e.g. the disk the output goes to is full
+            reader_gone()
+            print(f"rmo: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+            sys.exit(2)
         raise
     except BrokenPipeError:
         reader_gone()
