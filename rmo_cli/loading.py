@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,10 +154,19 @@ def _read(
 ) -> LoadResult:
     name = file if file is not None else str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_BYTES:
-            return LoadResult(name, None, [_too_large(name, size)])
-        raw = Path(path).read_bytes()
+        info = Path(path).stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            # /dev/zero never ends and a FIFO waits for a writer: neither is a charter.
+            problem = "is not a regular file (a device or a pipe)"
+            return LoadResult(name, None, [_file_finding(name, "file-unreadable", problem)])
+        if info.st_size > MAX_BYTES:
+            return LoadResult(name, None, [_too_large(name, info.st_size)])
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # the file may have grown since stat
+        if len(raw) > MAX_BYTES:
+            return LoadResult(name, None, [_too_large(name, len(raw))])
     except IsADirectoryError:
         return LoadResult(name, None, [_file_finding(name, "file-unreadable", "is a directory")])
     except OSError as exc:
@@ -479,6 +489,20 @@ class _Builder:
                 result.setdefault(key, value)
 
 
+def _bounded(number: int) -> int:
+    """An integer Python can still write in decimal (4,300 digits), else ValueError.
+
+    Decimal literals meet that limit when read; hex and octal ones only when written out,
+    by a report or the fingerprint, far from the file and line that hold them.
+    """
+    if number.bit_length() > _MAX_INT_BITS:
+        raise ValueError("integer too long")
+    return number
+
+
+_MAX_INT_BITS = 14_000  # 4,300 decimal digits need about 14,284 bits
+
+
 def _resolve_plain(value: str) -> Any:
     """Type a plain scalar by the YAML 1.2 core schema."""
     if not value or value[0] in "~nN":
@@ -491,9 +515,9 @@ def _resolve_plain(value: str) -> Any:
         if _INT_RE.match(value):
             return int(value)
         if _OCT_RE.match(value):
-            return int(value[2:], 8)
+            return _bounded(int(value[2:], 8))
         if _HEX_RE.match(value):
-            return int(value[2:], 16)
+            return _bounded(int(value[2:], 16))
         if _FLOAT_RE.match(value):
             return float(value)
         if _INF_RE.match(value):

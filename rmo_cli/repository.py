@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -123,7 +122,7 @@ def discover(paths: Sequence[str | Path] = (), config: Config | None = None) -> 
     seen: set[Path] = set()
 
     def add(path: Path, display: str) -> None:
-        key = path.resolve()
+        key = Path(os.path.realpath(path))  # never raises, not even on a symlink loop
         if key not in seen:
             seen.add(key)
             found.append(CharterFile(path, display))
@@ -152,9 +151,28 @@ def discover(paths: Sequence[str | Path] = (), config: Config | None = None) -> 
             add(file, _display(file))
         return found
     for pattern in config.charters:
-        matches = sorted(glob.glob(str(config.root / pattern), recursive=True))
-        for match in matches:
-            file = Path(match)
+        for file in _glob(config.root, pattern):
             if file.is_file() and file.name.endswith(YAML_SUFFIXES):
                 add(file, _display(file))
     return found
+
+
+def _glob(root: Path, pattern: str) -> list[Path]:
+    """Paths matching a glob relative to root, sorted, as `glob.glob` finds them, except that:
+
+    the root's own name is taken literally (a checkout in `repo[1]/` still finds its
+    charters), and `**` does not descend into symlinked folders (two links to `.` made
+    `glob.glob` run for ever). Like glob, wildcards don't match hidden names.
+    """
+    base = Path(Path(pattern).anchor) if Path(pattern).is_absolute() else root
+    relative = pattern[len(Path(pattern).anchor) :] if Path(pattern).is_absolute() else pattern
+    wants_hidden = relative.startswith(".") or "/." in relative
+    try:
+        matches = sorted(base.glob(relative))
+    except (OSError, ValueError):  # an unreadable folder, an empty pattern
+        return []
+    if wants_hidden:
+        return matches
+    return [
+        m for m in matches if not any(part.startswith(".") for part in m.relative_to(base).parts)
+    ]

@@ -228,3 +228,23 @@ def test_bad_rmo_today_is_a_usage_error(cli, monkeypatch) -> None:
     result = cli("validate", SAMPLES)
     assert result.exit_code == 2
     assert "RMO_TODAY" in result.stderr
+
+
+def test_repository_globs_survive_odd_folders(tmp_path: Path, monkeypatch, cli) -> None:
+    # A checkout whose path has glob characters, two symlinks that loop, a symlink to itself.
+    root = tmp_path / "repo[1]"
+    bad = charter(status="bogus")
+    write_charter(root / "charters" / "team" / "acme-globex.yaml", bad)
+    (root / "rmo.yaml").write_text('charters: ["charters/**/*.yaml"]\n', encoding="utf-8")
+    (root / "charters" / "l1").symlink_to(".")
+    (root / "charters" / "l2").symlink_to(".")
+    (root / "charters" / "self.yaml").symlink_to("self.yaml")
+    write_charter(root / "charters" / ".drafts" / "hidden.yaml", bad)
+    monkeypatch.chdir(root)
+    result = cli("validate", "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    files = {f["file"] for f in json.loads(result.stdout)["findings"]}
+    assert files == {os.path.join("charters", "team", "acme-globex.yaml")}
+    # The same folder given as a path: the looping link is a finding, not a crash.
+    result = cli("validate", "charters", "--format", "json")
+    assert result.exit_code == 1 and "internal error" not in result.stderr

@@ -198,3 +198,26 @@ def test_overlong_integer_is_a_finding() -> None:
         1,
         11,
     )
+
+
+def test_a_device_or_pipe_named_yaml_is_refused_without_reading_it(tmp_path: Path) -> None:
+    zero = tmp_path / "zero.yaml"
+    zero.symlink_to("/dev/zero")  # reading it would never end
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # reading it would wait for a writer
+    for path in (zero, fifo):
+        result = read_charter(path)
+        assert result.document is None
+        [finding] = result.findings
+        assert finding.rule == "file-unreadable" and "not a regular file" in finding.message
+
+
+def test_hex_and_octal_integers_too_long_to_write_are_refused_where_they_stand() -> None:
+    for literal in ("0x" + "f" * 3600, "0o" + "7" * 4800):
+        text = json.dumps(charter()).replace('"version": "1.0.0"', f'"version": {literal}')
+        result = parse_charter(text.encode(), "c.yaml")
+        assert result.document is None
+        [finding] = result.findings
+        assert "too long to read" in finding.message and finding.line == 1
+    short = parse_yaml(b"n: 0xff\nm: 0o17\n", "s.yaml").document
+    assert short is not None and short.data == {"n": 255, "m": 15}
