@@ -708,7 +708,10 @@ MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
 def _bounded_loader_class() -> type:
-    """FileSystemLoader that refuses template files over MAX_TEMPLATE_BYTES."""
+    """FileSystemLoader that refuses template files over MAX_TEMPLATE_BYTES, and any file
+    whose real path is outside the templates folder: a symlink committed in a pull request
+    (to /proc/self/environ, to ../../etc) must not put the CI machine's secrets in a page.
+    """
     from jinja2 import FileSystemLoader, TemplateError
     from jinja2.loaders import split_template_path
 
@@ -716,6 +719,13 @@ def _bounded_loader_class() -> type:
         def get_source(self, environment: Any, template: str) -> Any:
             for folder in self.searchpath:
                 path = os.path.join(folder, *split_template_path(template))
+                if not os.path.lexists(path):
+                    continue
+                inside = os.path.realpath(folder) + os.sep
+                if not os.path.realpath(path).startswith(inside):
+                    raise TemplateError(
+                        f"{_show_path(path)}: links outside the templates folder; refused"
+                    )
                 if os.path.isfile(path) and os.path.getsize(path) > MAX_TEMPLATE_BYTES:
                     raise TemplateError(
                         f"{_show_path(path)}: template larger than {MAX_TEMPLATE_BYTES:,} "

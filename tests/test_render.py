@@ -596,6 +596,25 @@ def test_oversized_repository_template_is_refused(tmp_path: Path) -> None:
     assert "charter.md.j2: template larger than 1,048,576 bytes; refused" in caught.value.message
 
 
+@pytest.mark.parametrize("target", ["/proc/self/environ", "../secret.txt"])
+def test_repository_template_linking_outside_its_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    # A pull request can commit a symlink; CI must not render the machine's secrets.
+    monkeypatch.setenv("SECRET_TOKEN", "hunter2")
+    (tmp_path / "secret.txt").write_text("SECRET_TOKEN=hunter2")
+    renderer = _repo_renderer(
+        tmp_path, {"charter.md.j2": "{% include 'leak.j2' %}", "ok.j2": "fine"}
+    )
+    (tmp_path / "tpl" / "leak.j2").symlink_to(target)
+    (tmp_path / "tpl" / "alias.j2").symlink_to("ok.j2")  # a link inside the folder is fine
+    with pytest.raises(RmoError) as caught:
+        _render(charter(), "md", renderer)
+    assert "leak.j2: links outside the templates folder; refused" in caught.value.message
+    assert "hunter2" not in caught.value.message
+    assert renderer.env.get_template("alias.j2").render() == "fine"
+
+
 def test_repository_partials_and_many_pages(tmp_path: Path) -> None:
     # The page template and its include are compiled once, before the forked renders.
     renderer = _repo_renderer(
