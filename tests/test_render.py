@@ -651,3 +651,17 @@ def test_site_rendered_by_workers_is_the_same(
     assert (
         caught.value.exit_code == 1 and "charter.md.j2:1: undefined value" in caught.value.message
     )
+
+
+def test_an_ssh_signature_is_never_presented_as_checked() -> None:
+    # render compares fingerprints only (SPEC §7); a forged signature must not read "verified".
+    data = read_charter(SAMPLES / "riverside-cardiac-research-network.yaml").document.data
+    signed = [s for s in data["signoffs"] if s.get("signature")]
+    assert signed, "the sample carries an SSH-signed sign-off"
+    md, page = _render(data, "md"), _render(data, "html")
+    assert "(SSH signature)" in md and "SSH-signed" not in md
+    assert "SSH signatures are not checked here: `rmo verify` checks them" in md
+    assert "not checked here" in page and "SSH-signed" not in page
+    for signoff in signed:
+        del signoff["signature"]
+    assert "not checked here" not in _render(data, "md")
