@@ -43,6 +43,19 @@ def is_duration(text: str) -> bool:
     return True
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def read_date(text: str) -> dt.date:
+    """A date written exactly YYYY-MM-DD, as charters write them; else ValueError.
+
+    (Python 3.11's `date.fromisoformat` also takes 20250201 and 2025-W05-1.)
+    """
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"{text!r} is not YYYY-MM-DD")
+    return dt.date.fromisoformat(text)
+
+
 def add_duration(start: dt.date, duration: Duration | str) -> dt.date:
     """start + duration, months first with the day clamped to the month's end.
 
@@ -81,7 +94,7 @@ def parse_iso_date(text: object) -> dt.date | None:
     if not isinstance(text, str):
         return None
     try:
-        return dt.date.fromisoformat(text)
+        return read_date(text)
     except ValueError:
         return None
 

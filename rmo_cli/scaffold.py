@@ -173,13 +173,21 @@ def check_cadence(value: str) -> str:
 
 
 def check_date(value: str | dt.date) -> dt.date:
-    """A calendar date written YYYY-MM-DD."""
+    """An effective date written YYYY-MM-DD, early enough for a three-year term to end."""
+    from rmo_cli.dates import read_date
+
     if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise RmoError(f"{value!r} is not a date: use YYYY-MM-DD, such as 2026-03-01") from None
+        when = value
+    else:
+        try:
+            when = read_date(value.strip())
+        except ValueError:
+            raise RmoError(f"{value!r} is not a date: use YYYY-MM-DD, such as 2026-03-01") from None
+    if when.year > dt.date.max.year - 3:
+        raise RmoError(
+            f"{when.isoformat()} is too late: the default three-year term must end by 9999"
+        )
+    return when
 
 
 # ---------------------------------------------------------------------------------------
@@ -476,16 +484,17 @@ def ensure_schema(root: Path) -> tuple[Path, bool]:
 def id_in_use(charters_dir: Path, charter_id: str, target: Path) -> Path | None:
     """Another charter file of the repository that already has this id, if any."""
     from rmo_cli.loading import read_charter
-    from rmo_cli.repository import discover, find_config_file, read_config
+    from rmo_cli.repository import DEFAULT_CHARTERS_DIR, discover, find_config_file, read_config
 
     config_file = find_config_file(Path(os.path.abspath(charters_dir)))
     try:
         if config_file is not None:
             candidates = discover(config=read_config(config_file))
-        elif charters_dir.is_dir():
-            candidates = discover([charters_dir])
         else:
-            return None
+            # No rmo.yaml: the folder written to, and ./charters, which `rmo validate` checks.
+            folders = {os.path.abspath(f) for f in (charters_dir, DEFAULT_CHARTERS_DIR)}
+            existing = sorted(f for f in folders if os.path.isdir(f))
+            candidates = discover(existing) if existing else []
     except RmoError:
         return None
     target_key = Path(os.path.abspath(target))

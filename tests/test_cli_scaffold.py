@@ -410,7 +410,7 @@ def test_from_an_existing_charter(cli, tmp_path: Path, monkeypatch: pytest.Monke
     result = cli("new-charter", "--no-input", "--from", source)
     assert result.exit_code == 2
     assert "missing --id" in result.stderr
-    result = cli("new-charter", "--no-input", "--from", tmp_path / "nope.yaml", "--id", "x")
+    result = cli("new-charter", "--no-input", "--from", tmp_path / "nope.yaml", "--id", "xy")
     assert result.exit_code == 2
     assert "nope.yaml: no such file" in result.stderr
 

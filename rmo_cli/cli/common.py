@@ -86,8 +86,10 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     """An ISO date from an option, or a usage error naming the option."""
     if value is None:
         return None
+    from rmo_cli.dates import read_date
+
     try:
-        return dt.date.fromisoformat(value)
+        return read_date(value)
     except ValueError:
         fail(f"{option}: {value!r} is not a date; use YYYY-MM-DD")
 
@@ -96,8 +98,10 @@ def today() -> dt.date:
     """The as-of date when none is given (the only place that reads the clock)."""
     override = os.environ.get("RMO_TODAY")
     if override:
+        from rmo_cli.dates import read_date
+
         try:
-            return dt.date.fromisoformat(override)
+            return read_date(override)
         except ValueError:
             fail(f"RMO_TODAY={override!r} is not a date; use YYYY-MM-DD or unset it")
     return dt.date.today()
