@@ -80,6 +80,19 @@ def test_force_renders_a_structurally_broken_charter(cli, tmp_path: Path) -> Non
     assert (tmp_path / "site" / "broken.html").is_file()  # unsafe id: named after the file
 
 
+def test_the_output_file_name_picks_the_format_and_must_agree_with_to(cli, tmp_path) -> None:
+    page = tmp_path / "acme.html"
+    assert cli("render", SAMPLE, "-o", page).exit_code == 0
+    assert page.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+    text = tmp_path / "acme.md"
+    assert cli("render", SAMPLE, "-o", text).exit_code == 0
+    assert text.read_text(encoding="utf-8").startswith("# ")
+    clash = cli("render", SAMPLE, "--to", "md", "-o", tmp_path / "acme.PDF")
+    assert clash.exit_code == 2
+    assert "--to md but -o" in clash.stderr and "names a pdf file" in clash.stderr
+    assert not (tmp_path / "acme.PDF").exists()
+
+
 def test_folder_needs_output_dir(cli) -> None:
     result = cli("render", SAMPLES, "--to", "html")
     assert result.exit_code == 2

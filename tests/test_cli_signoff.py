@@ -203,6 +203,8 @@ def test_sign_keeps_crlf_and_bom(cli: Any, tmp_path: Path) -> None:
         (["--person", "mallory"], 2, "not a representative"),
         (["--person", "jdoe", "--date", "2026-11-24"], 2, "in the future"),
         (["--person", "jdoe", "--date", "23/11/2026"], 2, "not a date"),
+        (["--person", "jdoe", "--key", ""], 2, "--key: empty"),
+        (["--person", "jdoe", "--key", "  "], 2, "--key: empty"),
     ],
 )
 def test_refusals_leave_the_file_byte_identical(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import error, read_charters, today, warn
+from rmo_cli.cli.common import error, fail, read_charters, today, warn
 
 if TYPE_CHECKING:
     from rmo_cli.findings import Finding
@@ -47,11 +47,13 @@ def render(
         show_default=False,
         metavar="PATH...",
     ),
-    to: RenderFormat = typer.Option(
-        RenderFormat.html,
+    to: Optional[RenderFormat] = typer.Option(  # noqa: UP045
+        None,
         "--to",
         "-t",
-        help="Output format: md, html or pdf (PDF needs WeasyPrint).",
+        help="Output format: md, html or pdf (PDF needs WeasyPrint). Default: what -o's "
+        "file name ends with, else html.",
+        show_default=False,
     ),
     output: Optional[str] = typer.Option(  # noqa: UP045
         None,
@@ -92,7 +94,7 @@ def render(
     from rmo_cli.repository import find_config_file, load_config
     from rmo_cli.validation import check_document, has_errors
 
-    fmt = to.value
+    fmt = _format(to, output)
     if fmt == "pdf":
         load_weasyprint()  # fail early (exit 2) with install advice, before any work
     given = list(paths or [])
@@ -192,3 +194,16 @@ def render(
         sys.stdout.buffer.flush()
     else:
         typer.echo(content, nl=False)
+
+
+_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+
+def _format(to: RenderFormat | None, output: str | None) -> str:
+    """--to, else the format -o's file name names, else html; a clash is a usage error."""
+    named = _EXTENSIONS.get(Path(output).suffix.lower()) if output else None
+    if to is None:
+        return named or RenderFormat.html.value
+    if named is not None and named != to.value:
+        fail(f"--to {to.value} but -o {output} names a {named} file; change one of them")
+    return to.value

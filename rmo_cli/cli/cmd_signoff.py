@@ -14,6 +14,7 @@ from rmo_cli import jsontext
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import (
     PATHS_HELP,
+    fail,
     parse_date,
     read_charters,
     today,
@@ -78,6 +79,8 @@ def sign(
         )
     as_of = today()
     when = parse_date(date, "--date") or as_of
+    if key is not None and not key.strip():
+        fail("--key: empty; give the SSH key file to sign with, or leave --key out")
     key_path = Path(key).expanduser() if key else None
     result = sign_charter(
         path, person, when, as_of=as_of, capacity=capacity, key=key_path, file=charter
