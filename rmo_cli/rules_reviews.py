@@ -121,7 +121,9 @@ def _changed_files(diff: bytes) -> list[tuple[str, str, str]]:
             _, commit, *rest = raw[1:].decode("utf-8", "replace").split(" ", 2)
             subject = rest[0] if rest else ""
         elif raw.startswith(b"+++ b/"):
-            found.append((commit, subject, raw[6:].decode("utf-8", "surrogateescape")))
+            # git ends the name with a TAB when it holds a space ("+++ b/a b.yaml\t").
+            name = raw[6:].removesuffix(b"\t")
+            found.append((commit, subject, name.decode("utf-8", "surrogateescape")))
     return found
 
 

@@ -96,6 +96,19 @@ def test_sarif_is_valid_sarif_2_1_0(cli, mixed: Path) -> None:
     assert not errors, errors[0].message
 
 
+def test_sarif_uris_are_uri_references_for_any_file_name(cli, tmp_path: Path) -> None:
+    from urllib.parse import unquote, urlsplit
+
+    name = "ünï#cødé 100%.yaml"
+    (tmp_path / name).write_text("id: [unclosed\n", encoding="utf-8")
+    sarif = json.loads(cli("validate", tmp_path / name, "--format", "sarif").stdout)
+    run = sarif["runs"][0]
+    assert run["columnKind"] == "unicodeCodePoints"
+    uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert urlsplit(uri).fragment == "" and " " not in uri and uri.isascii()
+    assert unquote(uri) == (tmp_path / name).as_posix()
+
+
 def test_terminal_text_shows_source_line(mixed: Path, tmp_path: Path) -> None:
     import datetime as dt
 

@@ -401,6 +401,24 @@ def test_history_rule_ignores_a_textconv_driver(
     assert not marker.exists()
 
 
+def test_history_rule_finds_charters_whose_names_hold_spaces_and_accents(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(git_repo)
+    review = {"cadence": "P6M", "last_reviewed": "2026-08-01", "log": _log("2026-08-01")}
+    paths = [
+        write_charter(git_repo / "charters" / name, review=review)
+        for name in ("with space.yaml", "société générale.yaml")
+    ]
+    git_commit(git_repo, "add")
+    for path in paths:
+        _bump(path, "last_reviewed: '2026-08-01'", "last_reviewed: '2026-11-01'")
+    git_commit(git_repo, "refresh the review dates")
+    docs = [read_charter(p, f"charters/{p.name}").document for p in paths]
+    found = review_history_findings(git_repo, docs)
+    assert sorted(f.file for f in found) == sorted(f"charters/{p.name}" for p in paths)
+
+
 def test_history_accepts_a_change_that_added_a_log_entry(
     git_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,7 +11,10 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _uri(file: str) -> str:
-    return PurePath(file).as_posix()
+    """A file path as a URI reference: `#`, `%`, spaces and non-ASCII percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(PurePath(file).as_posix(), safe="/")
 
 
 def render(report: Report, colour: bool = False) -> str:
@@ -63,6 +66,8 @@ def render(report: Report, colour: bool = False) -> str:
                         "rules": rules,
                     }
                 },
+                # Columns count characters (code points), as editors show them.
+                "columnKind": "unicodeCodePoints",
                 "artifacts": [{"location": {"uri": _uri(f)}} for f in report.files],
                 "results": results,
             }
