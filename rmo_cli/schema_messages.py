@@ -87,9 +87,9 @@ def _suggest(word: Any, choices: Iterable[Any]) -> str:
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
-def _where(path: tuple[Any, ...]) -> str:
+def _where(path: tuple[Any, ...], top: str = "the charter") -> str:
     if not path:
-        return "the charter"
+        return top
     parts: list[str] = []
     for p in path:
         if isinstance(p, int):
@@ -139,7 +139,8 @@ def describe(doc: Document, error: Any) -> list[Finding]:
     rule_id = SCHEMA_RULES.get(validator, _OTHER_RULE)[0]
     path = tuple(error.absolute_path)
     instance = error.instance
-    where = _where(path)
+    # An rmo.yaml is checked the same way: its top level is not "the charter".
+    where = _where(path, "rmo.yaml" if doc.file.endswith("rmo.yaml") else "the charter")
     schema = error.schema if isinstance(error.schema, dict) else {}
 
     if validator == "additionalProperties" and isinstance(instance, dict):

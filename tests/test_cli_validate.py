@@ -51,6 +51,20 @@ def test_no_path_uses_rmo_yaml_globs_found_upward(cli, tmp_path: Path, monkeypat
     assert report["summary"]["files"] == 1
 
 
+def test_an_empty_rmo_yaml_means_every_default(cli, tmp_path: Path, monkeypatch) -> None:
+    write_charter(tmp_path / "charters" / "acme-globex.yaml")
+    monkeypatch.chdir(tmp_path)
+    for text in ("", "# settings come later\n"):
+        (tmp_path / "rmo.yaml").write_text(text)
+        result = cli("validate")
+        assert result.exit_code == 0, result.stderr
+        assert "1 file checked" in result.stdout
+    (tmp_path / "rmo.yaml").write_text("chartres: [a]\n")
+    result = cli("validate")
+    assert result.exit_code == 2
+    assert "unknown key 'chartres' in rmo.yaml; did you mean 'charters'?" in result.stderr
+
+
 def test_broken_rmo_yaml_is_reported_with_place(cli, tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "rmo.yaml").write_text("charters: [a]\ndue_soon: soon\n")
     monkeypatch.chdir(tmp_path)
