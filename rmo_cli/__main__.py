@@ -1,3 +1,3 @@
-from rmo_cli.cli.main import main
+from rmo_cli.cli.entry import main
 
 main()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,22 @@ def test_a_full_disk_for_the_output_is_exit_2_not_a_bug(command: list[str]) -> N
         )
     assert done.returncode == 2, done.stderr
     assert "No space left on device" in done.stderr and "internal error" not in done.stderr
+
+
+def test_ctrl_c_while_the_cli_is_still_loading_is_exit_130_without_a_traceback() -> None:
+    # The interrupt lands inside the imports (Typer, every command module): simulated by
+    # an import that raises KeyboardInterrupt, as a real Ctrl-C there would.
+    code = (
+        "import builtins, sys\n"
+        "real = builtins.__import__\n"
+        "def interrupted(name, *a, **k):\n"
+        "    if name == 'rmo_cli.cli.main':\n"
+        "        raise KeyboardInterrupt\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = interrupted\n"
+        "from rmo_cli.cli.entry import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 130
+    assert "Traceback" not in done.stderr
