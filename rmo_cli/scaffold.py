@@ -678,14 +678,22 @@ def _init_git(root: Path, report: InitReport) -> None:
     from rmo_cli.history import run_git
 
     try:
-        inside = run_git(root, "rev-parse", "--is-inside-work-tree")
+        found = run_git(root, "rev-parse", "--show-toplevel")
     except RmoError:
         report.notes.append(
             "git is not installed: run `git init` and "
             f'`git config diff.rmo.textconv "{TEXTCONV}"` once it is'
         )
         return
-    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+    top = found.stdout.decode("utf-8", "replace").strip()
+    if found.returncode == 0 and top:
+        if Path(top).resolve() != root.resolve():
+            report.notes.append(
+                f"{root} is inside the git repository {top}: GitHub and pre-commit only "
+                "read .github/workflows/ and .pre-commit-config.yaml at its top; move them "
+                "there (or run 'rmo init' there)"
+            )
+    else:
         done = run_git(root, "init", "-q")
         if done.returncode != 0:
             report.notes.append(f"git init failed: {_stderr(done)}")

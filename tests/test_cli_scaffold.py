@@ -208,6 +208,18 @@ def test_init_twice_is_fine_but_a_changed_rmo_yaml_is_not_overwritten(cli, tmp_p
     assert "charters/**/*.yaml" in (tmp_path / "rmo.yaml").read_text()
 
 
+def test_init_in_a_subfolder_of_a_repository_says_where_ci_files_belong(
+    cli, git_repo: Path
+) -> None:
+    result = cli("init", git_repo / "governance")
+    assert result.exit_code == 0, result.stderr
+    assert "is inside the git repository" in result.stdout + result.stderr
+    assert "move them there" in result.stdout + result.stderr
+    assert not (git_repo / "governance" / ".git").exists()  # no repository inside one
+    quiet = cli("init", git_repo)
+    assert "is inside the git repository" not in quiet.stdout + quiet.stderr
+
+
 def test_init_never_overwrites_a_readme(cli, tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("# Our charters\n")
     assert cli("init", "--force", tmp_path).exit_code == 0
