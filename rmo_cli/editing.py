@@ -137,3 +137,47 @@ def edit_charter(path: Path) -> Iterator[Any]:
     if crlf:
         result = result.replace("\r\n", "\n").replace("\n", "\r\n")
     atomic_write(path, (b"\xef\xbb\xbf" if bom else b"") + result.encode("utf-8"))
+
+
+def splice_section(original: bytes, edited: bytes, key: str) -> bytes | None:
+    """`original` with its top-level `key:` block replaced by `edited`'s, or appended.
+
+    The round-trip editor re-emits the whole file, and can normalise lines it was not
+    asked to touch (`status:   active`, a folded plain scalar, mixed indentation). Taking
+    only the edited block keeps every other byte. None when a block can't be found; the
+    caller checks the result parses to what it expects.
+    """
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    before = original.decode("utf-8-sig").splitlines(keepends=True)
+    after = edited.decode("utf-8-sig").splitlines(keepends=True)
+    new = _top_level_block(after, key)
+    if new is None:
+        return None
+    block = after[new[0] : new[1]]
+    old = _top_level_block(before, key)
+    if old is None:
+        newline = "\r\n" if before and before[0].endswith("\r\n") else "\n"
+        if before and not before[-1].endswith("\n"):
+            before[-1] += newline
+        lines = [*before, *block]
+    else:
+        lines = [*before[: old[0]], *block, *before[old[1] :]]
+    return bom + "".join(lines).encode("utf-8")
+
+
+def _top_level_block(lines: list[str], key: str) -> tuple[int, int] | None:
+    """[start, end) of the lines of a top-level `key:` and its value, without the blank
+    and unindented comment lines after it (they belong with what follows)."""
+    import re
+
+    starts = re.compile(rf"{re.escape(key)}[ \t]*:(\s|$)")
+    start = next((i for i, line in enumerate(lines) if starts.match(line)), None)
+    if start is None:
+        return None
+    end = start + 1
+    # The value runs on while lines are indented, sequence items at column 0, or blank.
+    while end < len(lines) and not re.match(r"[^\s#-]|-[^\s]|---|\.\.\.", lines[end]):
+        end += 1
+    while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+        end -= 1
+    return start, end

@@ -527,7 +527,7 @@ def record_review(
     """
     import tempfile
 
-    from rmo_cli.editing import atomic_write
+    from rmo_cli.editing import atomic_write, splice_section
     from rmo_cli.loading import parse_charter
 
     path = Path(path)
@@ -555,6 +555,10 @@ def record_review(
         draft.write_bytes(original)
         _edit_review(draft, name, entry, index, last_reviewed, drop is not None)
         edited = draft.read_bytes()
+    # Only the edited `review:` block is taken: the editor may normalise other lines.
+    spliced = splice_section(original, edited, "review")
+    if spliced is not None and _reads_as(spliced, name, expected):
+        edited = spliced
     check = parse_charter(edited, name)
     if check.document is None or check.document.data != expected:
         raise RmoError(
@@ -583,6 +587,13 @@ def record_review(
         removed_next_due=drop,
         data=expected,
     )
+
+
+def _reads_as(raw: bytes, name: str, expected: dict[str, Any]) -> bool:
+    from rmo_cli.loading import parse_charter
+
+    doc = parse_charter(raw, name).document
+    return doc is not None and doc.data == expected
 
 
 _EDITED_KEYS = ("last_reviewed:", "next_due:", "log:")

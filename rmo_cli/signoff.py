@@ -442,9 +442,7 @@ def sign_charter(
             )
     if key is not None:
         entry["signature"] = ssh_sign(entry["fingerprint"], key)
-    original = Path(path).read_bytes()
-    _write_signoff(Path(path), entry, [i for i, _ in earlier])
-    _check_written(Path(path), name, original, entry)
+    _write_checked(Path(path), name, data, entry, [i for i, _ in earlier])
     return SignResult(name, entry, earlier[-1][1] if earlier else None)
 
 
@@ -457,7 +455,7 @@ def _cannot_sign(name: str, findings: list[Finding], why: str) -> str:
     return "\n".join(lines)
 
 
-def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int]) -> None:
+def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int], name: str) -> None:
     """Put entry in place of the person's first earlier sign-off (dropping the others), or
     append it, in a comment-preserving round-trip edit written atomically."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -495,33 +493,56 @@ def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int]) -> Non
         # The round-trip parser is stricter than the loader in a few corners.
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RmoError(
-            f"{path}: cannot edit this file in place ({reason}); nothing was written"
+            f"{name}: cannot edit this file in place ({reason}); nothing was written"
         ) from None
 
 
-def _check_written(path: Path, name: str, original: bytes, entry: dict[str, str]) -> None:
-    """Re-read the written file: its content must still have the fingerprint just signed.
+def _write_checked(
+    path: Path, name: str, data: dict[str, Any], entry: dict[str, str], earlier: list[int]
+) -> None:
+    """Edit a private copy, keep only its new `signoffs` block, check it, then replace the
+    charter atomically: every line outside the sign-offs stays byte for byte (SPEC §5).
 
-    Otherwise the YAML round trip changed content (a bug): the original bytes go back.
+    If only the whole round-tripped file reads right, that is written; if neither does,
+    the charter is left as it was (a bug: exit 3).
     """
-    from rmo_cli.editing import atomic_write
-    from rmo_cli.loading import read_charter
+    import tempfile
 
-    loaded = read_charter(path, name)
-    doc = loaded.document
-    ok = (
-        doc is not None
-        and isinstance(doc.data, dict)
-        and fingerprint(doc.data) == entry["fingerprint"]
-        and entry in (doc.data.get("signoffs") or [])
-    )
-    if not ok:
-        atomic_write(path, original)
+    from rmo_cli.editing import atomic_write, splice_section
+    from rmo_cli.loading import parse_charter
+
+    try:
+        original = path.read_bytes()
+    except OSError as exc:
+        raise RmoError(f"cannot read {name}: {exc.strerror or exc}") from None
+    with tempfile.TemporaryDirectory(prefix="rmo-sign-") as scratch:
+        draft = Path(scratch) / path.name
+        draft.write_bytes(original)
+        _write_signoff(draft, entry, earlier, name)
+        edited = draft.read_bytes()
+    unsigned = {k: v for k, v in data.items() if k != "signoffs"}
+
+    def reads_right(candidate: bytes | None) -> bool:
+        doc = parse_charter(candidate, name).document if candidate is not None else None
+        return (
+            doc is not None
+            and isinstance(doc.data, dict)
+            and {k: v for k, v in doc.data.items() if k != "signoffs"} == unsigned
+            and fingerprint(doc.data) == entry["fingerprint"]
+            and entry in (doc.data.get("signoffs") or [])
+        )
+
+    spliced = splice_section(original, edited, "signoffs")
+    final = spliced if reads_right(spliced) else edited if reads_right(edited) else None
+    if final is None:
         raise RmoError(
             f"{name}: writing the sign-off would have changed the charter's content; the "
             "file was left as it was. This is a bug in rmo; please report it.",
             EXIT_INTERNAL,
         )
+    if path.read_bytes() != original:
+        raise RmoError(f"{name} changed while the sign-off was being written; run it again")
+    atomic_write(path, final)
 
 
 # --- what changed since a stale sign-off (git history) ------------------------------------

@@ -150,6 +150,26 @@ def test_sign_adds_only_its_lines_keeping_comments_order_quoting(cli: Any, tmp_p
     ]
 
 
+def test_sign_keeps_lines_the_round_trip_editor_would_normalise(cli: Any, tmp_path: Path) -> None:
+    # Extra spaces after a colon and a 4-space mapping beside 2-space ones stay byte for
+    # byte; only the new sign-off's lines are added.
+    sample = (SAMPLES / "meridian-group-shared-services.yaml").read_text(encoding="utf-8")
+    odd = sample.replace("status: active", "status:   active", 1)
+    term = "term:\n  effective: 2023-04-01\n  expires: 2029-03-31\n  notice_period: P1Y\n"
+    assert term in odd
+    odd = odd.replace(term, term.replace("\n  ", "\n    "))
+    path = tmp_path / "meridian-group-shared-services.yaml"
+    path.write_text(odd, encoding="utf-8")
+    assert cli("validate", path).exit_code == 0
+    result = cli("sign", path, "--person", "ogrant", "--date", "2026-11-20")
+    assert result.exit_code == 0, result.stderr
+    removed, added = added_lines(odd, path.read_text(encoding="utf-8"))
+    assert removed == []
+    assert added[0] == "  - person: ogrant"
+    assert all(line.startswith("    ") for line in added[1:])
+    assert cli("verify", path, "--format", "json").exit_code in (0, 1)
+
+
 def test_second_signer_appends_after_the_first(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "acme-globex.yaml"
     path.write_text(COMMENTED, encoding="utf-8")

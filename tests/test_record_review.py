@@ -274,6 +274,24 @@ def test_a_recorded_review_passes_the_history_rule(
     assert review_history_findings(git_repo, [doc]) == []  # committed
 
 
+def test_lines_outside_the_review_block_stay_byte_for_byte(cli, tmp_path: Path) -> None:  # noqa: ANN001
+    # Extra spaces after a colon and a 4-space `term:` block, both outside `review:`:
+    # the editor would normalise them; only the review block is taken from its output.
+    sample = (SAMPLES / "meridian-group-shared-services.yaml").read_text(encoding="utf-8")
+    odd = sample.replace("status: active", "status:   active", 1)
+    term = "term:\n  effective: 2023-04-01\n  expires: 2029-03-31\n  notice_period: P1Y\n"
+    odd = odd.replace(term, term.replace("\n  ", "\n    "))
+    path = tmp_path / "meridian-group-shared-services.yaml"
+    path.write_text(odd, encoding="utf-8")
+    result = _record(cli, path, "-r", "sbaptiste", "--outcome", "affirmed", "--date", TODAY)
+    assert result.exit_code == 0, result.stderr
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(odd[: odd.index("review:")])
+    removed, added = _changes(odd, after)
+    assert [line.strip() for line in removed] == ["last_reviewed: 2026-07-01"]
+    assert f"last_reviewed: {TODAY}" in [line.strip() for line in added]
+
+
 def test_a_layout_the_editor_cannot_keep_is_refused_untouched(cli, tmp_path: Path) -> None:  # noqa: ANN001
     data = read_charter(SAMPLES / "meridian-group-shared-services.yaml").document.data
     path = tmp_path / "four.yaml"
