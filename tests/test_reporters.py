@@ -125,3 +125,20 @@ def test_terminal_text_shows_source_line(mixed: Path, tmp_path: Path) -> None:
     )
     assert "status: actve" in out
     assert "^" in out and "\033[" in out
+
+
+def test_terminal_text_keeps_specs_line_format_and_aligns_the_caret() -> None:
+    import re
+
+    from rmo_cli.findings import Finding
+    from rmo_cli.reporters import Report, render
+
+    source = "title: 日本 🙂\tx: [\n"
+    finding = Finding("c.yaml", 1, 13, "error", "yaml-syntax", "", "YAML syntax: bad")
+    out = render("text", Report(["c.yaml"], [finding], {"c.yaml": source}), colour=True)
+    plain = re.sub(r"\033\[[0-9;]*m", "", out).splitlines()
+    assert plain[0] == "c.yaml:1:13: error[yaml-syntax] YAML syntax: bad"  # SPEC §5, a link
+    code, caret = plain[1].split("| ", 1)[1], plain[2].split("| ", 1)[1]
+    # Under column 13 ("x"): 7 ASCII, two wide CJK, a space, a wide emoji, a tab.
+    assert caret == " " * 7 + "    " + " " + "  " + "\t" + "^"
+    assert code[12] == "x"

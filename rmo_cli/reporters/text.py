@@ -1,6 +1,6 @@
 """Plain text: one finding a line (`FILE:LINE:COL: SEVERITY[RULE] MESSAGE`), then a summary.
 
-On a terminal (colour) findings are grouped per file with the offending source line shown.
+On a terminal (colour) the same lines are coloured, each with its source line and a caret.
 """
 
 from __future__ import annotations
@@ -33,23 +33,34 @@ def render(report: Report, colour: bool = False) -> str:
 
 
 def _render_grouped(report: Report) -> str:
+    """Each finding in SPEC's line format (terminals make FILE:LINE:COL a link), coloured,
+    with the offending source line and a caret under the column."""
     out: list[str] = []
     for file, group in groupby(report.sorted_findings(), key=lambda f: f.file):
-        out.append(f"{_BOLD}{file}{_RESET}")
         source = report.sources.get(file, "").splitlines()
         for f in group:
             tint = _RED if f.severity == "error" else _YELLOW
             out.append(
-                f"  {_DIM}{f.line}:{f.column}{_RESET} {tint}{f.severity}{_RESET}"
+                f"{_BOLD}{f.file}:{f.line}:{f.column}:{_RESET} {tint}{f.severity}{_RESET}"
                 f"[{f.rule}] {f.message}"
             )
             if 0 < f.line <= len(source):
                 text = source[f.line - 1].rstrip()
                 out.append(f"  {_DIM}{f.line:>5} |{_RESET} {text}")
-                caret = " " * max(f.column - 1, 0) + "^"
+                caret = _pad(text[: max(f.column - 1, 0)]) + "^"
                 out.append(f"  {_DIM}      |{_RESET} {tint}{caret}{_RESET}")
         out.append("")
     errors, _ = count(report.findings)
     tint = _RED if errors else "\033[32m"
     out.append(f"{tint}{summary(report)}{_RESET}")
     return "\n".join(out) + "\n"
+
+
+def _pad(prefix: str) -> str:
+    """Blank space as wide on screen as prefix: tabs kept, wide (CJK, emoji) characters 2."""
+    import unicodedata
+
+    return "".join(
+        "\t" if ch == "\t" else "  " if unicodedata.east_asian_width(ch) in "WF" else " "
+        for ch in prefix
+    )
