@@ -133,6 +133,22 @@ def _nearest_branch_error(error: Any) -> Any:
     return best_match(closest)
 
 
+def _written(doc: Document, path: tuple[Any, ...]) -> str | None:
+    """The plain scalar at path as it stands in the file, or None when it can't be cut out."""
+    import re
+
+    if path not in doc.positions:
+        return None
+    line, column = doc.positions[path]
+    lines = doc.text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    rest = lines[line - 1][column - 1 :]
+    match = re.match(r"[^\s,\]}#\"'][^,\]}#]*", rest)
+    text = match.group(0).rstrip() if match else ""
+    return text if text and '"' not in text else None
+
+
 def describe(doc: Document, error: Any) -> list[Finding]:
     """Findings for one jsonschema ValidationError, placed at the offending value or key."""
     validator = error.validator
@@ -176,7 +192,10 @@ def describe(doc: Document, error: Any) -> list[Finding]:
         wanted = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in expected_list)
         message = f"{where} must be {wanted}, not {_value_words(instance)}"
         if "string" in expected_list and isinstance(instance, (int, float, bool)):
-            shown = "true" if instance is True else "false" if instance is False else instance
+            # What the user wrote (1.10, 007), not what it was read as (1.1, 7).
+            shown = _written(doc, path) or (
+                "true" if instance is True else "false" if instance is False else instance
+            )
             message += f'; put it in quotes: "{shown}"'
         elif "boolean" in expected_list and isinstance(instance, str):
             message += "; write true or false (YAML 1.2: yes/no/on/off are text)"

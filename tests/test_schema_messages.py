@@ -50,3 +50,12 @@ def test_range_and_type_messages() -> None:
     assert "write true or false" in findings["schema-type"].message
     assert "'a' more than once" in findings["schema-unique"].message
     assert findings["schema-unique"].line == 3
+
+
+def test_quoting_advice_repeats_what_the_user_wrote_not_what_yaml_read() -> None:
+    schema = {"type": "object", "properties": {"v": {"type": "string"}}}
+    for written in ("1.10", "007", "0x1F", "1e3", "-.5", "true"):
+        [finding] = _findings(schema, f"v: {written}  # the version\n")
+        assert finding.message.endswith(f'put it in quotes: "{written}"'), finding.message
+    [finding] = _findings(schema, "{v: 1.10, w: x}\n")  # flow style: cut at the comma
+    assert finding.message.endswith('put it in quotes: "1.10"')
