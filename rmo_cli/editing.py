@@ -19,7 +19,7 @@ def atomic_write(
 ) -> None:
     """Write content to path through a temporary file renamed into place.
 
-    With overwrite=False an existing file is an RmoError (exit 1) and nothing is written.
+    With overwrite=False an existing file is an RmoError (exit 2) and nothing is written.
     fsync=False skips the flush to disk, for derived output that can be made again (rendered
     pages: one fsync a page was most of the time of rendering a folder).
     """
@@ -37,7 +37,7 @@ def atomic_write(
     if mode is not None and stat.S_ISDIR(mode):
         raise RmoError(f"cannot write {path}: it is a folder", EXIT_USAGE)
     if not overwrite and mode is not None:
-        raise RmoError(f"{path} already exists; use --force to overwrite it", 1)
+        raise RmoError(f"{path} already exists; use --force to overwrite it", EXIT_USAGE)
     if mode is not None and not stat.S_ISREG(mode):
         # A device or a pipe (/dev/stdout, a FIFO): written to, never replaced by a file.
         try:

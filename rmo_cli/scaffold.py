@@ -539,11 +539,9 @@ def _display(path: Path) -> str:
 
 
 def check_new_file(path: Path, force: bool) -> None:
-    """Refuse (exit 1) to replace an existing charter file without force."""
+    """Refuse (exit 2: the command could not do its job) to replace a file without force."""
     if path.exists() and not force:
-        raise RmoError(
-            f"{_display(path)} already exists; use --force to overwrite it", EXIT_FINDINGS
-        )
+        raise RmoError(f"{_display(path)} already exists; use --force to overwrite it", EXIT_USAGE)
 
 
 def write_new_charter(path: Path, text: str, *, force: bool, as_of: dt.date) -> list[Path]:
@@ -633,7 +631,7 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
     if config.exists() and not force and config.read_text(errors="replace") != config_text:
         raise RmoError(
             f"{config} already exists; use --force to overwrite it (nothing was changed)",
-            EXIT_FINDINGS,
+            EXIT_USAGE,
         )
 
     def put(path: Path, content: str | bytes, replace: bool) -> None:

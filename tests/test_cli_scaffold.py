@@ -199,7 +199,7 @@ def test_init_twice_is_fine_but_a_changed_rmo_yaml_is_not_overwritten(cli, tmp_p
     (tmp_path / "rmo.yaml").write_text("charters: [docs/**/*.yaml]\n")
     (tmp_path / "README.md").unlink()
     result = cli("init", tmp_path)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # could not do its job (SPEC §5), not "failing found"
     assert "rmo.yaml already exists; use --force to overwrite it" in result.stderr
     assert (tmp_path / "rmo.yaml").read_text() == "charters: [docs/**/*.yaml]\n"
     assert not (tmp_path / "README.md").exists()  # nothing at all was written
@@ -235,7 +235,7 @@ def test_overwrite_is_refused_without_force(
     path.write_text("# edited by hand\n")
     before = files_under(tmp_path)
     result = cli("new-charter", "--no-input", *FLAGS)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "charters/acme-globex-alliance.yaml already exists; use --force" in result.stderr
     assert path.read_text() == "# edited by hand\n"
     assert files_under(tmp_path) == before

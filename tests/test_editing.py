@@ -65,7 +65,7 @@ def test_atomic_write_refuses_to_overwrite_without_permission(tmp_path: Path) ->
     path.write_text("old", encoding="utf-8")
     with pytest.raises(RmoError) as caught:
         atomic_write(path, "new", overwrite=False)
-    assert caught.value.exit_code == 1 and "--force" in caught.value.message
+    assert caught.value.exit_code == 2 and "--force" in caught.value.message
     assert path.read_text(encoding="utf-8") == "old"
     atomic_write(path, "new")
     assert path.read_text(encoding="utf-8") == "new"

@@ -335,7 +335,7 @@ def test_write_refuses_overwrite_and_invalid_text(tmp_path: Path) -> None:
     scaffold.write_new_charter(path, text, force=False, as_of=TODAY)
     with pytest.raises(RmoError, match="already exists; use --force") as caught:
         scaffold.write_new_charter(path, "changed", force=False, as_of=TODAY)
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_code == 2
     assert path.read_text() == text
     broken = text.replace("model: network", "model: feudal")
     with pytest.raises(RmoError, match="would not be valid: line") as caught:
@@ -430,7 +430,7 @@ def test_init_refuses_a_different_rmo_yaml(tmp_path: Path) -> None:
     (tmp_path / "rmo.yaml").write_text("charters: [docs/*.yaml]\n")
     with pytest.raises(RmoError, match="rmo.yaml already exists; use --force") as caught:
         scaffold.init_repository(tmp_path)
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rmo.yaml"]
     scaffold.init_repository(tmp_path, force=True)
     assert read_config(tmp_path / "rmo.yaml").charters == ["charters/**/*.yaml"]
