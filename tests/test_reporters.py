@@ -142,3 +142,12 @@ def test_terminal_text_keeps_specs_line_format_and_aligns_the_caret() -> None:
     # Under column 13 ("x"): 7 ASCII, two wide CJK, a space, a wide emoji, a tab.
     assert caret == " " * 7 + "    " + " " + "  " + "\t" + "^"
     assert code[12] == "x"
+
+
+def test_junit_stays_well_formed_for_any_file_name(cli, tmp_path: Path) -> None:
+    path = tmp_path / "odd\x01name\x1b.yaml"
+    path.write_text("id: [unclosed\n", encoding="utf-8")
+    result = cli("validate", path, "--format", "junit")
+    root = ET.fromstring(result.stdout)  # raises on a character XML cannot hold
+    [case] = root.findall(".//testcase")
+    assert case.get("name") == str(tmp_path / "odd\\x01name\\x1b.yaml")

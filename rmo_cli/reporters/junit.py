@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree as ET
 
 from rmo_cli.findings import count
 from rmo_cli.reporters import Report
+
+# Characters XML 1.0 cannot hold at all, not even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """Text an XML parser accepts: a control character in a file name becomes `\\x01`."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def render(report: Report, colour: bool = False) -> str:
@@ -19,7 +28,7 @@ def render(report: Report, colour: bool = False) -> str:
         suites, "testsuite", name="rmo", tests=str(len(by_file)), failures=str(failed), errors="0"
     )
     for name, findings in by_file.items():
-        case = ET.SubElement(suite, "testcase", classname="rmo", name=name, file=name)
+        case = ET.SubElement(suite, "testcase", classname="rmo", name=_xml(name), file=_xml(name))
         errs = [f for f in findings if f.severity == "error"]
         warns = [f for f in findings if f.severity != "error"]
         if errs:
@@ -29,10 +38,10 @@ def render(report: Report, colour: bool = False) -> str:
                 message=f"{len(errs)} error{'s' if len(errs) != 1 else ''}",
                 type="rmo",
             )
-            failure.text = "\n".join(str(f) for f in errs)
+            failure.text = _xml("\n".join(str(f) for f in errs))
         if warns:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(str(f) for f in warns)
+            out.text = _xml("\n".join(str(f) for f in warns))
     ET.indent(suites)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
