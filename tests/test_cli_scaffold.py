@@ -186,7 +186,8 @@ def test_ci_files_pass_their_own_validators(cli, tmp_path: Path) -> None:
 def test_init_config_passes_the_config_schema(cli, tmp_path: Path) -> None:
     assert cli("init", tmp_path).exit_code == 0
     config = read_config(tmp_path / "rmo.yaml")  # raises on any schema finding
-    assert config.charters == ["charters/**/*.yaml"] and config.due_soon == "P30D"
+    assert config.charters == ["charters/**/*.yaml", "charters/**/*.yml"]
+    assert config.due_soon == "P30D"
     attributes = (tmp_path / ".gitattributes").read_text().splitlines()
     assert {"*.yaml diff=rmo", "*.yml diff=rmo"} <= set(attributes)
 

@@ -225,6 +225,8 @@ def test_sign_keeps_crlf_and_bom(cli: Any, tmp_path: Path) -> None:
         (["--person", "jdoe", "--date", "23/11/2026"], 2, "not a date"),
         (["--person", "jdoe", "--key", ""], 2, "--key: empty"),
         (["--person", "jdoe", "--key", "  "], 2, "--key: empty"),
+        (["--person", "jdoe", "--capacity", ""], 2, "--capacity: the capacity is empty"),
+        (["--person", "jdoe", "--capacity", "a\tb\x01"], 2, "control character U+0009"),
     ],
 )
 def test_refusals_leave_the_file_byte_identical(

@@ -390,7 +390,7 @@ def test_init_makes_a_repository(tmp_path: Path) -> None:
     assert report.git_initialised and report.git_configured and report.notes == []
     assert git(root, "config", "--get", "diff.rmo.textconv").strip() == "rmo textconv"
     config = read_config(root / "rmo.yaml")
-    assert config.charters == ["charters/**/*.yaml"]
+    assert config.charters == ["charters/**/*.yaml", "charters/**/*.yml"]
     assert config.due_soon == "P30D"
     assert config.charters_dir == root / "charters"
     assert (root / ".rmo/charter.schema.json").read_bytes() == schema_path().read_bytes()
@@ -433,7 +433,10 @@ def test_init_refuses_a_different_rmo_yaml(tmp_path: Path) -> None:
     assert caught.value.exit_code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rmo.yaml"]
     scaffold.init_repository(tmp_path, force=True)
-    assert read_config(tmp_path / "rmo.yaml").charters == ["charters/**/*.yaml"]
+    assert read_config(tmp_path / "rmo.yaml").charters == [
+        "charters/**/*.yaml",
+        "charters/**/*.yml",
+    ]
 
 
 def test_init_inside_an_existing_repository_does_not_nest_one(git_repo: Path) -> None:

@@ -24,7 +24,9 @@ class FailOn(str, Enum):
 
 @app.command()
 def check(
-    paths: Optional[list[str]] = typer.Argument(None, help=PATHS_HELP, show_default=False),  # noqa: UP045
+    paths: Optional[list[str]] = typer.Argument(  # noqa: UP045
+        None, help=PATHS_HELP, show_default=False, metavar="PATH..."
+    ),
     format: ReportFormat = typer.Option("text", "--format", "-f", help="Report format."),  # type: ignore[valid-type]
     output: Optional[Path] = typer.Option(  # noqa: UP045
         None,

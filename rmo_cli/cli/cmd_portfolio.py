@@ -25,7 +25,7 @@ _PATHS = typer.Argument(
     None,
     help="Charter files or folders (default: rmo.yaml's charters, else charters/).",
     show_default=False,
-    metavar="PATH",
+    metavar="PATH...",
 )
 _STATUS = typer.Option(
     None,

@@ -40,7 +40,9 @@ class Outcome(str, Enum):
 
 @app.command()
 def reviews(
-    paths: Optional[list[str]] = typer.Argument(None, help=PATHS_HELP, show_default=False),  # noqa: UP045
+    paths: Optional[list[str]] = typer.Argument(  # noqa: UP045
+        None, help=PATHS_HELP, show_default=False, metavar="PATH..."
+    ),
     as_of: Optional[str] = typer.Option(  # noqa: UP045
         None, "--as-of", metavar="DATE", help="Judge reviews as of this day (default today)."
     ),

@@ -17,7 +17,9 @@ ReportFormat = Enum("ReportFormat", {name: name for name in FORMATS}, type=str) 
 
 @app.command()
 def validate(
-    paths: Optional[list[str]] = typer.Argument(None, help=PATHS_HELP, show_default=False),  # noqa: UP045
+    paths: Optional[list[str]] = typer.Argument(  # noqa: UP045
+        None, help=PATHS_HELP, show_default=False, metavar="PATH..."
+    ),
     format: ReportFormat = typer.Option("text", "--format", "-f", help="Report format."),  # type: ignore[valid-type]
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
     as_of: Optional[str] = typer.Option(  # noqa: UP045
