@@ -282,3 +282,18 @@ def test_status_table_on_a_terminal(portfolio: Path, no_color: bool) -> None:
     assert "overdue (due 2025-07-01)" in output
     assert "─" in output  # drawn by rich, not the plain columns
     assert "4 charters · status: 1 draft, 3 active" in output
+
+
+def test_status_on_a_narrow_terminal_prints_the_plain_table_uncut(portfolio: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    if not RMO.exists():
+        pytest.skip("rmo is not installed in this environment")
+    env = {**os.environ, "RMO_TODAY": AS_OF, "COLUMNS": "100", "TERM": "xterm-256color"}
+    child = pexpect.spawn(
+        str(RMO), ["status"], env=env, encoding="utf-8", timeout=60, dimensions=(40, 100)
+    )
+    output = child.read()
+    child.close()
+    assert child.exitstatus == 0, output
+    assert "─" not in output and "…" not in output  # not rich's squeezed table
+    assert "overdue (due 2025-07-01)" in output

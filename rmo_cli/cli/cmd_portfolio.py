@@ -134,6 +134,7 @@ def status(
 
 # Above this many rows a terminal gets the plain table too: rich lays out slowly.
 RICH_TABLE_LIMIT = 1000
+RICH_TABLE_WIDTH = 140  # columns below which the plain table reads better
 
 
 def _print_table(rows: list[StatusRow]) -> None:
@@ -141,7 +142,9 @@ def _print_table(rows: list[StatusRow]) -> None:
     from rmo_cli.portfolio import expiry_text, review_text, status_text, summarize
 
     console = stdout_console()
-    if not console.is_terminal or len(rows) > RICH_TABLE_LIMIT:
+    # Eight columns need room: squeezed, rich cut titles and dates down to "…".
+    narrow = console.width < RICH_TABLE_WIDTH
+    if not console.is_terminal or narrow or len(rows) > RICH_TABLE_LIMIT:
         typer.echo(status_text(rows), nl=False)
         return
     from rich import box
