@@ -104,7 +104,10 @@ def _display(path: Path) -> str:
 
 
 def _walk_yaml(folder: Path) -> Iterable[Path]:
-    for dirpath, dirnames, filenames in os.walk(folder):
+    def unreadable(error: OSError) -> None:  # never skip charters silently
+        raise RmoError(f"{error.filename}: cannot read this folder ({error.strerror or error})")
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             # rmo.yaml and dot-files (.pre-commit-config.yaml) are configuration, not charters.

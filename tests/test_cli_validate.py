@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import ROOT, SAMPLES, charter, write_charter
 
@@ -262,3 +263,17 @@ def test_repository_globs_survive_odd_folders(tmp_path: Path, monkeypatch, cli) 
     # The same folder given as a path: the looping link is a finding, not a crash.
     result = cli("validate", "charters", "--format", "json")
     assert result.exit_code == 1 and "internal error" not in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any folder")
+def test_an_unreadable_folder_is_an_error_not_silently_skipped(cli, tmp_path: Path) -> None:
+    write_charter(tmp_path / "charters" / "acme-globex.yaml")
+    locked = tmp_path / "charters" / "locked"
+    write_charter(locked / "other.yaml", id="other")
+    locked.chmod(0)
+    try:
+        result = cli("validate", tmp_path / "charters")
+    finally:
+        locked.chmod(0o755)
+    assert result.exit_code == 2
+    assert "locked: cannot read this folder" in result.stderr
