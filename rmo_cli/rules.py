@@ -402,7 +402,7 @@ def _filename(doc: Document, as_of: dt.date) -> Iterator[Finding]:
             ("id",),
             "filename-id-mismatch",
             f"file name {stem!r} differs from the id {charter_id!r}; rename the file "
-            f"to {charter_id}.yaml",
+            f"to {charter_id}{PurePath(doc.file).suffix or '.yaml'}",
             WARNING,
         )
 

@@ -195,6 +195,11 @@ def test_filename_differs_from_id_is_a_warning(cli, tmp_path: Path) -> None:
     assert finding["rule"] == "filename-id-mismatch"
     assert (finding["line"], finding["column"], finding["severity"]) == (3, 5, "warning")
     assert cli("validate", path, "--strict", "--as-of", AS_OF).exit_code == 1
+    assert finding["message"].endswith(f"rename the file to {charter()['id']}.yaml")
+    yml = path.rename(tmp_path / "other-name.yml")  # the advice keeps the file's extension
+    result = cli("validate", yml, "--format", "json", "--as-of", AS_OF)
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["message"].endswith(f"rename the file to {charter()['id']}.yml")
 
 
 def test_duplicate_charter_id_across_files(cli, tmp_path: Path) -> None:
