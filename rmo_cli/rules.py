@@ -358,6 +358,8 @@ def _escalation_levels(doc: Document, as_of: dt.date) -> Iterator[Finding]:
     levels = list(_items(doc.data, "escalation", "levels"))
     for expected, (path, level) in enumerate(levels, start=1):
         number = level.get("level")
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)  # 3.0 is a valid integer for the schema, so it counts here
         if isinstance(number, int) and not isinstance(number, bool) and number != expected:
             yield doc.finding(
                 (*path, "level"),

@@ -120,6 +120,17 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "level: 3",
         "error",
     ),
+    (
+        # 1.0 and 3.0 are integers to JSON Schema, so the gap counts too.
+        "escalation-level-gap",
+        lambda d: d.update(
+            escalation={
+                "levels": [{"level": 1.0, "name": "Ops"}, {"level": 3.0, "name": "Exec"}],
+            }
+        ),
+        "level: 3.0",
+        "error",
+    ),
     ("chair-not-member", _with_bodies, "chair: ghost", "error"),
     (
         "active-but-expired",
