@@ -628,6 +628,7 @@ class DiffSides(NamedTuple):
     new_path: str
     old: LoadResult | None
     new: LoadResult
+    copied: bool = False  # the old file is still there on the new side: a copy, not a rename
 
 
 def diff_sides(path: str | Path, revisions: list[str]) -> DiffSides:
@@ -668,6 +669,15 @@ def diff_sides(path: str | Path, revisions: list[str]) -> DiffSides:
             raise RmoError(f"{rel} does not exist at {_label(labels[1], new_sha)}")
         new_path, new_result = found, load_at_revision(repo, new_sha, found)
     old_path = path_at_revision(repo, old_sha, new_path, new_sha, charter_id)
+    copied = (
+        old_path is not None
+        and old_path != new_path
+        and (
+            (repo.root / old_path).is_file()
+            if new_sha is None
+            else read_blob(repo, new_sha, old_path) is not None
+        )
+    )
     return DiffSides(
         old_sha,
         new_sha,
@@ -677,6 +687,7 @@ def diff_sides(path: str | Path, revisions: list[str]) -> DiffSides:
         new_path,
         load_at_revision(repo, old_sha, old_path) if old_path is not None else None,
         new_result,
+        copied,
     )
 
 

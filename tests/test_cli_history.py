@@ -445,6 +445,23 @@ def test_escape_sequences_in_a_charter_never_reach_the_terminal(cli, git_repo):
         assert "\\x1b]0;pwned\\x07" in result.stdout
 
 
+def test_a_charter_copied_to_a_new_file_is_told_as_copied_not_renamed(cli, git_repo):
+    old = write_charter(git_repo / "charters" / "acme-globex.yaml")
+    git_commit(git_repo, "create")
+    new = git_repo / "charters" / "acme-globex-2027.yaml"
+    shutil.copy(old, new)
+    write_charter(new, version="2.0.0")  # same id: the 2027 edition starts as a copy
+    git_commit(git_repo, "start the 2027 edition")
+    result = cli("diff", new, "HEAD~1", "HEAD")
+    assert result.exit_code == 0, result.stderr
+    assert "copied: charters/acme-globex.yaml → charters/acme-globex-2027.yaml" in result.stdout
+    assert "renamed" not in result.stdout
+    git(git_repo, "rm", "-q", "charters/acme-globex.yaml")
+    git_commit(git_repo, "retire the old file")
+    moved = cli("diff", new, "HEAD~2", "HEAD", "--format", "md")
+    assert "(renamed from `charters/acme-globex.yaml`)" in moved.stdout
+
+
 # ----- git integration: textconv -------------------------------------------------------
 
 

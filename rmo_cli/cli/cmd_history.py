@@ -151,7 +151,7 @@ def diff(
         from rmo_cli.diff import Describer
 
         describer = Describer(old_data, new_data)
-        heading = (payload["file"], labels, old_path, new_path)
+        heading = (payload["file"], labels, old_path, new_path, sides.copied)
         if format is DiffFormat.md:
             typer.echo(_markdown(heading, verdict, describer), nl=False)
         else:
@@ -168,7 +168,7 @@ _MARKS = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "ye
 
 
 def _text(
-    heading: tuple[str, tuple[str, str], str | None, str],
+    heading: tuple[str, tuple[str, str], str | None, str, bool],
     verdict: CharterDiff,
     describer: Describer,
     colour: bool,
@@ -178,12 +178,12 @@ def _text(
     def style(text: str, **kw: Any) -> str:
         return typer.style(text, **kw) if colour else text
 
-    file, (old_label, new_label), old_path, new_path = heading
+    file, (old_label, new_label), old_path, new_path, copied = heading
     lines = [style(f"{file}: {old_label} → {new_label}", bold=True)]
     if old_path is None:
         lines.append(f"new charter: {new_path} does not exist at {old_label}")
     elif old_path != new_path:
-        lines.append(f"renamed: {old_path} → {new_path}")
+        lines.append(f"{'copied' if copied else 'renamed'}: {old_path} → {new_path}")
     if not verdict.changes:
         lines.append("No changes.")
         if verdict.reordered_only:
@@ -220,13 +220,13 @@ def _md_escape(text: str) -> str:
 
 
 def _markdown(
-    heading: tuple[str, tuple[str, str], str | None, str],
+    heading: tuple[str, tuple[str, str], str | None, str, bool],
     verdict: CharterDiff,
     describer: Describer,
 ) -> str:
     from rmo_cli.diff import group_by_section
 
-    file, (old_label, new_label), old_path, new_path = heading
+    file, (old_label, new_label), old_path, new_path, copied = heading
     lines = [
         f"### Charter changes: `{file}`",
         "",
@@ -235,7 +235,7 @@ def _markdown(
     if old_path is None:
         lines.append(f"(new charter: not in {_md_escape(old_label)})")
     elif old_path != new_path:
-        lines.append(f"(renamed from `{old_path}`)")
+        lines.append(f"({'copied' if copied else 'renamed'} from `{old_path}`)")
     lines.append("")
     if not verdict.changes:
         lines.append("No changes.")
