@@ -430,11 +430,14 @@ def status_text(rows: Sequence[StatusRow]) -> str:
     table = [list(STATUS_COLUMNS)] + [
         [" ".join(cell.split()) for cell in status_cells(r)] for r in rows
     ]
-    widths = [max(len(line[i]) for line in table) for i in range(len(STATUS_COLUMNS))]
+    from rmo_cli.width import display_width, ljust
+
+    widths = [max(display_width(line[i]) for line in table) for i in range(len(STATUS_COLUMNS))]
     lines = []
     if rows:
         for line in table:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+            cells = (ljust(c, w) for c, w in zip(line, widths, strict=True))
+            lines.append("  ".join(cells).rstrip())
         lines.append("")
     lines.append(summarize(rows).text())
     return "\n".join(lines) + "\n"

@@ -441,3 +441,20 @@ def test_any_field_values_never_crash() -> None:
         status_markdown(rows, TODAY)
 
     check()
+
+
+def test_plain_status_columns_line_up_on_screen_with_wide_characters() -> None:
+    from rmo_cli.portfolio import status_text
+    from rmo_cli.width import display_width
+
+    rows = [
+        status_row(doc_of(charter(id="jp-de", title="日本とドイツの協力憲章")), TODAY, "P30D"),
+        status_row(doc_of(charter(id="fr-de", title="Charte franco-allemande")), TODAY, "P30D"),
+    ]
+    lines = status_text(rows).splitlines()[:3]
+    # The Status column starts at the same screen column on every line.
+    starts = [
+        display_width(line[: line.index(word)])
+        for line, word in zip(lines, ("Status", "active", "active"), strict=True)
+    ]
+    assert len(set(starts)) == 1, lines

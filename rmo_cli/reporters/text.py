@@ -58,9 +58,6 @@ def _render_grouped(report: Report) -> str:
 
 def _pad(prefix: str) -> str:
     """Blank space as wide on screen as prefix: tabs kept, wide (CJK, emoji) characters 2."""
-    import unicodedata
+    from rmo_cli.width import char_width
 
-    return "".join(
-        "\t" if ch == "\t" else "  " if unicodedata.east_asian_width(ch) in "WF" else " "
-        for ch in prefix
-    )
+    return "".join("\t" if ch == "\t" else " " * char_width(ch) for ch in prefix)
