@@ -167,7 +167,8 @@ def verify_document(
     for index, signoff in enumerate(signoffs):
         if not isinstance(signoff, dict):
             continue
-        person_id = str(signoff.get("person", ""))
+        # A wrong-typed field (the schema's finding) shows as empty, never as a Python repr.
+        person_id = _text(signoff.get("person")) or ""
         stored = _text(signoff.get("fingerprint"))
         signature = _text(signoff.get("signature"))
         state, detail = STALE, ""
@@ -189,7 +190,7 @@ def verify_document(
             SignoffCheck(
                 file=doc.file,
                 person=person_id,
-                party=str(signoff.get("party", "")),
+                party=_text(signoff.get("party")) or "",
                 state=state,
                 index=index,
                 version=_text(signoff.get("version")),

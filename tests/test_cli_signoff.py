@@ -437,3 +437,16 @@ def test_wrong_types_never_crash_verify_check_diff(cli, tmp_path: Path, parties:
         result = cli(*args)
         assert result.exit_code in (0, 1), (args, result.stderr)
         assert "internal error" not in result.stderr
+
+
+def test_verify_shows_wrong_typed_sign_off_fields_empty_not_as_python(
+    cli: Any, tmp_path: Path
+) -> None:
+    data = charter()
+    data["signoffs"] = [{"person": ["p"], "party": {"a": 1}, "fingerprint": "sha256:0"}]
+    path = write_charter(tmp_path / "acme-globex.yaml", data)
+    result = cli("verify", path, "--format", "json")
+    [check] = json.loads(result.stdout)["signoffs"]
+    assert (check["person"], check["party"], check["state"]) == ("", "", "stale")
+    text = cli("verify", path).stdout
+    assert "['p']" not in text and "{'a': 1}" not in text
