@@ -1203,7 +1203,8 @@ def render_site(
         site.charters.append(
             {
                 "id": data.get("id"),
-                "title": data.get("title"),
+                # The index links by title: an untitled (--force) charter by id or file.
+                "title": _text_or(data.get("title"), _text_or(data.get("id"), name)),
                 "status": data.get("status"),
                 "version": data.get("version"),
                 "next_review": next_due,
@@ -1233,3 +1234,8 @@ def render_site(
 def html_escape(value: object) -> str:
     """Plain HTML escaping for pages built outside templates."""
     return html_lib.escape("" if value is None else str(value))
+
+
+def _text_or(value: Any, fallback: str) -> str:
+    """value when it is non-blank text, else fallback."""
+    return value if isinstance(value, str) and value.strip() else fallback

@@ -423,6 +423,16 @@ def test_render_site_refuses_invalid_and_forces_drafts(tmp_path: Path) -> None:
     assert "DRAFT, NOT VALID" in (tmp_path / "forced" / "index.md").read_text(encoding="utf-8")
 
 
+def test_site_index_links_an_untitled_charter_by_its_id(tmp_path: Path) -> None:
+    data = charter(id="no-title")
+    del data["title"]
+    path = write_charter(tmp_path / "in" / "no-title.yaml", data)
+    docs = [read_charter(path).document]
+    render_site(docs, tmp_path / "out", "md", Renderer(), as_of=AS_OF, force=True)
+    index = (tmp_path / "out" / "index.md").read_text(encoding="utf-8")
+    assert "[no-title](no-title.md)" in index and "[](" not in index
+
+
 # --------------------------------------------------------------------------- sandbox
 
 
