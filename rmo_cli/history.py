@@ -218,16 +218,39 @@ def relative_path(repo: GitRepo, path: str | Path) -> str:
     return rel.as_posix()
 
 
+_SYMLINK_MODE = 0o120000
+_SYMLINK_HOPS = 8
+
+
 def read_blob(repo: GitRepo, sha: str, path: str) -> bytes | None:
-    """The exact bytes of path at commit sha (a resolved SHA), or None when it is not there."""
+    """The exact bytes of path at commit sha (a resolved SHA), or None when it is not there.
+
+    A symlink committed in place of the charter is followed inside that commit's tree (git
+    stores a link as its target's name), as the working tree would follow it.
+    """
+    import posixpath
+
     try:
-        item = repo.objects.commit(sha).tree / path
+        tree = repo.objects.commit(sha).tree
     except (KeyError, ValueError):
         return None
-    if item.type != "blob":
-        return None
-    data: bytes = item.data_stream.read()
-    return data
+    for _ in range(_SYMLINK_HOPS):
+        try:
+            item = tree / path
+        except (KeyError, ValueError):
+            return None
+        if item.type != "blob":
+            return None
+        data: bytes = item.data_stream.read()
+        if item.mode != _SYMLINK_MODE:
+            return data
+        target = os.fsdecode(data)
+        if target.startswith("/"):
+            return None  # outside the repository
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if path.startswith("../"):
+            return None
+    return None  # a loop of links
 
 
 def read_blob_id(repo: GitRepo, blob_sha: str) -> bytes:

@@ -462,6 +462,19 @@ def test_a_charter_copied_to_a_new_file_is_told_as_copied_not_renamed(cli, git_r
     assert "(renamed from `charters/acme-globex.yaml`)" in moved.stdout
 
 
+def test_diff_follows_a_committed_symlink_to_the_charter(cli, git_repo, monkeypatch):
+    write_charter(git_repo / "charters" / "acme-globex.yaml")
+    (git_repo / "charters" / "current.yaml").symlink_to("acme-globex.yaml")
+    git_commit(git_repo, "create, with a stable link to the current charter")
+    write_charter(git_repo / "charters" / "acme-globex.yaml", status="suspended")
+    git_commit(git_repo, "suspend")
+    monkeypatch.chdir(git_repo)
+    payload = _diff_json(cli, "charters/current.yaml", "HEAD~1", "HEAD")
+    assert payload["changes"] == [
+        {"op": "changed", "path": "status", "old": "active", "new": "suspended"}
+    ]
+
+
 # ----- git integration: textconv -------------------------------------------------------
 
 
