@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from typing import Any
 
@@ -15,12 +16,20 @@ except ImportError:  # pragma: no cover - older typer with Click as a dependency
 
 from rmo_cli.errors import EXIT_INTERNAL, EXIT_USAGE, RmoError
 
+READER_GONE = 141  # 128 + SIGPIPE
+# OS errors that are the machine's, not a bug: exit 2 with git's one-line wording.
+_MACHINE_ERRORS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS, errno.EACCES, errno.EPERM}
+)
+
 
 def reader_gone() -> None:
-    """The reader of our output went away (`rmo log | head -1`): not an error of ours.
+    """The reader of our output went away (`rmo log | head -1`): stop writing, quietly.
 
-    Later writes, and the final flush, go to /dev/null; the exit code is 0 every time
-    (Typer would exit 1 or 0 depending on which write noticed). Callers exit with 0.
+    Later writes, and the final flush, go to /dev/null. A command cut off while writing
+    exits READER_GONE (141, as git does when SIGPIPE ends it), so `rmo check | head` under
+    `set -o pipefail` never passes by accident; one whose verdict was already made keeps
+    its own exit code.
     """
     import sys
 
@@ -46,7 +55,7 @@ class RmoGroup(TyperGroup):
             return super().make_context(*args, **kwargs)
         except BrokenPipeError:
             reader_gone()
-            raise typer.Exit(0) from None
+            raise typer.Exit(READER_GONE) from None
         except OSError as exc:
             raise _fail(
                 f"error: cannot write the output: {exc.strerror or exc}", EXIT_USAGE
@@ -59,20 +68,28 @@ class RmoGroup(TyperGroup):
             raise _fail(f"error: {exc.message}", exc.exit_code) from None
         except BrokenPipeError:
             reader_gone()
-            raise typer.Exit(0) from None
+            raise typer.Exit(READER_GONE) from None
         except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
-        except OSError as exc:  # the machine, not rmo: a full disk, a vanished folder
+        except OSError as exc:
+            if exc.errno not in _MACHINE_ERRORS:
+                raise _internal(exc) from None
+            # The machine, not rmo: a full disk, a read-only file system, no permission.
             where = f"{exc.filename}: " if exc.filename else ""
             raise _fail(f"error: {where}{exc.strerror or exc}", EXIT_USAGE) from None
         except Exception as exc:  # a bug: one line, the traceback only on request
-            if os.environ.get("RMO_DEBUG", "") not in ("", "0"):
-                raise
-            raise _fail(
-                f"internal error: {type(exc).__name__}: {exc}; this is a bug in rmo, please "
-                "report it with the command you ran (RMO_DEBUG=1 shows the traceback)",
-                EXIT_INTERNAL,
-            ) from None
+            raise _internal(exc) from None
+
+
+def _internal(exc: Exception) -> typer.Exit:
+    """A bug: one line asking for a report (exit 3), the traceback only with RMO_DEBUG."""
+    if os.environ.get("RMO_DEBUG", "") not in ("", "0"):
+        raise exc
+    return _fail(
+        f"internal error: {type(exc).__name__}: {exc}; this is a bug in rmo, please "
+        "report it with the command you ran (RMO_DEBUG=1 shows the traceback)",
+        EXIT_INTERNAL,
+    )
 
 
 app = typer.Typer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from rmo_cli.cli.app import app, reader_gone
+from rmo_cli.cli.app import READER_GONE, app, reader_gone
 
 # Each module registers its commands on `app`; they import heavy libraries lazily.
 from rmo_cli.cli import (  # noqa: E402, F401  isort: skip
@@ -24,12 +24,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="rmo")
     except SystemExit:
-        # Output still buffered is written now, while a broken pipe can be handled.
+        # Output still buffered is written now, while a broken pipe can be handled: the
+        # command's verdict (its exit code) stands.
         try:
             sys.stdout.flush()
         except BrokenPipeError:
             reader_gone()
-            sys.exit(0)
         except OSError as exc:  # e.g. the disk the output goes to is full
             reader_gone()
             print(f"rmo: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
@@ -37,4 +37,4 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except BrokenPipeError:
         reader_gone()
-        sys.exit(0)
+        sys.exit(READER_GONE)
