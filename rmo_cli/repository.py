@@ -164,17 +164,27 @@ def _glob(root: Path, pattern: str) -> list[Path]:
 
     the root's own name is taken literally (a checkout in `repo[1]/` still finds its
     charters), and `**` does not descend into symlinked folders (two links to `.` made
-    `glob.glob` run for ever). Like glob, wildcards don't match hidden names.
+    `glob.glob` run for ever). Like glob, `**.yaml` means `*.yaml`, and wildcards don't
+    match hidden names (a hidden folder named in the pattern is searched).
     """
-    base = Path(Path(pattern).anchor) if Path(pattern).is_absolute() else root
-    relative = pattern[len(Path(pattern).anchor) :] if Path(pattern).is_absolute() else pattern
-    wants_hidden = relative.startswith(".") or "/." in relative
+    import re
+
+    anchor = Path(pattern).anchor
+    base = Path(anchor) if anchor else root
+    parts = [
+        part if part == "**" else re.sub(r"\*\*+", "*", part)
+        for part in Path(pattern[len(anchor) :]).parts
+        if part != "."
+    ]
+    literal = {part for part in parts if not any(ch in part for ch in "*?[")}
     try:
-        matches = sorted(base.glob(relative))
-    except (OSError, ValueError):  # an unreadable folder, an empty pattern
-        return []
-    if wants_hidden:
-        return matches
+        matches = sorted(base.glob("/".join(parts)))
+    except ValueError as exc:
+        raise RmoError(f"rmo.yaml: charters pattern {pattern!r} is not a glob ({exc})") from None
+    except OSError as exc:
+        raise RmoError(f"{exc.filename}: cannot read this folder ({exc.strerror or exc})") from None
     return [
-        m for m in matches if not any(part.startswith(".") for part in m.relative_to(base).parts)
+        m
+        for m in matches
+        if all(not p.startswith(".") or p in literal for p in m.relative_to(base).parts)
     ]

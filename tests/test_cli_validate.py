@@ -277,3 +277,24 @@ def test_an_unreadable_folder_is_an_error_not_silently_skipped(cli, tmp_path: Pa
         locked.chmod(0o755)
     assert result.exit_code == 2
     assert "locked: cannot read this folder" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("charters/**.yaml", ["charters/acme-globex.yaml"]),  # glob.glob reads ** as * here
+        ("./charters/**/*.yaml", ["charters/acme-globex.yaml"]),  # ./ opens no hidden folder
+        ("charters/**/*.yaml", ["charters/acme-globex.yaml"]),
+        (".drafts/*.yaml", [".drafts/draft.yaml"]),  # a hidden folder named in the pattern
+    ],
+)
+def test_repository_glob_forms(cli, tmp_path: Path, monkeypatch, pattern, expected) -> None:
+    bad = charter(status="bogus")
+    write_charter(tmp_path / "charters" / "acme-globex.yaml", bad)
+    write_charter(tmp_path / "charters" / ".archive" / "old.yaml", bad)
+    write_charter(tmp_path / ".drafts" / "draft.yaml", bad)
+    (tmp_path / "rmo.yaml").write_text(f'charters: ["{pattern}"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate", "--format", "json")
+    files = sorted({f["file"] for f in json.loads(result.stdout)["findings"]})
+    assert files == [os.path.join(*e.split("/")) for e in expected], result.stderr
