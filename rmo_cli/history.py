@@ -32,7 +32,7 @@ _SHOWN = 80  # characters of a revision quoted back in a message
 _PLUMBING = ("--no-color", "--no-ext-diff", "--no-textconv")
 _RECORD = "\x1e"
 _FIELD = "\x1f"
-_LOG_FORMAT = f"{_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%s"
+_LOG_FORMAT = f"{_RECORD}%H{_FIELD}%P{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%s"
 _RECORD_START = re.compile(f"{_RECORD}(?=[0-9a-f]{{40,64}}{_FIELD})")
 
 
@@ -54,6 +54,7 @@ class LogEntry(NamedTuple):
     date: str
     subject: str
     old_blob: str | None = None
+    parents: tuple[str, ...] = ()
 
 
 class GitRepo:
@@ -159,9 +160,11 @@ def require_full_history(repo: GitRepo) -> None:
         raise RmoError(f"{repo_root(repo)}: {UNSHALLOW_HINT}")
 
 
-def _git(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[bytes]:
+def _git(
+    repo: GitRepo, *args: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """Run git at the top of the repository's working tree."""
-    return run_git(repo.root, *args)
+    return run_git(repo.root, *args, stdin=stdin)
 
 
 def resolve_revision(repo: GitRepo, rev: str) -> str:
@@ -273,6 +276,7 @@ def file_history(repo: GitRepo, path: str, rev: str | None = None) -> list[LogEn
         "--follow",
         "-M",
         "--diff-merges=first-parent",  # a merge that changed the file, against its mainline
+        "--topo-order",  # a commit before its parents, even within the same second
         "--raw",
         "--no-abbrev",
         "-z",
@@ -289,7 +293,36 @@ def file_history(repo: GitRepo, path: str, rev: str | None = None) -> list[LogEn
             return []  # no commits yet
         detail = done.stderr.decode("utf-8", "replace").strip()
         raise RmoError(f"git log failed for {path}: {detail or 'exit ' + str(done.returncode)}")
-    return parse_log(done.stdout.decode("utf-8", "replace"))
+    return _without_merged_in(repo, parse_log(done.stdout.decode("utf-8", "replace")))
+
+
+def _without_merged_in(repo: GitRepo, entries: list[LogEntry]) -> list[LogEntry]:
+    """Drop merges that only brought in a version made on a merged branch.
+
+    Against its first parent such a merge changes the file, but the change is the
+    branch's commit, listed already. A merge whose version no parent has (a conflict
+    resolved by hand) stays. One `git cat-file --batch-check` for all merges.
+    """
+    asks = [
+        (entry, f"{parent}:{entry.path}")
+        for entry in entries
+        # A rename or copy seen at the merge is where --follow switches paths: keep it.
+        if len(entry.parents) > 1
+        and entry.blob
+        and entry.status not in ("R", "C")
+        and "\n" not in entry.path
+        for parent in entry.parents[1:]
+    ]
+    if not asks:
+        return entries
+    questions = "".join(f"{spec}\n" for _, spec in asks).encode()
+    answers = _git(repo, "cat-file", "--batch-check", stdin=questions).stdout.splitlines()
+    merged_in = {
+        entry.sha
+        for (entry, _), answer in zip(asks, answers, strict=False)
+        if answer.split(b" ", 1)[0].decode("ascii", "replace") == entry.blob
+    }
+    return [entry for entry in entries if entry.sha not in merged_in]
 
 
 def parse_log(output: str) -> list[LogEntry]:
@@ -301,10 +334,10 @@ def parse_log(output: str) -> list[LogEntry]:
             continue
         header, _, rest = record.partition("\0")
         fields = header.split(_FIELD)
-        if len(fields) < 5:
+        if len(fields) < 6:
             continue
-        sha, author, email, date = fields[:4]
-        subject = _FIELD.join(fields[4:])
+        sha, parents, author, email, date = fields[:5]
+        subject = _FIELD.join(fields[5:])
         tokens = rest.lstrip("\n").split("\0")
         status, old_path, new_path, blob, old_blob = "M", None, None, None, None
         i = 0
@@ -327,7 +360,10 @@ def parse_log(output: str) -> list[LogEntry]:
         if new_path is None:
             continue
         entries.append(
-            LogEntry(sha, new_path, status, old_path, blob, author, email, date, subject, old_blob)
+            LogEntry(
+                *(sha, new_path, status, old_path, blob, author, email, date, subject, old_blob),
+                tuple(parents.split()),
+            )
         )
     return entries
 

@@ -229,13 +229,36 @@ def test_log_on_a_branchy_history_compares_each_commit_with_its_parent(cli, git_
     write_charter(path, data)
     merge = git_commit(git_repo, "merge side: 99.7")
     rows = json.loads(cli("log", path, "--format", "json").stdout)["commits"]
-    assert [(r["subject"], r["events"]) for r in rows] == [
-        ("merge side: 99.7", [_AVAIL.format("99.8 → 99.7"), _NO_BUMP]),
+    told = [(r["subject"], r["events"]) for r in rows]
+    assert told[0] == ("merge side: 99.7", [_AVAIL.format("99.8 → 99.7"), _NO_BUMP])
+    assert sorted(told[1:3]) == [  # the two branches' commits, in either order
         ("main: 99.8", [_AVAIL.format("99.9 → 99.8"), _NO_BUMP]),
         ("side: 99.5", [_AVAIL.format("99.9 → 99.5"), _NO_BUMP]),
-        ("base", ["created"]),
     ]
+    assert told[3] == ("base", ["created"])
     assert rows[0]["sha"] == merge
+
+
+def test_log_lists_a_merged_branchs_change_once_not_again_on_the_merge(cli, git_repo):
+    # The pull-request workflow: a change made on a branch, merged with --no-ff.
+    path = write_charter(git_repo / "charters" / "acme-globex.yaml")
+    git_commit(git_repo, "create")
+    main = git(git_repo, "branch", "--show-current").strip()
+    git(git_repo, "checkout", "-q", "-b", "review")
+    write_charter(path, status="under-review")
+    git_commit(git_repo, "review starts")
+    new = write_charter(git_repo / "charters" / "second.yaml", id="second", title="Second")
+    git_commit(git_repo, "add a second charter on the branch")
+    git(git_repo, "checkout", "-q", main)
+    (git_repo / "NOTES.md").write_text("unrelated\n")
+    git_commit(git_repo, "unrelated work on main")
+    git(git_repo, "merge", "-q", "--no-ff", "-m", "Merge the review", "review")
+    rows = json.loads(cli("log", path, "--format", "json").stdout)["commits"]
+    assert [r["subject"] for r in rows] == ["review starts", "create"]
+    # git --follow may see the new charter as a copy (at the merge or on the branch):
+    # either way it is created once, and its history ends there.
+    rows = json.loads(cli("log", new, "--format", "json").stdout)["commits"]
+    assert len(rows) == 1 and rows[0]["events"][0].startswith("created")
 
 
 _AVAIL = "KPI Payment service availability: target {}"
