@@ -181,3 +181,90 @@ def _top_level_block(lines: list[str], key: str) -> tuple[int, int] | None:
     while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
         end -= 1
     return start, end
+
+
+# Comments and blank lines after a block's last item belong to the next key: the round-trip
+# editor keeps them on that item, so an append would land after them. Detach, edit, re-attach.
+
+
+def _last_chain(node: Any) -> list[tuple[Any, Any]]:
+    """(container, last key) pairs from node down its last block items."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    chain: list[tuple[Any, Any]] = []
+    while isinstance(node, (CommentedMap, CommentedSeq)) and len(node):
+        if node.fa.flow_style():
+            break
+        last = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+        chain.append((node, last))
+        node = node[last]
+    return chain
+
+
+def _token_slot(container: Any) -> int:
+    from ruamel.yaml.comments import CommentedMap
+
+    return 2 if isinstance(container, CommentedMap) else 0
+
+
+def _is_block_scalar(value: Any) -> bool:
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+    return isinstance(value, (LiteralScalarString, FoldedScalarString))
+
+
+def _token_text(token: Any) -> str:
+    """A full-line comment token's text with the indentation it had in the file."""
+    value: str = token.value
+    column = getattr(getattr(token, "start_mark", None), "column", 0) or 0
+    return " " * column + value if value.startswith("#") else value
+
+
+def take_trailing(root: Any) -> str:
+    """Detach the blank lines and comments after root's last item (they precede the next key)."""
+    parts: list[tuple[int, int, str]] = []
+    for depth, (container, last) in enumerate(_last_chain(root)):
+        slot = _token_slot(container)
+        entry = container.ca.items.get(last)
+        token = entry[slot] if entry and len(entry) > slot else None
+        if token is not None and isinstance(token.value, str):
+            value = token.value
+            # A block scalar ends its own line; any other value's token starts with its line end.
+            block = _is_block_scalar(container[last])
+            cut = value.find("\n") + 1 if value.startswith("#") else 0 if block else 1
+            if cut > 0 and value[cut:]:
+                parts.append((depth, 0, value[cut:]))
+                if value[:cut].strip():
+                    token.value = value[:cut]
+                else:
+                    entry[slot] = None
+        end = getattr(container.ca, "end", None)
+        if end:
+            text = "".join(_token_text(t) for t in end if isinstance(t.value, str))
+            parts.append((depth, 1, text))
+            container.ca.end = []
+    parts.sort(key=lambda p: (-p[0], p[1]))
+    return "".join(text for _, _, text in parts)
+
+
+def put_trailing(root: Any, text: str) -> None:
+    """Attach text (blank lines, comments) after root's last item."""
+    if not text:
+        return
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    chain = _last_chain(root)
+    if not chain:
+        return
+    container, last = chain[-1]
+    slot = _token_slot(container)
+    entry = container.ca.items.setdefault(
+        last, [None, None, None, None] if slot == 2 else [None, None]
+    )
+    token = entry[slot]
+    if token is not None and isinstance(token.value, str) and token.value.endswith("\n"):
+        token.value += text
+    else:
+        prefix = "" if _is_block_scalar(container[last]) else "\n"
+        entry[slot] = CommentToken(prefix + text, CommentMark(0), None)

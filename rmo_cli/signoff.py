@@ -462,7 +462,7 @@ def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int], name: 
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-    from rmo_cli.editing import edit_charter
+    from rmo_cli.editing import edit_charter, put_trailing, take_trailing
 
     item = CommentedMap()
     for field_name, value in entry.items():
@@ -484,12 +484,15 @@ def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int], name: 
                 # An absent, null or empty (`[]`) list becomes a block list.
                 signoffs = CommentedSeq()
                 document["signoffs"] = signoffs
+            # Comments after the last sign-off introduce the next key: keep them there.
+            trailing = take_trailing(signoffs)
             if earlier:
                 signoffs[earlier[0]] = item
                 for index in reversed(earlier[1:]):
                     del signoffs[index]
             else:
                 signoffs.append(item)
+            put_trailing(signoffs, trailing)
     except YAMLError as exc:
         # The round-trip parser is stricter than the loader in a few corners.
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -450,3 +450,24 @@ def test_verify_shows_wrong_typed_sign_off_fields_empty_not_as_python(
     assert (check["person"], check["party"], check["state"]) == ("", "", "stale")
     text = cli("verify", path).stdout
     assert "['p']" not in text and "{'a': 1}" not in text
+
+
+def test_a_comment_after_the_sign_offs_stays_before_the_next_key_once(
+    cli: Any, tmp_path: Path
+) -> None:
+    # The sign-offs moved before `term:`, with a comment that introduces term.
+    sample = (SAMPLES / "meridian-group-shared-services.yaml").read_text(encoding="utf-8")
+    body, signoffs = sample.split("\nsignoffs:\n", 1)
+    marker = "# ---- the term of the agreement ----\n"
+    block = "signoffs:\n" + signoffs.rstrip("\n") + "\n\n" + marker
+    text = body.replace("\nterm:\n", "\n" + block + "term:\n", 1) + "\n"
+    path = tmp_path / "meridian-group-shared-services.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert cli("validate", path).exit_code == 0
+    result = cli("sign", path, "--person", "ogrant", "--date", "2026-11-20")
+    assert result.exit_code == 0, result.stderr
+    after = path.read_text(encoding="utf-8")
+    assert after.count(marker) == 1
+    assert after.index("- person: ogrant") < after.index(marker) < after.index("\nterm:")
+    removed, _ = added_lines(text, after)
+    assert removed == []
