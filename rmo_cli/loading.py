@@ -157,14 +157,15 @@ def _read(
         info = Path(path).stat()
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError
-        if not stat.S_ISREG(info.st_mode):
-            # /dev/zero never ends and a FIFO waits for a writer: neither is a charter.
-            problem = "is not a regular file (a device or a pipe)"
+        if stat.S_ISBLK(info.st_mode):
+            problem = "is a block device, not a charter file"
             return LoadResult(name, None, [_file_finding(name, "file-unreadable", problem)])
         if info.st_size > MAX_BYTES:
             return LoadResult(name, None, [_too_large(name, info.st_size)])
+        # A pipe given on purpose (/dev/stdin, <(git show REV:x.yaml)) is read like a file;
+        # the bound stops an endless one (/dev/zero) and a file that grew since stat.
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)  # the file may have grown since stat
+            raw = handle.read(MAX_BYTES + 1)
         if len(raw) > MAX_BYTES:
             return LoadResult(name, None, [_too_large(name, len(raw))])
     except IsADirectoryError:

@@ -112,7 +112,9 @@ def _walk_yaml(folder: Path) -> Iterable[Path]:
         for name in sorted(filenames):
             # rmo.yaml and dot-files (.pre-commit-config.yaml) are configuration, not charters.
             if name.endswith(YAML_SUFFIXES) and name != CONFIG_NAME and not name.startswith("."):
-                yield Path(dirpath) / name
+                path = Path(dirpath) / name
+                if path.is_file():  # a FIFO or device in a folder is no charter (and may block)
+                    yield path
 
 
 def discover(paths: Sequence[str | Path] = (), config: Config | None = None) -> list[CharterFile]:

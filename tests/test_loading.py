@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -200,16 +201,33 @@ def test_overlong_integer_is_a_finding() -> None:
     )
 
 
-def test_a_device_or_pipe_named_yaml_is_refused_without_reading_it(tmp_path: Path) -> None:
+def test_an_endless_device_is_read_only_up_to_the_size_limit(tmp_path: Path) -> None:
     zero = tmp_path / "zero.yaml"
-    zero.symlink_to("/dev/zero")  # reading it would never end
-    fifo = tmp_path / "fifo.yaml"
-    os.mkfifo(fifo)  # reading it would wait for a writer
-    for path in (zero, fifo):
-        result = read_charter(path)
-        assert result.document is None
-        [finding] = result.findings
-        assert finding.rule == "file-unreadable" and "not a regular file" in finding.message
+    zero.symlink_to("/dev/zero")  # reading it all would never end
+    [finding] = read_charter(zero).findings
+    assert finding.rule == "file-too-large"
+
+
+def test_a_pipe_given_on_purpose_is_read_and_one_in_a_folder_is_skipped(
+    tmp_path: Path, cli
+) -> None:
+    from conftest import RMO
+
+    text = (SAMPLES / "meridian-group-shared-services.yaml").read_text(encoding="utf-8")
+    # `git show REV:x.yaml | rmo validate /dev/stdin`
+    done = subprocess.run(
+        [str(RMO), "validate", "/dev/stdin"], input=text, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    # A FIFO (or /dev/zero) that a folder walk meets would block or never end: skipped.
+    folder = tmp_path / "charters"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.yaml")
+    (folder / "zero.yaml").symlink_to("/dev/zero")
+    (folder / "meridian-group-shared-services.yaml").write_text(text, encoding="utf-8")
+    result = cli("validate", folder)
+    assert result.exit_code == 0, result.stderr
+    assert "1 file checked" in result.stdout
 
 
 def test_hex_and_octal_integers_too_long_to_write_are_refused_where_they_stand() -> None:
