@@ -459,7 +459,11 @@ def test_json_output_is_strict_json_even_for_nan_and_infinity(cli, git_repo):
 def test_escape_sequences_in_a_charter_never_reach_the_terminal(cli, git_repo):
     path = write_charter(git_repo / "charters" / "acme-globex.yaml")
     git_commit(git_repo, "create")
-    write_charter(path, purpose="Retitle your terminal \x1b]0;pwned\x07 and \x9b2J clear it")
+    write_charter(
+        path,
+        purpose="Retitle your terminal \x1b]0;pwned\x07 and \x9b2J clear it",
+        status="\x1b]0;pwned\x07active",
+    )
     git_commit(git_repo, "hostile purpose")
     for result in (cli("diff", path, "HEAD~1", "HEAD"), cli("log", path)):
         assert result.exit_code == 0, result.stderr

@@ -179,11 +179,13 @@ def _text(
         return typer.style(text, **kw) if colour else text
 
     file, (old_label, new_label), old_path, new_path, copied = heading
+    file, old_label, new_label, new_path = map(printable, (file, old_label, new_label, new_path))
     lines = [style(f"{file}: {old_label} → {new_label}", bold=True)]
     if old_path is None:
         lines.append(f"new charter: {new_path} does not exist at {old_label}")
     elif old_path != new_path:
-        lines.append(f"{'copied' if copied else 'renamed'}: {old_path} → {new_path}")
+        verb = "copied" if copied else "renamed"
+        lines.append(f"{verb}: {printable(old_path)} → {new_path}")
     if not verdict.changes:
         lines.append("No changes.")
         if verdict.reordered_only:
@@ -307,8 +309,8 @@ def log(
             row["sha"][:7],
             row["date"][:10],
             printable(str(row["author"])),
-            "-" if row["version"] is None else str(row["version"]),
-            "-" if row["status"] is None else str(row["status"]),
+            "-" if row["version"] is None else printable(str(row["version"])),
+            "-" if row["status"] is None else printable(str(row["status"])),
             printable("; ".join(row["events"])) or "no change to the charter's content",
         )
         for row in rows
