@@ -338,19 +338,17 @@ def test_log_without_last_reviewed_is_reported_at_the_entry(tmp_path: Path) -> N
     assert finding.pointer == "/review/log/1/date"
 
 
-def test_a_future_log_entry_is_to_be_corrected_not_copied_into_last_reviewed(
-    tmp_path: Path,
-) -> None:
-    # Advising last_reviewed: 2099-01-01 would only trade this finding for future-date.
+def test_a_future_log_entry_is_future_dates_finding_alone(tmp_path: Path) -> None:
+    # Advising last_reviewed: 2099-01-01 would only trade one finding for another.
     review = {
         "cadence": "P6M",
         "last_reviewed": "2026-08-01",
         "log": _log("2026-08-01", "2099-01-01"),
     }
-    [finding] = _rule_findings(tmp_path, review)
-    assert finding.pointer == "/review/log/1/date"
-    assert "after today (2026-12-01); correct that entry's date" in finding.message
-    assert "set last_reviewed" not in finding.message
+    assert _rule_findings(tmp_path, review) == []
+    doc = _doc(tmp_path, "acme-globex", review=review)
+    future = [f for f in check_document(doc, D(2026, 12, 1)) if f.rule == "future-date"]
+    assert [f.pointer for f in future] == ["/review/log/1/date"]
 
 
 def test_no_log_no_mismatch(tmp_path: Path) -> None:
