@@ -78,9 +78,14 @@ def slugify(text: str) -> str:
     return slug[:MAX_ID].rstrip("-")
 
 
-def check_id(value: str, what: str = "id") -> str:
-    """A safe slug id (lowercase letters, digits, hyphens; no path parts), else RmoError."""
+def check_id(value: str, what: str = "id", shortest: int = 1) -> str:
+    """A safe slug id (lowercase letters, digits, hyphens; no path parts), else RmoError.
+
+    A charter id has at least 2 characters (the schema's pattern); a party id may have 1.
+    """
     value = value.strip()
+    if _SLUG_RE.match(value) and len(value) < shortest:
+        raise RmoError(f"{value!r} is too short: use {shortest} to {MAX_ID} characters")
     if _SLUG_RE.match(value) and len(value) <= MAX_ID:
         return value
     hint = slugify(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from difflib import get_close_matches
+from pathlib import PurePath
 from typing import Any
 
 from rmo_cli.findings import ERROR, Finding
@@ -156,7 +157,8 @@ def describe(doc: Document, error: Any) -> list[Finding]:
     path = tuple(error.absolute_path)
     instance = error.instance
     # An rmo.yaml is checked the same way: its top level is not "the charter".
-    where = _where(path, "rmo.yaml" if doc.file.endswith("rmo.yaml") else "the charter")
+    top = "rmo.yaml" if PurePath(doc.file).name == "rmo.yaml" else "the charter"
+    where = _where(path, top)
     schema = error.schema if isinstance(error.schema, dict) else {}
 
     if validator == "additionalProperties" and isinstance(instance, dict):

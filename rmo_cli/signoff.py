@@ -428,6 +428,15 @@ def sign_charter(
             f"--date {date.isoformat()} is in the future (today is {as_of.isoformat()}); "
             "a sign-off records an approval already given"
         )
+    if capacity is not None:
+        from rmo_cli.scaffold import check_text
+
+        try:
+            capacity = check_text(capacity, "capacity")
+        except RmoError as exc:
+            raise RmoError(
+                f"--capacity: {exc.message}; leave it out to use the person's title"
+            ) from None
     data: dict[str, Any] = doc.data
     entry = new_signoff(data, person_id, date, capacity)
     earlier = [

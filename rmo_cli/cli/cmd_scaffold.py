@@ -116,9 +116,7 @@ def _id_check(charters_dir: Path, force: bool) -> Callable[[str], str]:
     def check(value: str) -> str:
         from rmo_cli.errors import RmoError
 
-        charter_id = check_id(value)
-        if len(charter_id) < 2:
-            raise RmoError(f"{charter_id!r} is too short: a charter id has 2 to 64 characters")
+        charter_id = check_id(value, shortest=2)  # the charter schema's 2 to 64
         path = charters_dir / f"{charter_id}.yaml"
         check_new_file(path, force)
         other = id_in_use(charters_dir, charter_id, path)

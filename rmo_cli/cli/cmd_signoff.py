@@ -82,14 +82,6 @@ def sign(
     if key is not None and not key.strip():
         fail("--key: empty; give the SSH key file to sign with, or leave --key out")
     key_path = Path(key).expanduser() if key else None
-    if capacity is not None:
-        from rmo_cli.errors import RmoError
-        from rmo_cli.scaffold import check_text
-
-        try:
-            capacity = check_text(capacity, "capacity")
-        except RmoError as exc:
-            fail(f"--capacity: {exc.message}; leave it out to use the person's title")
     result = sign_charter(
         path, person, when, as_of=as_of, capacity=capacity, key=key_path, file=charter
     )
