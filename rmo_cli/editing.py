@@ -7,7 +7,7 @@ import io
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +137,40 @@ def edit_charter(path: Path) -> Iterator[Any]:
     if crlf:
         result = result.replace("\r\n", "\n").replace("\n", "\r\n")
     atomic_write(path, (b"\xef\xbb\xbf" if bom else b"") + result.encode("utf-8"))
+
+
+def edit_block(
+    path: Path,
+    original: bytes,
+    key: str,
+    edit: Callable[[Path], None],
+    reads_right: Callable[[bytes], bool],
+) -> bytes | None:
+    """The file's new bytes after `edit` changes its top-level `key:` block, or None.
+
+    `edit` works on a private copy (the charter is not touched). Of its result only the
+    `key:` block is taken into the original (`splice_section`), so every other line stays
+    byte for byte; failing that, the whole edited copy. Whichever is taken must pass
+    `reads_right`; None when neither does.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="rmo-edit-") as scratch:
+        draft = Path(scratch) / path.name
+        draft.write_bytes(original)
+        edit(draft)
+        edited = draft.read_bytes()
+    spliced = splice_section(original, edited, key)
+    if spliced is not None and reads_right(spliced):
+        return spliced
+    return edited if reads_right(edited) else None
+
+
+def replace_unless_changed(path: Path, original: bytes, new: bytes, name: str) -> None:
+    """Write new over path atomically, unless someone changed the file meanwhile (exit 2)."""
+    if path.read_bytes() != original:
+        raise RmoError(f"{name} changed while rmo was editing it; nothing written, run it again")
+    atomic_write(path, new)
 
 
 def splice_section(original: bytes, edited: bytes, key: str) -> bytes | None:

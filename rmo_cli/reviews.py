@@ -525,9 +525,7 @@ def record_review(
     other line as it was. Only then is the charter replaced, atomically. Any refusal
     (RmoError) leaves the charter byte-identical.
     """
-    import tempfile
-
-    from rmo_cli.editing import atomic_write, splice_section
+    from rmo_cli.editing import edit_block, replace_unless_changed
     from rmo_cli.loading import parse_charter
 
     path = Path(path)
@@ -550,17 +548,19 @@ def record_review(
     )
     expected = _expected_after(data, entry, index, drop is not None)
     last_reviewed = dt.date.fromisoformat(expected["review"]["last_reviewed"])
-    with tempfile.TemporaryDirectory(prefix="rmo-record-review-") as scratch:
-        draft = Path(scratch) / path.name
-        draft.write_bytes(original)
-        _edit_review(draft, name, entry, index, last_reviewed, drop is not None)
-        edited = draft.read_bytes()
-    # Only the edited `review:` block is taken: the editor may normalise other lines.
-    spliced = splice_section(original, edited, "review")
-    if spliced is not None and _reads_as(spliced, name, expected):
-        edited = spliced
-    check = parse_charter(edited, name)
-    if check.document is None or check.document.data != expected:
+
+    def reads_right(raw: bytes) -> bool:
+        doc = parse_charter(raw, name).document
+        return doc is not None and doc.data == expected
+
+    edited = edit_block(
+        path,
+        original,
+        "review",
+        lambda draft: _edit_review(draft, name, entry, index, last_reviewed, drop is not None),
+        reads_right,
+    )
+    if edited is None:
         raise RmoError(
             f"editing {name} would have changed more than the review fields, so nothing was "
             "changed. Please report this with the charter attached.",
@@ -574,9 +574,7 @@ def record_review(
             "indentation rmo's editor does not keep (it keeps 2-space mappings); nothing was "
             "changed. Add the review.log entry by hand, or re-indent the file and try again."
         )
-    if path.read_bytes() != original:
-        raise _refuse(f"{name} changed while the review was being recorded; run it again")
-    atomic_write(path, edited)
+    replace_unless_changed(path, original, edited, name)
     return RecordedReview(
         file=name,
         date=date,
@@ -587,13 +585,6 @@ def record_review(
         removed_next_due=drop,
         data=expected,
     )
-
-
-def _reads_as(raw: bytes, name: str, expected: dict[str, Any]) -> bool:
-    from rmo_cli.loading import parse_charter
-
-    doc = parse_charter(raw, name).document
-    return doc is not None and doc.data == expected
 
 
 _EDITED_KEYS = ("last_reviewed:", "next_due:", "log:")

@@ -513,30 +513,19 @@ def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int], name: 
 def _write_checked(
     path: Path, name: str, data: dict[str, Any], entry: dict[str, str], earlier: list[int]
 ) -> None:
-    """Edit a private copy, keep only its new `signoffs` block, check it, then replace the
-    charter atomically: every line outside the sign-offs stays byte for byte (SPEC §5).
-
-    If only the whole round-tripped file reads right, that is written; if neither does,
-    the charter is left as it was (a bug: exit 3).
-    """
-    import tempfile
-
-    from rmo_cli.editing import atomic_write, splice_section
+    """Write the sign-off changing only the `signoffs` block (SPEC §5), checked first: the
+    rest of the content and the fingerprint just signed must read back unchanged."""
+    from rmo_cli.editing import edit_block, replace_unless_changed
     from rmo_cli.loading import parse_charter
 
     try:
         original = path.read_bytes()
     except OSError as exc:
         raise RmoError(f"cannot read {name}: {exc.strerror or exc}") from None
-    with tempfile.TemporaryDirectory(prefix="rmo-sign-") as scratch:
-        draft = Path(scratch) / path.name
-        draft.write_bytes(original)
-        _write_signoff(draft, entry, earlier, name)
-        edited = draft.read_bytes()
     unsigned = {k: v for k, v in data.items() if k != "signoffs"}
 
-    def reads_right(candidate: bytes | None) -> bool:
-        doc = parse_charter(candidate, name).document if candidate is not None else None
+    def reads_right(raw: bytes) -> bool:
+        doc = parse_charter(raw, name).document
         return (
             doc is not None
             and isinstance(doc.data, dict)
@@ -545,17 +534,20 @@ def _write_checked(
             and entry in (doc.data.get("signoffs") or [])
         )
 
-    spliced = splice_section(original, edited, "signoffs")
-    final = spliced if reads_right(spliced) else edited if reads_right(edited) else None
+    final = edit_block(
+        path,
+        original,
+        "signoffs",
+        lambda draft: _write_signoff(draft, entry, earlier, name),
+        reads_right,
+    )
     if final is None:
         raise RmoError(
             f"{name}: writing the sign-off would have changed the charter's content; the "
             "file was left as it was. This is a bug in rmo; please report it.",
             EXIT_INTERNAL,
         )
-    if path.read_bytes() != original:
-        raise RmoError(f"{name} changed while the sign-off was being written; run it again")
-    atomic_write(path, final)
+    replace_unless_changed(path, original, final, name)
 
 
 # --- what changed since a stale sign-off (git history) ------------------------------------
