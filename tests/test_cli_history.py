@@ -500,6 +500,10 @@ def test_diff_follows_a_committed_symlink_to_the_charter(cli, git_repo, monkeypa
     assert payload["changes"] == [
         {"op": "changed", "path": "status", "old": "active", "new": "suspended"}
     ]
+    # log of the link is the log of the charter it points to.
+    log = json.loads(cli("log", "charters/current.yaml", "--format", "json").stdout)
+    assert log["file"] == os.path.join("charters", "acme-globex.yaml")
+    assert [r["events"][0] for r in log["commits"]] == ["status active → suspended", "created"]
 
 
 # ----- git integration: textconv -------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from enum import Enum
@@ -291,6 +292,13 @@ def log(
     path = _charter_path(charter)
     if path.is_dir():
         fail(f"{path} is a folder; give one charter file (or a charter id)")
+    if path.is_symlink():
+        # A link to the charter (charters/current.yaml): the history is the charter's own.
+        target = os.path.realpath(path)
+        try:
+            path = Path(os.path.relpath(target))
+        except ValueError:  # another drive
+            path = Path(target)
     repo = history.open_repo(path)
     history.require_full_history(repo)
     rel = history.relative_path(repo, path)
