@@ -84,9 +84,23 @@ def _round_trip_yaml() -> Any:
     return yaml
 
 
-def detect_indent(text: str) -> tuple[int, int]:
-    """(sequence indent, dash offset) used by the file's block lists, default (4, 2)."""
+def detect_indent(text: str, prefer: str | None = None) -> tuple[int, int]:
+    """(sequence indent, dash offset) used by the file's block lists, default (4, 2).
+
+    With `prefer`, the lists of that top-level block count first: the block being edited
+    is re-emitted, and should keep its own style.
+    """
     lines = text.splitlines()
+    if prefer is not None:
+        block = _top_level_block(lines, prefer)
+        if block is not None:
+            found = _first_list_indent(lines[block[0] : block[1]])
+            if found is not None:
+                return found
+    return _first_list_indent(lines) or (4, 2)
+
+
+def _first_list_indent(lines: list[str]) -> tuple[int, int] | None:
     for i, line in enumerate(lines[:-1]):
         stripped = line.rstrip()
         if stripped.endswith(":") and not stripped.lstrip().startswith("#"):
@@ -97,7 +111,7 @@ def detect_indent(text: str) -> tuple[int, int]:
                 offset = len(nxt) - len(content) - parent
                 after_dash = len(content) - len(content[1:].lstrip(" "))
                 return offset + after_dash, offset
-    return 4, 2
+    return None
 
 
 def detect_mapping_indent(text: str) -> int:
@@ -116,7 +130,7 @@ def detect_mapping_indent(text: str) -> int:
 
 
 @contextlib.contextmanager
-def edit_charter(path: Path) -> Iterator[Any]:
+def edit_charter(path: Path, block: str | None = None) -> Iterator[Any]:
     """Yield the round-trip document of a charter; on normal exit write it back atomically.
 
     Comments, key order, quoting and blank lines survive; raising inside leaves the file as is.
@@ -127,7 +141,7 @@ def edit_charter(path: Path) -> Iterator[Any]:
     bom = raw.startswith(b"\xef\xbb\xbf")
     crlf = "\r\n" in text
     yaml = _round_trip_yaml()
-    sequence, offset = detect_indent(text)
+    sequence, offset = detect_indent(text, block)
     yaml.indent(mapping=detect_mapping_indent(text), sequence=sequence, offset=offset)
     document = yaml.load(text)
     yield document
@@ -145,13 +159,16 @@ def edit_block(
     key: str,
     edit: Callable[[Path], None],
     reads_right: Callable[[bytes], bool],
+    what: str,
 ) -> bytes | None:
     """The file's new bytes after `edit` changes its top-level `key:` block, or None.
 
     `edit` works on a private copy (the charter is not touched). Of its result only the
     `key:` block is taken into the original (`splice_section`), so every other line stays
-    byte for byte; failing that, the whole edited copy. Whichever is taken must pass
-    `reads_right`; None when neither does.
+    byte for byte; failing that, the whole edited copy if it changed nothing outside the
+    block. Whichever is taken must pass `reads_right` (else None: a bug) and keep every
+    comment line exactly once. A layout the editor cannot keep is an RmoError (exit 1)
+    naming `what` was to be added; the charter is untouched either way.
     """
     import tempfile
 
@@ -161,9 +178,53 @@ def edit_block(
         edit(draft)
         edited = draft.read_bytes()
     spliced = splice_section(original, edited, key)
-    if spliced is not None and reads_right(spliced):
-        return spliced
-    return edited if reads_right(edited) else None
+    candidates = [c for c in (spliced, edited) if c is not None and reads_right(c)]
+    if not candidates:
+        return None
+    name = path.name
+    for candidate in candidates:
+        problem = _layout_problem(original, candidate, key)
+        if problem is None:
+            return candidate
+    raise RmoError(
+        f"{name}: adding {what} would have {problem}, a layout rmo's editor cannot keep; "
+        f"nothing was changed. Add {what} by hand (`rmo validate` checks it).",
+        1,
+    )
+
+
+def _layout_problem(before: bytes, after: bytes, key: str) -> str | None:
+    """What the edit disturbed besides the `key:` block, or None: a line outside the block
+    lost or changed, or a comment line duplicated, dropped or moved into the block."""
+    import difflib
+    from collections import Counter
+
+    old = before.decode("utf-8-sig").splitlines()
+    new = after.decode("utf-8-sig").splitlines()
+
+    def comments(lines: list[str]) -> Counter[str]:
+        return Counter(line.strip() for line in lines if line.strip().startswith("#"))
+
+    # Each comment line of the file once, as before (new text may hold "#" lines of its own).
+    had, has = comments(old), comments(new)
+    for comment, count in had.items():
+        if has[comment] != count:
+            return f"{'duplicated' if has[comment] > count else 'dropped'} the comment {comment!r}"
+    block = _top_level_block(old, key)
+    if block is not None:
+        # Everything before and after the block exactly as it was, in place.
+        start, end = block
+        head, tail = old[:start], old[end:]
+        if new[:start] != head:
+            return f"changed the lines before `{key}:`"
+        if tail and new[-len(tail) :] != tail:
+            return f"changed the lines after `{key}:` (first: {tail[0].strip()!r})"
+        return None
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, _, _, _ in matcher.get_opcodes():
+        if tag in ("delete", "replace"):
+            return f"changed the line {old[i1].strip()!r}"
+    return None
 
 
 def replace_unless_changed(path: Path, original: bytes, new: bytes, name: str) -> None:
@@ -189,11 +250,24 @@ def splice_section(original: bytes, edited: bytes, key: str) -> bytes | None:
         return None
     block = after[new[0] : new[1]]
     old = _top_level_block(before, key)
+    # The editor may move an unindented comment that introduces the next key into the
+    # block (before its new item); the original keeps it where it was.
+    kept = before[: old[0]] + before[old[1] :] if old is not None else before
+    outside = {line for line in kept if line.startswith("#")}
+    block = [line for line in block if not (line.startswith("#") and line in outside)]
     if old is None:
         newline = "\r\n" if before and before[0].endswith("\r\n") else "\n"
         if before and not before[-1].endswith("\n"):
             before[-1] += newline
-        lines = [*before, *block]
+        # Before a closing `...` (and the comments or blanks after it), not past it.
+        end = len(before)
+        while end and (not before[end - 1].strip() or before[end - 1].startswith("#")):
+            end -= 1
+        if end and before[end - 1].rstrip() == "...":
+            end -= 1
+        else:
+            end = len(before)
+        lines = [*before[:end], *block, *before[end:]]
     else:
         lines = [*before[: old[0]], *block, *before[old[1] :]]
     return bom + "".join(lines).encode("utf-8")
@@ -204,13 +278,15 @@ def _top_level_block(lines: list[str], key: str) -> tuple[int, int] | None:
     and unindented comment lines after it (they belong with what follows)."""
     import re
 
-    starts = re.compile(rf"{re.escape(key)}[ \t]*:(\s|$)")
+    quoted = re.escape(key)
+    starts = re.compile(rf"(?:{quoted}|\"{quoted}\"|'{quoted}')[ \t]*:(\s|$)")
     start = next((i for i, line in enumerate(lines) if starts.match(line)), None)
     if start is None:
         return None
     end = start + 1
-    # The value runs on while lines are indented, sequence items at column 0, or blank.
-    while end < len(lines) and not re.match(r"[^\s#-]|-[^\s]|---|\.\.\.", lines[end]):
+    # The value runs on while lines are indented, sequence items or a flow collection's
+    # closing bracket at column 0, or blank.
+    while end < len(lines) and not re.match(r"[^\s#\-\]}]|-[^\s]|---|\.\.\.", lines[end]):
         end += 1
     while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
         end -= 1

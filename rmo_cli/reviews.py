@@ -559,12 +559,14 @@ def record_review(
         "review",
         lambda draft: _edit_review(draft, name, entry, index, last_reviewed, drop is not None),
         reads_right,
+        "the review",
     )
     if edited is None:
-        raise RmoError(
-            f"editing {name} would have changed more than the review fields, so nothing was "
-            "changed. Please report this with the charter attached.",
-            3,
+        # E.g. a comment after the last log entry would have become part of the new notes.
+        raise _refuse(
+            f"rmo's editor would have changed more than the review fields of {name}, so "
+            "nothing was changed. Add the review.log entry by hand (`rmo validate` checks "
+            "it), and please report the file's layout."
         )
     rewritten = _rewritten_lines(original, edited)
     if rewritten:
@@ -626,7 +628,7 @@ def _edit_review(
     from rmo_cli.editing import edit_charter, put_trailing, take_trailing
 
     try:
-        with edit_charter(path) as document:
+        with edit_charter(path, "review") as document:
             review = document["review"]
             trailing = take_trailing(review)
             item = CommentedMap()

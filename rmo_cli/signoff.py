@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rmo_cli.errors import EXIT_FINDINGS, EXIT_INTERNAL, RmoError
+from rmo_cli.errors import EXIT_FINDINGS, RmoError
 from rmo_cli.findings import WARNING, Finding
 
 if TYPE_CHECKING:
@@ -487,7 +487,7 @@ def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int], name: 
     from ruamel.yaml.error import YAMLError
 
     try:
-        with edit_charter(path) as document:
+        with edit_charter(path, "signoffs") as document:
             signoffs = document.get("signoffs")
             if not isinstance(signoffs, list) or not signoffs:
                 # An absent, null or empty (`[]`) list becomes a block list.
@@ -540,12 +540,14 @@ def _write_checked(
         "signoffs",
         lambda draft: _write_signoff(draft, entry, earlier, name),
         reads_right,
+        "the sign-off",
     )
     if final is None:
         raise RmoError(
-            f"{name}: writing the sign-off would have changed the charter's content; the "
-            "file was left as it was. This is a bug in rmo; please report it.",
-            EXIT_INTERNAL,
+            f"{name}: rmo's editor would have changed other content of the charter while "
+            "adding the sign-off, so nothing was changed. Add the sign-off by hand "
+            "(`rmo verify` checks it), and please report the file's layout.",
+            EXIT_FINDINGS,
         )
     replace_unless_changed(path, original, final, name)
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -471,3 +472,53 @@ def test_a_comment_after_the_sign_offs_stays_before_the_next_key_once(
     assert after.index("- person: ogrant") < after.index(marker) < after.index("\nterm:")
     removed, _ = added_lines(text, after)
     assert removed == []
+
+
+LAYOUTS = Path(__file__).resolve().parent / "data" / "layouts"
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "doc-markers",  # `---` / `...` and no sign-offs yet: added before the `...`
+        "flow-signoffs",  # a flow list whose `]` is at column 0
+        "quoted-key",  # "signoffs": []
+        "signature-then-comment",  # last sign-off ends in a literal, then a comment
+        "emptyflow-eol-comment",  # signoffs: []  # none yet, then a comment at column 0
+    ],
+)
+def test_sign_changes_only_the_signoffs_block_of_odd_layouts(
+    cli: Any, tmp_path: Path, layout: str
+) -> None:
+    from collections import Counter
+
+    path = tmp_path / "charter.yaml"
+    shutil.copy(LAYOUTS / f"{layout}.yaml", path)
+    before = path.read_text(encoding="utf-8")
+    result = cli("sign", path, "--person", "ann", "--date", "2026-11-20")
+    assert result.exit_code == 0, result.stderr
+    after = path.read_text(encoding="utf-8")
+
+    def comments(text: str) -> Counter[str]:
+        return Counter(ln.strip() for ln in text.splitlines() if ln.strip().startswith("#"))
+
+    assert comments(after) == comments(before)  # none duplicated, dropped or invented
+    old, new = before.splitlines(), after.splitlines()
+    start = next(i for i, ln in enumerate(new) if "signoffs" in ln.split(":")[0])
+    assert new[:start] == old[:start]  # everything above the block, unchanged
+    data = yaml.safe_load(after)
+    assert [s["person"] for s in data["signoffs"]][-1] == "ann"
+
+
+def test_record_review_refuses_a_layout_its_editor_would_garble(cli: Any, tmp_path: Path) -> None:
+    # A comment after the last log entry would have become part of the new notes.
+    path = tmp_path / "charter.yaml"
+    shutil.copy(LAYOUTS / "comment-after-last-log-entry.yaml", path)
+    before = path.read_bytes()
+    result = cli(
+        "record-review", path, "--reviewer", "bob", "--outcome", "renewed",
+        "--date", "2026-09-24", "--notes", "First line.\nSecond line.",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.stderr  # a refusal, not a bug report (exit 3)
+    assert "Add the review.log entry by hand" in result.stderr
+    assert path.read_bytes() == before
