@@ -276,6 +276,9 @@ def _encoding_finding(file: str, raw: bytes, exc: UnicodeDecodeError) -> Finding
 def _syntax_finding(file: str, exc: yaml.MarkedYAMLError) -> Finding:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    if _is_depth_error(exc):
+        message = f"nested deeper than {MAX_DEPTH} levels"
+        return Finding(file, line, column, ERROR, "yaml-too-deep", "", message)
     problem = exc.problem or "invalid YAML"
     if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
         problem = f"{problem} ({exc.context} at line {exc.context_mark.line + 1})"
@@ -316,9 +319,18 @@ def _prescan(text: str, file: str) -> Finding | None:
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        if _is_depth_error(exc):
+            return _syntax_finding(file, exc)
         return None  # composing again reports the syntax error with its place
+    except yaml.YAMLError:
+        return None
     return None
+
+
+def _is_depth_error(exc: yaml.MarkedYAMLError) -> bool:
+    """libyaml 0.2.5+ (PyYAML 6.0.4) stops deep flow nesting itself, before our own bound."""
+    return "maximum nesting depth" in (exc.problem or "")
 
 
 def _type_name(value: Any) -> str:
