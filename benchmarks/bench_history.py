@@ -111,8 +111,8 @@ def _rev(repo: Path, rev: str) -> str:
 
 def _library_diff(repo_dir: Path, rev_a: str, rev_b: str) -> Any:
     """What `rmo diff CHARTER REV_A REV_B` does, as library calls."""
-    from rmo_cli import history
-    from rmo_cli.diff import compare
+    from rmo_cli.adapters import git as history
+    from rmo_cli.charter.diff import compare
 
     def run() -> None:
         repo = history.open_repo(repo_dir)
@@ -144,7 +144,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     # An installed rmo runs from cached bytecode; don't time compiling it on every run.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    from rmo_cli import history
+    from rmo_cli.adapters import git as history
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="rmo-bench-history-"))
     base.mkdir(parents=True, exist_ok=True)

@@ -55,8 +55,8 @@ def history(n: int) -> int:
     import re
 
     sys.path.insert(0, str(HERE.parent))
-    from rmo_cli.loading import read_charter
-    from rmo_cli.rules_reviews import review_history_findings
+    from rmo_cli.charter.loading import read_charter
+    from rmo_cli.rules.reviews import review_history_findings
 
     work = Path(tempfile.mkdtemp(prefix="rmo-bench-history-"))
     try:

@@ -43,8 +43,8 @@ def main() -> None:
 
     from generate import generate_charters
 
-    from rmo_cli.loading import read_charter
-    from rmo_cli.signoff import check_signature, fingerprint
+    from rmo_cli.charter.loading import read_charter
+    from rmo_cli.ops.signoffs import check_signature, fingerprint
 
     sample = SAMPLES / "riverside-cardiac-research-network.yaml"
     doc = read_charter(sample).document

@@ -18,8 +18,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rmo_cli.loading import read_charter  # noqa: E402
-from rmo_cli.signoff import fingerprint  # noqa: E402
+from rmo_cli.charter.loading import read_charter  # noqa: E402
+from rmo_cli.ops.signoffs import fingerprint  # noqa: E402
 
 _WORDS = (
     "northern harbour river valley summit coastal metro union atlas beacon cedar delta "

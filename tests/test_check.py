@@ -1,4 +1,4 @@
-"""rmo_cli.checking: validation, sign-offs and reviews in one report (library level)."""
+"""rmo_cli.ops.checking: validation, sign-offs and reviews in one report (library level)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from conftest import SAMPLES, charter, git_commit, write_charter
 
-from rmo_cli.checking import FAIL_ON, check_files, fail_on_states
-from rmo_cli.errors import RmoError
-from rmo_cli.repository import discover
-from rmo_cli.signoff import fingerprint
+from rmo_cli.ops.checking import FAIL_ON, check_files, fail_on_states
+from rmo_cli.ops.repository import discover
+from rmo_cli.ops.signoffs import fingerprint
+from rmo_cli.support.errors import RmoError
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -617,7 +617,7 @@ try:
     main(sys.argv[1:])
 except SystemExit as done:
     assert not done.code, done.code
-heavy = ["git", "rmo_cli.loading", "rmo_cli.diff", "yaml", "pydantic"]
+heavy = ["git", "rmo_cli.charter.loading", "rmo_cli.charter.diff", "yaml", "pydantic"]
 print(" ".join(name for name in heavy if name in sys.modules))
 """
 
@@ -635,8 +635,8 @@ def test_log_with_a_warm_cache_reads_no_blob_and_parses_nothing(hist):
         )
         return done.stdout.split("\n")[-2].split()
 
-    assert loaded("--no-cache") == ["git", "rmo_cli.loading", "rmo_cli.diff", "yaml"]
-    assert set(loaded()) >= {"git", "rmo_cli.loading"}  # cold: fills the cache
+    assert loaded("--no-cache") == ["git", "rmo_cli.charter.loading", "rmo_cli.charter.diff", "yaml"]
+    assert set(loaded()) >= {"git", "rmo_cli.charter.loading"}  # cold: fills the cache
     assert loaded() == []
 
 

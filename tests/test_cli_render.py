@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLES, charter, git_commit, write_charter
 
-from rmo_cli.signoff import fingerprint
+from rmo_cli.ops.signoffs import fingerprint
 
 RMO = Path(sys.executable).parent / "rmo"
 SAMPLE = SAMPLES / "harbourside-globex-facilities.yaml"
@@ -276,7 +276,7 @@ def test_templates_folder_missing_is_usage_error(cli, tmp_path: Path) -> None:
 
 
 def test_templates_ship_with_the_package() -> None:
-    from rmo_cli.resources import templates_dir
+    from rmo_cli.support.resources import templates_dir
 
     names = {p.name for p in templates_dir().iterdir()}
     assert {"charter.md.j2", "charter.html.j2", "index.md.j2", "index.html.j2"} <= names

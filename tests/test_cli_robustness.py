@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import RMO, SAMPLES, git_commit
 
-from rmo_cli.loading import read_charter
+from rmo_cli.charter.loading import read_charter
 
 SAMPLE = SAMPLES / "harbourside-globex-facilities.yaml"
 COMMANDS = [

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from conftest import ROOT, SAMPLES, git
 
-from rmo_cli.repository import read_config
-from rmo_cli.resources import schema_path
+from rmo_cli.ops.repository import read_config
+from rmo_cli.support.resources import schema_path
 
 # The rmo installed beside the Python running the tests (/work/venv locally, .venv in CI).
 RMO = Path(sys.executable).parent / "rmo"

@@ -156,7 +156,7 @@ def test_installed_script_runs_from_another_directory(tmp_path: Path) -> None:
 def test_internal_error_is_one_line_and_exit_3(tmp_path: Path) -> None:
     """A bug (here: a schema file made unreadable on purpose) never shows a traceback."""
     code = (
-        "import sys; import rmo_cli.schema as s; "
+        "import sys; import rmo_cli.charter.schema as s; "
         "s.load_schema.cache_clear(); "
         "s.schema_path = lambda name='x': (_ for _ in ()).throw(RuntimeError('boom')); "
         "from rmo_cli.cli.main import main; sys.argv=['rmo','validate',sys.argv[1]]; main()"

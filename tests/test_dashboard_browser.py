@@ -11,8 +11,8 @@ import pytest
 from conftest import CHROMIUM, CHROMIUM_FLAGS
 from portfolio_data import AS_OF, portfolio_charters, write_portfolio
 
-from rmo_cli.loading import Document, read_charter
-from rmo_cli.portfolio import write_dashboard
+from rmo_cli.charter.loading import Document, read_charter
+from rmo_cli.ops.portfolio import write_dashboard
 
 TODAY = dt.date.fromisoformat(AS_OF)
 
@@ -99,8 +99,8 @@ def test_dashboard_in_chromium(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_rendered_site_dashboard_in_chromium(tmp_path: Path) -> None:
     """The dashboard as `render_site` writes it, beside the rendered charter pages."""
-    render = pytest.importorskip("rmo_cli.render")
-    from rmo_cli.portfolio import dashboard_page
+    render = pytest.importorskip("rmo_cli.render.document")
+    from rmo_cli.ops.portfolio import dashboard_page
 
     paths = write_portfolio(tmp_path)
     documents = [read_charter(p, p.name).document for p in paths.values()]

@@ -8,7 +8,7 @@ from conftest import SAMPLES, charter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rmo_cli.diff import (
+from rmo_cli.charter.diff import (
     Change,
     Describer,
     ItemKey,
@@ -21,7 +21,7 @@ from rmo_cli.diff import (
     group_by_section,
     version_bumped,
 )
-from rmo_cli.loading import read_charter
+from rmo_cli.charter.loading import read_charter
 
 
 def _with_kpis() -> dict:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rmo_cli.editing import atomic_write, edit_charter
-from rmo_cli.errors import RmoError
+from rmo_cli.ops.editing import atomic_write, edit_charter
+from rmo_cli.support.errors import RmoError
 
 FOUR_SPACES = """\
 # A hand-written charter with 4-space indentation

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import git, git_commit, write_charter
 
-from rmo_cli import history
-from rmo_cli.errors import RmoError
+from rmo_cli.adapters import git as history
+from rmo_cli.support.errors import RmoError
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import DATA, SAMPLES, charter
 
-from rmo_cli.loading import MAX_BYTES, parse_charter, parse_yaml, read_charter
+from rmo_cli.charter.loading import MAX_BYTES, parse_charter, parse_yaml, read_charter
 
 READING = DATA / "reading"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rmo_cli.repository import CharterFile
-from rmo_cli.validation import validate_files
+from rmo_cli.ops.repository import CharterFile
+from rmo_cli.ops.validation import validate_files
 
 pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.slow  # each test starts the real rmo, which validates what it writes

@@ -67,7 +67,7 @@ def test_fresh_venv_install_runs_from_another_directory(wheel: Path, tmp_path: P
     assert "Harbourside" in html.stdout
     # The installed package does not read from the source tree.
     where = subprocess.run(
-        [str(python), "-c", "import rmo_cli.resources as r; print(r.schema_path())"],
+        [str(python), "-c", "import rmo_cli.support.resources as r; print(r.schema_path())"],
         cwd=elsewhere,
         capture_output=True,
         text=True,

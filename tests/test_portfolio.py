@@ -16,8 +16,8 @@ import pytest
 from conftest import charter
 from portfolio_data import AS_OF, portfolio_charters, write_portfolio
 
-from rmo_cli.loading import Document, read_charter
-from rmo_cli.portfolio import (
+from rmo_cli.charter.loading import Document, read_charter
+from rmo_cli.ops.portfolio import (
     dashboard_html,
     graph,
     status_markdown,
@@ -116,7 +116,7 @@ def test_wrong_types_never_crash(data: Any) -> None:
 
 
 def test_invalid_window_is_a_usage_error(tmp_path: Path) -> None:
-    from rmo_cli.errors import RmoError
+    from rmo_cli.support.errors import RmoError
 
     with pytest.raises(RmoError) as err:
         status_rows(docs(tmp_path), TODAY, "soon")
@@ -332,8 +332,8 @@ def test_write_dashboard_with_no_charters(tmp_path: Path) -> None:
 
 def test_portfolio_data_is_valid(tmp_path: Path) -> None:
     # The fixture itself must pass validation, so the tests describe real charters.
-    from rmo_cli.repository import discover
-    from rmo_cli.validation import has_errors, validate_files
+    from rmo_cli.ops.repository import discover
+    from rmo_cli.ops.validation import has_errors, validate_files
 
     write_portfolio(tmp_path)
     result = validate_files(discover([tmp_path / "charters"]), TODAY)
@@ -342,7 +342,7 @@ def test_portfolio_data_is_valid(tmp_path: Path) -> None:
 
 
 def test_dashboard_markdown_links_and_mermaid(tmp_path: Path) -> None:
-    from rmo_cli.portfolio import dashboard_markdown
+    from rmo_cli.ops.portfolio import dashboard_markdown
 
     documents = docs(tmp_path)
     links = {d.file: Path(d.file).stem + ".md" for d in documents}
@@ -356,8 +356,8 @@ def test_dashboard_markdown_links_and_mermaid(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_dashboard_page_in_a_rendered_site(tmp_path: Path, fmt: str) -> None:
-    render = pytest.importorskip("rmo_cli.render")
-    from rmo_cli.portfolio import dashboard_page
+    render = pytest.importorskip("rmo_cli.render.document")
+    from rmo_cli.ops.portfolio import dashboard_page
 
     documents = docs(tmp_path)
     # An invalid charter is refused by the site: listed on the dashboard, not linked.
@@ -384,8 +384,8 @@ def test_dashboard_page_in_a_rendered_site(tmp_path: Path, fmt: str) -> None:
 def test_scan_in_one_or_several_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
 ) -> None:
-    from rmo_cli.portfolio import scan
-    from rmo_cli.repository import discover
+    from rmo_cli.ops.portfolio import scan
+    from rmo_cli.ops.repository import discover
 
     monkeypatch.setenv("RMO_JOBS", jobs)
     write_portfolio(tmp_path)
@@ -444,8 +444,8 @@ def test_any_field_values_never_crash() -> None:
 
 
 def test_plain_status_columns_line_up_on_screen_with_wide_characters() -> None:
-    from rmo_cli.portfolio import status_text
-    from rmo_cli.width import display_width
+    from rmo_cli.ops.portfolio import status_text
+    from rmo_cli.support.width import display_width
 
     rows = [
         status_row(doc_of(charter(id="jp-de", title="日本とドイツの協力憲章")), TODAY, "P30D"),

@@ -12,8 +12,8 @@ from conftest import SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rmo_cli.loading import parse_charter, parse_yaml
-from rmo_cli.validation import check_document
+from rmo_cli.charter.loading import parse_charter, parse_yaml
+from rmo_cli.ops.validation import check_document
 
 AS_OF = dt.date(2026, 11, 23)
 SAMPLE_BYTES = [p.read_bytes() for p in sorted(SAMPLES.glob("*.yaml"))]

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from rmo_cli.errors import RmoError
-from rmo_cli.loading import read_charter
-from rmo_cli.render import (
+from rmo_cli.charter.loading import read_charter
+from rmo_cli.ops.signoffs import fingerprint
+from rmo_cli.render.document import (
     GitLookup,
     Renderer,
     md_escape,
@@ -27,7 +27,7 @@ from rmo_cli.render import (
     render_charter,
     render_site,
 )
-from rmo_cli.signoff import fingerprint
+from rmo_cli.support.errors import RmoError
 
 AS_OF = dt.date(2026, 11, 23)
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))

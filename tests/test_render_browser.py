@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES, charter, write_charter
 
-from rmo_cli.signoff import fingerprint
+from rmo_cli.ops.signoffs import fingerprint
 
 pytestmark = [
     pytest.mark.slow,
@@ -88,7 +88,7 @@ def test_samples_print_in_chromium_with_all_content(cli, tmp_path: Path) -> None
 
 
 def fingerprint_of(sample: Path) -> str:
-    from rmo_cli.loading import read_charter
+    from rmo_cli.charter.loading import read_charter
 
     doc = read_charter(sample).document
     assert doc is not None

@@ -11,20 +11,27 @@ import pytest
 from conftest import SAMPLES, charter, git, git_commit, write_charter
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rmo_cli.rules.reviews import review_history_findings
 
-from rmo_cli.errors import RmoError
-from rmo_cli.loading import read_charter
-from rmo_cli.reviews import (
+from rmo_cli.charter.loading import read_charter
+from rmo_cli.ops.reviews import (
     ReviewEntry,
     review_entries,
     review_findings,
     review_owner,
     review_status,
 )
-from rmo_cli.reviews_formats import fold, format_ics, format_json, format_md, format_table, ics_text
-from rmo_cli.rules import RULES
-from rmo_cli.rules_reviews import review_history_findings
-from rmo_cli.validation import check_document
+from rmo_cli.ops.validation import check_document
+from rmo_cli.reporters.reviews import (
+    fold,
+    format_ics,
+    format_json,
+    format_md,
+    format_table,
+    ics_text,
+)
+from rmo_cli.rules.registry import RULES
+from rmo_cli.support.errors import RmoError
 
 D = dt.date
 

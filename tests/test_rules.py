@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import charter
 
-from rmo_cli.rules import RULES, rule_catalogue
+from rmo_cli.rules.registry import RULES, rule_catalogue
 
 AS_OF = "2026-11-23"
 

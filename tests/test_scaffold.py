@@ -12,13 +12,13 @@ from conftest import SAMPLES, git
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rmo_cli import scaffold
-from rmo_cli.errors import RmoError
-from rmo_cli.loading import parse_charter, read_charter
-from rmo_cli.repository import CharterFile, read_config
-from rmo_cli.resources import schema_path
-from rmo_cli.scaffold import CharterSpec, Party
-from rmo_cli.validation import validate_files
+from rmo_cli.charter.loading import parse_charter, read_charter
+from rmo_cli.ops import scaffold
+from rmo_cli.ops.repository import CharterFile, read_config
+from rmo_cli.ops.scaffold import CharterSpec, Party
+from rmo_cli.ops.validation import validate_files
+from rmo_cli.support.errors import RmoError
+from rmo_cli.support.resources import schema_path
 
 TODAY = dt.date(2026, 3, 1)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from jsonschema import Draft202012Validator
 
-from rmo_cli.loading import parse_yaml
-from rmo_cli.schema_messages import describe
+from rmo_cli.charter.loading import parse_yaml
+from rmo_cli.charter.schema_messages import describe
 
 
 def _findings(schema: dict, text: str) -> list:

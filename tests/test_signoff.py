@@ -1,4 +1,4 @@
-"""The fingerprint, sign-off states and sign-off findings (rmo_cli.signoff), on real files."""
+"""The fingerprint, sign-off states and sign-off findings (rmo_cli.ops.signoffs), on real files."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from conftest import SAMPLES, charter, write_charter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rmo_cli.errors import RmoError
-from rmo_cli.loading import parse_charter, read_charter
-from rmo_cli.signoff import (
+from rmo_cli.charter.loading import parse_charter, read_charter
+from rmo_cli.ops.signoffs import (
     RULES,
     SignoffCheck,
     fingerprint,
@@ -27,6 +26,7 @@ from rmo_cli.signoff import (
     verify_document,
     verify_findings,
 )
+from rmo_cli.support.errors import RmoError
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -313,14 +313,14 @@ def test_any_leaf_change_changes_the_fingerprint(pick: int, suffix: str) -> None
 
 
 def test_party_states_tolerate_wrong_types() -> None:
-    from rmo_cli.signoff import party_states
+    from rmo_cli.ops.signoffs import party_states
 
     assert party_states({"parties": 5, "signoffs": [{"party": ["x"]}]}) == {}
     assert party_states({"parties": [{"id": "a"}], "signoffs": "x"}) == {"a": ("unsigned", None)}
 
 
 def test_fingerprint_leaves_the_data_alone() -> None:
-    from rmo_cli.signoff import fingerprint
+    from rmo_cli.ops.signoffs import fingerprint
 
     data = {"id": "x", "review": {"cadence": "P1M", "log": [{"date": "2026-01"}]}, "signoffs": []}
     before = repr(data)

@@ -14,7 +14,7 @@ try:  # typer >= 0.20 vendors Click
 except ImportError:  # pragma: no cover - older typer with Click as a dependency
     from click.exceptions import ClickException  # type: ignore[no-redef, assignment]
 
-from rmo_cli.errors import EXIT_INTERNAL, EXIT_USAGE, RmoError
+from rmo_cli.support.errors import EXIT_INTERNAL, EXIT_USAGE, RmoError
 
 READER_GONE = 141  # 128 + SIGPIPE
 # OS errors that are the machine's, not a bug: exit 2 with git's one-line wording.

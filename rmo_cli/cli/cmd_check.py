@@ -15,7 +15,7 @@ from rmo_cli.cli.common import PATHS_HELP, parse_date, today, use_colour
 
 
 class FailOn(str, Enum):
-    """`--fail-on` choices (rmo_cli.checking.FAIL_ON)."""
+    """`--fail-on` choices (rmo_cli.ops.checking.FAIL_ON)."""
 
     overdue = "overdue"
     due_soon = "due-soon"
@@ -63,12 +63,12 @@ def check(
 
     Example: rmo check --format sarif --output rmo.sarif charters/
     """
-    from rmo_cli.checking import check_files
-    from rmo_cli.editing import atomic_write
-    from rmo_cli.findings import is_failing
+    from rmo_cli.ops.checking import check_files
+    from rmo_cli.ops.editing import atomic_write
+    from rmo_cli.ops.repository import discover, load_config
     from rmo_cli.reporters import render
     from rmo_cli.reporters.text import summary
-    from rmo_cli.repository import discover, load_config
+    from rmo_cli.support.findings import is_failing
 
     day = parse_date(as_of, "--as-of") or today()
     config = load_config()

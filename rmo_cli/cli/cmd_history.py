@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from rmo_cli import jsontext
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import fail, printable, use_colour
-from rmo_cli.errors import EXIT_FINDINGS
+from rmo_cli.support import jsontext
+from rmo_cli.support.errors import EXIT_FINDINGS
 
 if TYPE_CHECKING:
-    from rmo_cli.diff import CharterDiff, Describer
-    from rmo_cli.loading import LoadResult
+    from rmo_cli.charter.diff import CharterDiff, Describer
+    from rmo_cli.charter.loading import LoadResult
 
 
 class DiffFormat(str, Enum):
@@ -47,9 +47,9 @@ def _charter_path(charter: str) -> Path:
         fail(f"{charter[:80]}: not a usable path ({exc.strerror or exc})")
     if exists or not _ID_RE.match(charter):
         return given
-    from rmo_cli.errors import RmoError
-    from rmo_cli.loading import read_charter
-    from rmo_cli.repository import discover
+    from rmo_cli.charter.loading import read_charter
+    from rmo_cli.ops.repository import discover
+    from rmo_cli.support.errors import RmoError
 
     try:
         files = discover([])
@@ -122,8 +122,8 @@ def diff(
 
     Example: rmo diff charters/acme-globex.yaml main --format md
     """
-    from rmo_cli import history
-    from rmo_cli.diff import compare
+    from rmo_cli.adapters import git as history
+    from rmo_cli.charter.diff import compare
 
     revs = _split_revisions(revisions or [])
     path = _charter_path(charter)
@@ -149,7 +149,7 @@ def diff(
     if format is DiffFormat.json:
         typer.echo(jsontext.dumps(payload, indent=2))
     else:
-        from rmo_cli.diff import Describer
+        from rmo_cli.charter.diff import Describer
 
         describer = Describer(old_data, new_data)
         heading = (payload["file"], labels, old_path, new_path, sides.copied)
@@ -174,7 +174,7 @@ def _text(
     describer: Describer,
     colour: bool,
 ) -> str:
-    from rmo_cli.diff import group_by_section
+    from rmo_cli.charter.diff import group_by_section
 
     def style(text: str, **kw: Any) -> str:
         return typer.style(text, **kw) if colour else text
@@ -227,7 +227,7 @@ def _markdown(
     verdict: CharterDiff,
     describer: Describer,
 ) -> str:
-    from rmo_cli.diff import group_by_section
+    from rmo_cli.charter.diff import group_by_section
 
     file, (old_label, new_label), old_path, new_path, copied = heading
     lines = [
@@ -287,7 +287,7 @@ def log(
 
     Example: rmo log charters/acme-globex.yaml
     """
-    from rmo_cli import history
+    from rmo_cli.adapters import git as history
 
     path = _charter_path(charter)
     if path.is_dir():
@@ -340,8 +340,8 @@ def textconv(file: Path = typer.Argument(..., help="The file git hands over.")) 
 
     Example: git config diff.rmo.textconv "rmo textconv"
     """
-    from rmo_cli.diff import canonical_lines
-    from rmo_cli.loading import parse_charter
+    from rmo_cli.charter.diff import canonical_lines
+    from rmo_cli.charter.loading import parse_charter
 
     try:
         raw = file.read_bytes()

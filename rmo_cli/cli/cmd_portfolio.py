@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from rmo_cli import jsontext
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import due_soon_window, fail, parse_date, stdout_console, today
+from rmo_cli.support import jsontext
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from rmo_cli.portfolio import StatusRow
+    from rmo_cli.ops.portfolio import StatusRow
 
 STATUS_FORMATS = ("table", "json", "md")
 GRAPH_FORMATS = ("mermaid", "dot", "svg", "json")
@@ -57,8 +57,8 @@ def _check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
 
 def _scan(paths: list[str] | None, as_of: dt.date, within: str) -> tuple[list[StatusRow], bool]:
     """Rows of the charters at paths; unreadable files reported on stderr (then exit 1)."""
-    from rmo_cli.portfolio import scan
-    from rmo_cli.repository import discover
+    from rmo_cli.ops.portfolio import scan
+    from rmo_cli.ops.repository import discover
 
     files = discover(paths or [])
     if sys.stderr.isatty() and len(files) > PROGRESS_THRESHOLD:
@@ -84,7 +84,7 @@ def _scan(paths: list[str] | None, as_of: dt.date, within: str) -> tuple[list[St
 
 
 def _check_filters(statuses: list[str] | None, models: list[str] | None) -> None:
-    from rmo_cli.portfolio import MODELS, STATUSES
+    from rmo_cli.ops.portfolio import MODELS, STATUSES
 
     for value in statuses or ():
         _check_choice(value, STATUSES, "--status")
@@ -114,7 +114,7 @@ def status(
 
     Example: rmo status charters/ --status active --format json
     """
-    from rmo_cli.portfolio import filter_rows, status_json, status_markdown
+    from rmo_cli.ops.portfolio import filter_rows, status_json, status_markdown
 
     _check_choice(format, STATUS_FORMATS, "--format")
     _check_filters(statuses, models)
@@ -139,7 +139,7 @@ RICH_TABLE_WIDTH = 140  # columns below which the plain table reads better
 
 def _print_table(rows: list[StatusRow]) -> None:
     """A rich table on a terminal; plain aligned columns elsewhere (fast, one row a line)."""
-    from rmo_cli.portfolio import expiry_text, review_text, status_text, summarize
+    from rmo_cli.ops.portfolio import expiry_text, review_text, status_text, summarize
 
     console = stdout_console()
     # Eight columns need room: squeezed, rich cut titles and dates down to "…".
@@ -194,8 +194,8 @@ def graph(
 
     Example: rmo graph charters/ --format mermaid > network.mmd
     """
-    from rmo_cli.portfolio import filter_rows, to_dot, to_mermaid, to_svg
-    from rmo_cli.portfolio import graph as build_graph
+    from rmo_cli.ops.portfolio import filter_rows, to_dot, to_mermaid, to_svg
+    from rmo_cli.ops.portfolio import graph as build_graph
 
     _check_choice(format, GRAPH_FORMATS, "--format")
     _check_filters(statuses, models)

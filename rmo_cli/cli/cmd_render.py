@@ -13,7 +13,7 @@ from rmo_cli.cli.app import app
 from rmo_cli.cli.common import error, fail, read_charters, today, warn
 
 if TYPE_CHECKING:
-    from rmo_cli.findings import Finding
+    from rmo_cli.support.findings import Finding
 
 
 class RenderFormat(str, Enum):
@@ -83,16 +83,16 @@ def render(
 
     Example: rmo render charters/acme-globex.yaml --to pdf -o acme-globex.pdf
     """
-    from rmo_cli.errors import EXIT_USAGE, RmoError
-    from rmo_cli.render import (
+    from rmo_cli.ops.repository import find_config_file, load_config
+    from rmo_cli.ops.validation import check_document, has_errors
+    from rmo_cli.render.document import (
         GitLookup,
         Renderer,
         load_weasyprint,
         render_charter,
         render_site,
     )
-    from rmo_cli.repository import find_config_file, load_config
-    from rmo_cli.validation import check_document, has_errors
+    from rmo_cli.support.errors import EXIT_USAGE, RmoError
 
     fmt = _format(to, output)
     if fmt == "pdf":
@@ -127,7 +127,7 @@ def render(
     documents, unreadable = read_charters(given)
     if site_mode:
         assert out is not None
-        from rmo_cli.portfolio import dashboard_page  # HTML sites get the portfolio dashboard
+        from rmo_cli.ops.portfolio import dashboard_page  # HTML sites get the portfolio dashboard
 
         result = render_site(
             documents,
@@ -180,7 +180,7 @@ def render(
     if invalid:
         warn(f"{doc.file}: rendered with errors (--force), marked DRAFT, NOT VALID")
     if out is not None:
-        from rmo_cli.editing import atomic_write
+        from rmo_cli.ops.editing import atomic_write
 
         target = out
         if not out.suffix:

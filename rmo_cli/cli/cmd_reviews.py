@@ -72,9 +72,9 @@ def reviews(
 
     Example: rmo reviews charters --as-of 2026-12-01 --within P6W --fail-on overdue
     """
-    from rmo_cli.repository import discover
-    from rmo_cli.reviews import failing_reasons, review_files
-    from rmo_cli.reviews_formats import FORMATTERS, format_table
+    from rmo_cli.ops.repository import discover
+    from rmo_cli.ops.reviews import failing_reasons, review_files
+    from rmo_cli.reporters.reviews import FORMATTERS, format_table
 
     when = parse_date(as_of, "--as-of") or today()
     span = due_soon_window(within)  # a bad --within is a usage error before any file is read
@@ -150,8 +150,8 @@ def record_review(
     """
     from pathlib import Path
 
-    from rmo_cli.dates import date_in_words
-    from rmo_cli.reviews import days_in_words, record_review, review_status
+    from rmo_cli.ops.reviews import days_in_words, record_review, review_status
+    from rmo_cli.support.dates import date_in_words
 
     now = today()
     when = parse_date(date, "--date") or now

@@ -17,7 +17,7 @@ from rmo_cli.cli.common import today
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from rmo_cli.scaffold import CharterSpec, Party
+    from rmo_cli.ops.scaffold import CharterSpec, Party
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ def init_command(
     Example: rmo init my-charters
     """
     from rmo_cli.cli.common import warn
-    from rmo_cli.scaffold import init_repository
+    from rmo_cli.ops.scaffold import init_repository
 
     report = init_repository(directory, force=force)
     root = report.root
@@ -80,7 +80,7 @@ def init_command(
 
 def _flag(option: str, check: Callable[..., T], *args: Any) -> T:
     """Run a check on a flag's value; its error names the flag (exit 2)."""
-    from rmo_cli.errors import RmoError
+    from rmo_cli.support.errors import RmoError
 
     try:
         return check(*args)
@@ -93,7 +93,7 @@ def _ask(console: Console, label: str, check: Callable[[str], T], default: str |
     from rich.markup import escape
     from rich.prompt import Prompt
 
-    from rmo_cli.errors import RmoError
+    from rmo_cli.support.errors import RmoError
 
     while True:
         try:
@@ -111,10 +111,10 @@ def _ask(console: Console, label: str, check: Callable[[str], T], default: str |
 
 def _id_check(charters_dir: Path, force: bool) -> Callable[[str], str]:
     """The check of a new charter id: a safe slug, not taken, no file in the way."""
-    from rmo_cli.scaffold import check_id, check_new_file, id_in_use
+    from rmo_cli.ops.scaffold import check_id, check_new_file, id_in_use
 
     def check(value: str) -> str:
-        from rmo_cli.errors import RmoError
+        from rmo_cli.support.errors import RmoError
 
         charter_id = check_id(value, shortest=2)  # the charter schema's 2 to 64
         path = charters_dir / f"{charter_id}.yaml"
@@ -130,8 +130,8 @@ def _id_check(charters_dir: Path, force: bool) -> Callable[[str], str]:
 def _ask_parties(console: Console, parties: list[Party]) -> list[Party]:
     from rich.markup import escape
 
-    from rmo_cli.errors import RmoError
-    from rmo_cli.scaffold import Party, check_id, check_text, slugify
+    from rmo_cli.ops.scaffold import Party, check_id, check_text, slugify
+    from rmo_cli.support.errors import RmoError
 
     parties = list(parties)
     while True:
@@ -160,7 +160,7 @@ def _ask_parties(console: Console, parties: list[Party]) -> list[Party]:
 
 
 def _ask_governance(console: Console) -> str:
-    from rmo_cli.scaffold import GOVERNANCE_MODELS, check_governance
+    from rmo_cli.ops.scaffold import GOVERNANCE_MODELS, check_governance
 
     console.print("Governance models:")
     for number, (model, meaning) in enumerate(GOVERNANCE_MODELS.items(), 1):
@@ -170,7 +170,7 @@ def _ask_governance(console: Console) -> str:
 
 def _source_title(source: Path) -> str | None:
     """The title of the charter --from starts with, the default answer for the new title."""
-    from rmo_cli.loading import read_charter
+    from rmo_cli.charter.loading import read_charter
 
     document = read_charter(source).document
     title = document.data.get("title") if document and isinstance(document.data, dict) else None
@@ -186,7 +186,7 @@ def _missing_flags(
     lead_party: str | None,
 ) -> list[str]:
     """The required flags a run without prompts lacks, each named as the user types it."""
-    from rmo_cli.scaffold import LEAD_MODELS
+    from rmo_cli.ops.scaffold import LEAD_MODELS
 
     if source is not None:
         if title is None and charter_id is None:
@@ -219,8 +219,7 @@ def _complete_spec(
     """The new charter's answers: the flags given, the rest asked (or defaults without a tty)."""
     from rich.markup import escape
 
-    from rmo_cli.errors import RmoError
-    from rmo_cli.scaffold import (
+    from rmo_cli.ops.scaffold import (
         DEFAULT_REVIEW,
         LEAD_MODELS,
         CharterSpec,
@@ -229,6 +228,7 @@ def _complete_spec(
         check_lead_party,
         check_parties,
     )
+    from rmo_cli.support.errors import RmoError
 
     if interactive and len(parties) < 2:
         parties = check_parties(_ask_parties(console, parties))
@@ -333,9 +333,8 @@ def new_charter(
     """
 
     from rmo_cli.cli.common import stderr_console, warn
-    from rmo_cli.errors import RmoError
-    from rmo_cli.repository import load_config
-    from rmo_cli.scaffold import (
+    from rmo_cli.ops.repository import load_config
+    from rmo_cli.ops.scaffold import (
         SCHEMA_FILE,
         charter_from,
         charter_text,
@@ -351,6 +350,7 @@ def new_charter(
         slugify,
         write_new_charter,
     )
+    from rmo_cli.support.errors import RmoError
 
     interactive = not no_input and sys.stdin.isatty()
     if source is not None:

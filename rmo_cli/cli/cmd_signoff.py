@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from rmo_cli import jsontext
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import (
     PATHS_HELP,
@@ -21,10 +20,11 @@ from rmo_cli.cli.common import (
     use_colour,
     warn,
 )
+from rmo_cli.support import jsontext
 
 if TYPE_CHECKING:
-    from rmo_cli.loading import Document
-    from rmo_cli.signoff import SignoffCheck
+    from rmo_cli.charter.loading import Document
+    from rmo_cli.ops.signoffs import SignoffCheck
 
 
 class VerifyFormat(str, Enum):
@@ -69,8 +69,8 @@ def sign(
 
     Example: rmo sign charters/acme-globex.yaml --person jdoe --key ~/.ssh/id_ed25519
     """
-    from rmo_cli.errors import RmoError
-    from rmo_cli.signoff import sign_charter
+    from rmo_cli.ops.signoffs import sign_charter
+    from rmo_cli.support.errors import RmoError
 
     path = Path(charter)
     if not path.is_file():
@@ -103,8 +103,8 @@ def sign(
 
 def _warn_untrusted(path: Path, person: str) -> None:
     """Tell the signer when `rmo verify` will not trust the new signature yet."""
-    from rmo_cli.loading import read_charter
-    from rmo_cli.signoff import VALID, signers_for, verify_document
+    from rmo_cli.charter.loading import read_charter
+    from rmo_cli.ops.signoffs import VALID, signers_for, verify_document
 
     doc = read_charter(path).document
     if doc is None:
@@ -142,7 +142,7 @@ def verify(
 
     Example: rmo verify charters/ --format json
     """
-    from rmo_cli.signoff import missing_parties, signers_for, verify_document
+    from rmo_cli.ops.signoffs import missing_parties, signers_for, verify_document
 
     documents, unreadable = read_charters(paths)
     signers_cache: dict[Path, Path | None] = {}
@@ -168,7 +168,7 @@ def verify(
 
 def _history_lookup() -> Callable[[Document, str], tuple[str, ...]]:
     """The git-history lookup for stale sign-offs, remembering each answer."""
-    from rmo_cli.signoff import changes_since
+    from rmo_cli.ops.signoffs import changes_since
 
     cache: dict[tuple[str, str], tuple[str, ...]] = {}
 
@@ -192,7 +192,7 @@ _STATE_STYLE = {
 
 def _text_report(results: list[tuple[Document, list[SignoffCheck]]]) -> str:
     """One line a sign-off (FILE:LINE: STATE ...), missing parties, then a summary."""
-    from rmo_cli.signoff import RULE_MISSING, STATES, missing_parties
+    from rmo_cli.ops.signoffs import RULE_MISSING, STATES, missing_parties
 
     colour = use_colour(sys.stdout)
     lines: list[str] = []

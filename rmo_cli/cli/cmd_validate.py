@@ -36,17 +36,17 @@ def validate(
 
     Example: rmo validate sample_charters --format sarif > rmo.sarif
     """
-    from rmo_cli.findings import is_failing
+    from rmo_cli.ops.repository import discover
+    from rmo_cli.ops.validation import validate_files
     from rmo_cli.reporters import Report, render
-    from rmo_cli.repository import discover
-    from rmo_cli.validation import validate_files
+    from rmo_cli.support.findings import is_failing
 
     when = parse_date(as_of, "--as-of") or today()
     files = discover(paths or [])
     result = validate_files(files, when)
     if result.documents:
         # Rules that read git history run once per run, not once per charter.
-        from rmo_cli.rules_reviews import history_findings
+        from rmo_cli.rules.reviews import history_findings
 
         result.findings.extend(history_findings(result.documents))
     fmt = format.value
@@ -66,6 +66,6 @@ def schema() -> None:
 
     Example: rmo schema > charter.schema.json
     """
-    from rmo_cli.resources import schema_path
+    from rmo_cli.support.resources import schema_path
 
     typer.echo(schema_path().read_text(encoding="utf-8"), nl=False)

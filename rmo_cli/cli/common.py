@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from rmo_cli.errors import EXIT_USAGE, RmoError
+from rmo_cli.support.errors import EXIT_USAGE, RmoError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from rmo_cli.loading import Document
+    from rmo_cli.charter.loading import Document
 
 
 PATHS_HELP = "Charter files or folders (default: rmo.yaml's charters, else ./charters)."
@@ -74,8 +74,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 def due_soon_window(within: str | None) -> str:
     """The due-soon window: --within, else rmo.yaml's due_soon; a bad one is exit 2."""
-    from rmo_cli.repository import load_config
-    from rmo_cli.reviews import window
+    from rmo_cli.ops.repository import load_config
+    from rmo_cli.ops.reviews import window
 
     span = within if within is not None else load_config().due_soon
     window(span)
@@ -86,7 +86,7 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     """An ISO date from an option, or a usage error naming the option."""
     if value is None:
         return None
-    from rmo_cli.dates import read_date
+    from rmo_cli.support.dates import read_date
 
     try:
         return read_date(value)
@@ -98,7 +98,7 @@ def today() -> dt.date:
     """The as-of date when none is given (the only place that reads the clock)."""
     override = os.environ.get("RMO_TODAY")
     if override:
-        from rmo_cli.dates import read_date
+        from rmo_cli.support.dates import read_date
 
         try:
             return read_date(override)
@@ -112,8 +112,8 @@ def read_charters(paths: list[str] | None) -> tuple[list[Document], bool]:
 
     Returns the readable documents and whether any file could not be read (exit 1 later).
     """
-    from rmo_cli.repository import discover
-    from rmo_cli.validation import read_files
+    from rmo_cli.ops.repository import discover
+    from rmo_cli.ops.validation import read_files
 
     documents: list[Document] = []
     unreadable = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from rmo_cli.findings import Finding
+from rmo_cli.support.findings import Finding
 
 _MODULES = {
     "text": "rmo_cli.reporters.text",

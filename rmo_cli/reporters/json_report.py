@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rmo_cli import jsontext
-from rmo_cli.findings import count
 from rmo_cli.reporters import Report
+from rmo_cli.support import jsontext
+from rmo_cli.support.findings import count
 
 
 def render(report: Report, colour: bool = False) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from rmo_cli import __version__, jsontext
+from rmo_cli import __version__
 from rmo_cli.reporters import Report
+from rmo_cli.support import jsontext
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -18,7 +19,7 @@ def _uri(file: str) -> str:
 
 
 def render(report: Report, colour: bool = False) -> str:
-    from rmo_cli.rules import rule_catalogue
+    from rmo_cli.rules.registry import rule_catalogue
 
     catalogue = rule_catalogue()
     used = sorted({f.rule for f in report.findings} | set(catalogue))

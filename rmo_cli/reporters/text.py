@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from rmo_cli.findings import count
 from rmo_cli.reporters import Report
+from rmo_cli.support.findings import count
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
 
@@ -58,6 +58,6 @@ def _render_grouped(report: Report) -> str:
 
 def _pad(prefix: str) -> str:
     """Blank space as wide on screen as prefix: tabs kept, wide (CJK, emoji) characters 2."""
-    from rmo_cli.width import char_width
+    from rmo_cli.support.width import char_width
 
     return "".join("\t" if ch == "\t" else " " * char_width(ch) for ch in prefix)

@@ -14,7 +14,7 @@ def data_dir(name: str) -> Path:
     if packaged.is_dir():
         return packaged
     # An editable install or a source checkout: the folder sits beside the package.
-    return Path(__file__).resolve().parent.parent / name
+    return Path(__file__).resolve().parents[2] / name
 
 
 def schema_path(name: str = "charter.schema.json") -> Path:

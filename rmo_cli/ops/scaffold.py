@@ -19,7 +19,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.errors import EXIT_FINDINGS, EXIT_USAGE, RmoError
+from rmo_cli.support.errors import EXIT_FINDINGS, EXIT_USAGE, RmoError
 
 # One-line meanings from Humphrey & Schmitz's typology (shared/domain.md).
 GOVERNANCE_MODELS: dict[str, str] = {
@@ -166,7 +166,7 @@ def check_lead_party(value: str | None, parties: Sequence[Party], model: str) ->
 
 def check_cadence(value: str) -> str:
     """An ISO 8601 duration (P6M, P1Y, P2W, P90D) or a cadence keyword."""
-    from rmo_cli.dates import CADENCE_KEYWORDS, is_duration
+    from rmo_cli.support.dates import CADENCE_KEYWORDS, is_duration
 
     value = value.strip()
     if not is_duration(value) or value.upper() == "P0D":
@@ -179,7 +179,7 @@ def check_cadence(value: str) -> str:
 
 def check_date(value: str | dt.date) -> dt.date:
     """An effective date written YYYY-MM-DD, early enough for a three-year term to end."""
-    from rmo_cli.dates import read_date
+    from rmo_cli.support.dates import read_date
 
     if isinstance(value, dt.date):
         when = value
@@ -221,7 +221,7 @@ def _person_id(party_id: str) -> str:
 
 def charter_text(spec: CharterSpec, schema_ref: str, today: dt.date | None = None) -> str:
     """The YAML text of a new draft charter, every optional section a commented example."""
-    from rmo_cli.dates import add_duration
+    from rmo_cli.support.dates import add_duration
 
     q = yaml_scalar
     first = spec.parties[0]
@@ -394,8 +394,8 @@ def charter_from(
     """
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-    from rmo_cli.editing import detect_indent
-    from rmo_cli.loading import read_charter
+    from rmo_cli.charter.loading import read_charter
+    from rmo_cli.ops.editing import detect_indent
 
     loaded = read_charter(source)
     if loaded.document is None or loaded.text is None:
@@ -449,7 +449,7 @@ def schema_root(charters_dir: Path) -> Path:
     The folder of the nearest `rmo.yaml`, else the top of the git repository, else the
     current directory when charters_dir is below it, else charters_dir itself.
     """
-    from rmo_cli.repository import find_config_file
+    from rmo_cli.ops.repository import find_config_file
 
     folder = Path(os.path.abspath(charters_dir))
     config = find_config_file(folder)
@@ -476,8 +476,8 @@ def ensure_schema(root: Path) -> tuple[Path, bool]:
 
     Returns its path and whether it was written now.
     """
-    from rmo_cli.editing import atomic_write
-    from rmo_cli.resources import schema_path
+    from rmo_cli.ops.editing import atomic_write
+    from rmo_cli.support.resources import schema_path
 
     target = root / SCHEMA_FILE
     if target.is_file():
@@ -488,8 +488,8 @@ def ensure_schema(root: Path) -> tuple[Path, bool]:
 
 def id_in_use(charters_dir: Path, charter_id: str, target: Path) -> Path | None:
     """Another charter file of the repository that already has this id, if any."""
-    from rmo_cli.loading import read_charter
-    from rmo_cli.repository import DEFAULT_CHARTERS_DIR, discover, find_config_file, read_config
+    from rmo_cli.charter.loading import read_charter
+    from rmo_cli.ops.repository import DEFAULT_CHARTERS_DIR, discover, find_config_file, read_config
 
     config_file = find_config_file(Path(os.path.abspath(charters_dir)))
     try:
@@ -521,7 +521,7 @@ def id_in_use(charters_dir: Path, charter_id: str, target: Path) -> Path | None:
 
 def outside_repository_globs(path: Path) -> Path | None:
     """The `rmo.yaml` whose charters globs do not match path (None when they do or none)."""
-    from rmo_cli.repository import discover, find_config_file, read_config
+    from rmo_cli.ops.repository import discover, find_config_file, read_config
 
     config_file = find_config_file(Path(os.path.abspath(path.parent)))
     if config_file is None:
@@ -555,10 +555,10 @@ def write_new_charter(path: Path, text: str, *, force: bool, as_of: dt.date) -> 
     Refuses to overwrite without force (exit 1) and refuses text that would fail
     `rmo validate` (exit 1, naming the first findings); returns the files written.
     """
-    from rmo_cli.editing import atomic_write
-    from rmo_cli.findings import ERROR
-    from rmo_cli.loading import parse_charter
-    from rmo_cli.validation import check_document
+    from rmo_cli.charter.loading import parse_charter
+    from rmo_cli.ops.editing import atomic_write
+    from rmo_cli.ops.validation import check_document
+    from rmo_cli.support.findings import ERROR
 
     check_new_file(path, force)
     display = _display(path)
@@ -624,8 +624,8 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
     An `rmo.yaml` that differs from the default is refused (exit 1) unless force; force
     also replaces the pre-commit config and the workflow, never the README.
     """
-    from rmo_cli.editing import atomic_write
-    from rmo_cli.resources import schema_path
+    from rmo_cli.ops.editing import atomic_write
+    from rmo_cli.support.resources import schema_path
 
     root = Path(root)
     if root.exists() and not root.is_dir():
@@ -678,7 +678,7 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
 
 
 def _init_git(root: Path, report: InitReport) -> None:
-    from rmo_cli.history import run_git
+    from rmo_cli.adapters.git import run_git
 
     try:
         found = run_git(root, "rev-parse", "--show-toplevel")

@@ -1,7 +1,7 @@
 """Review state of charters (SPEC §5), review findings for `check`, and `record_review`.
 
 The as-of date (and "today" for record_review) is always a parameter, never read from the
-clock. Everything but record_review is pure; its outputs are in `rmo_cli.reviews_formats`.
+clock. Everything but record_review is pure; its outputs are in `rmo_cli.reporters.reviews`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.dates import Duration, add_duration, parse_duration
-from rmo_cli.errors import EXIT_USAGE, RmoError
-from rmo_cli.findings import ERROR, WARNING, Finding
-from rmo_cli.loading import Document
-from rmo_cli.repository import CharterFile
+from rmo_cli.charter.loading import Document
+from rmo_cli.ops.repository import CharterFile
+from rmo_cli.support.dates import Duration, add_duration, parse_duration
+from rmo_cli.support.errors import EXIT_USAGE, RmoError
+from rmo_cli.support.findings import ERROR, WARNING, Finding
 
 # Statuses whose charter is reviewed on a schedule; every other status is not-scheduled.
 SCHEDULED_STATUSES = frozenset({"active", "under-review", "suspended"})
@@ -258,7 +258,7 @@ def review_entries(
 def _review_file(
     file: CharterFile, as_of: dt.date, span: Duration
 ) -> tuple[ReviewEntry | None, list[Finding]]:
-    from rmo_cli.loading import read_charter
+    from rmo_cli.charter.loading import read_charter
 
     loaded = read_charter(file.path, file.display)
     if loaded.document is None:
@@ -401,7 +401,7 @@ class RecordedReview:
 
 
 def _people(data: Mapping[str, Any]) -> list[str]:
-    from rmo_cli.roster import people
+    from rmo_cli.charter.roster import people
 
     return list(people(data))
 
@@ -525,8 +525,8 @@ def record_review(
     other line as it was. Only then is the charter replaced, atomically. Any refusal
     (RmoError) leaves the charter byte-identical.
     """
-    from rmo_cli.editing import edit_block, replace_unless_changed
-    from rmo_cli.loading import parse_charter
+    from rmo_cli.charter.loading import parse_charter
+    from rmo_cli.ops.editing import edit_block, replace_unless_changed
 
     path = Path(path)
     name = file or str(path)
@@ -625,7 +625,7 @@ def _edit_review(
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import LiteralScalarString
 
-    from rmo_cli.editing import edit_charter, put_trailing, take_trailing
+    from rmo_cli.ops.editing import edit_charter, put_trailing, take_trailing
 
     try:
         with edit_charter(path, "review") as document:

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from rmo_cli.findings import ERROR, Finding, Severity, json_pointer
+from rmo_cli.support.findings import ERROR, Finding, Severity, json_pointer
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 100

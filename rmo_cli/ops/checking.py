@@ -11,11 +11,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from rmo_cli.errors import EXIT_USAGE, RmoError
-from rmo_cli.findings import Finding
-from rmo_cli.loading import Document
+from rmo_cli.charter.loading import Document
+from rmo_cli.ops.repository import CharterFile
 from rmo_cli.reporters import Report
-from rmo_cli.repository import CharterFile
+from rmo_cli.support.errors import EXIT_USAGE, RmoError
+from rmo_cli.support.findings import Finding
 
 # `--fail-on` choices and the review states each makes failing: due-soon is the stricter
 # one, so it fails overdue reviews too.
@@ -83,8 +83,8 @@ def document_findings(
     signers_of: SignersOf,
 ) -> list[Finding]:
     """Sign-off and review findings for one readable charter."""
-    from rmo_cli import signoff
-    from rmo_cli.reviews import review_findings
+    from rmo_cli.ops import signoffs as signoff
+    from rmo_cli.ops.reviews import review_findings
 
     # What changed since a stale sign-off, when the history support is there.
     history = getattr(signoff, "changes_since", None)
@@ -109,13 +109,13 @@ def check_files(
     With repo_root set, the rules that read git history run too, each charter against the
     git repository that holds it.
     """
-    from rmo_cli.reviews import window
-    from rmo_cli.validation import validate_files
+    from rmo_cli.ops.reviews import window
+    from rmo_cli.ops.validation import validate_files
 
     window(within)  # a bad window is a usage error before any work
     fail_states = fail_on_states(fail_on)
     if signers is None:
-        from rmo_cli.signoff import signers_for
+        from rmo_cli.ops.signoffs import signers_for
 
         signers = signers_for
     signers_of = _signers_lookup(signers)
@@ -127,7 +127,7 @@ def check_files(
         path = path_of.get(doc.file, Path(doc.file))
         findings.extend(document_findings(doc, path, as_of, within, fail_states, signers_of))
     if repo_root is not None:
-        from rmo_cli.rules_reviews import history_findings
+        from rmo_cli.rules.reviews import history_findings
 
         findings.extend(history_findings(result.documents))
     return Report(

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.errors import EXIT_FINDINGS, EXIT_USAGE, RmoError
-from rmo_cli.findings import Finding
+from rmo_cli.support.errors import EXIT_FINDINGS, EXIT_USAGE, RmoError
+from rmo_cli.support.findings import Finding
 
 FORMATS = ("md", "html", "pdf")
 CHARTER_TEMPLATE = {"md": "charter.md.j2", "html": "charter.html.j2", "pdf": "charter.html.j2"}
@@ -287,7 +287,7 @@ def next_review(data: dict[str, Any]) -> tuple[str | None, str | None]:
 
     Computed whatever the status, since the document shows the agreed schedule.
     """
-    from rmo_cli.dates import add_duration, parse_iso_date
+    from rmo_cli.support.dates import add_duration, parse_iso_date
 
     review = _mapping(data.get("review"))
     next_due = parse_iso_date(review.get("next_due"))
@@ -309,7 +309,7 @@ def next_review(data: dict[str, Any]) -> tuple[str | None, str | None]:
 
 def _review_state(data: dict[str, Any], as_of: dt.date, within: str) -> str | None:
     try:
-        from rmo_cli.reviews import review_status
+        from rmo_cli.ops.reviews import review_status
     except ImportError:  # pragma: no cover - the reviews module is part of the package
         return None
     return review_status(data, as_of, within).state
@@ -330,7 +330,7 @@ def charter_context(
     `people` and `parties` map ids to their records, `signoffs` has one row per party,
     `review` the schedule, `document` the control data for the footer (fingerprint, git).
     """
-    from rmo_cli.signoff import fingerprint, party_states
+    from rmo_cli.ops.signoffs import fingerprint, party_states
 
     parties: dict[str, dict[str, Any]] = {}
     people: dict[str, dict[str, Any]] = {}
@@ -416,7 +416,7 @@ def _filters() -> dict[str, Callable[..., Any]]:
     from jinja2 import pass_context, pass_eval_context
     from markupsafe import Markup
 
-    from rmo_cli.dates import CADENCE_KEYWORDS, date_in_words, duration_in_words
+    from rmo_cli.support.dates import CADENCE_KEYWORDS, date_in_words, duration_in_words
 
     @pass_context
     def person(context: Any, person_id: object, with_party: bool = False) -> str:
@@ -574,7 +574,7 @@ class Renderer:
     ) -> None:
         from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
 
-        from rmo_cli.resources import templates_dir
+        from rmo_cli.support.resources import templates_dir
 
         self.templates = templates
         self.timeout = timeout
@@ -618,7 +618,7 @@ class Renderer:
     @classmethod
     def for_repository(cls, start: Path | None = None, **kwargs: Any) -> Renderer:
         """The renderer for the charter repository around start (rmo.yaml `templates`)."""
-        from rmo_cli.repository import load_config
+        from rmo_cli.ops.repository import load_config
 
         return cls(load_config(start).templates, **kwargs)
 
@@ -1017,7 +1017,7 @@ class Site:
         link: bool = True,
     ) -> Path:
         """Write `<name>.<ext>` into the site; linked from the index unless link=False."""
-        from rmo_cli.editing import atomic_write
+        from rmo_cli.ops.editing import atomic_write
 
         if not _SLUG_RE.match(name) and name != "index":
             raise RmoError(f"page name {name!r} is not a safe file name", EXIT_USAGE)
@@ -1078,7 +1078,7 @@ _PageResult = tuple[list[Finding], bool, "str | bytes | None", "tuple[str, int] 
 
 def _render_page(job: _SiteJob, index: int) -> _PageResult:
     """Check one charter and render it unless refused; template errors come back as values."""
-    from rmo_cli.validation import check_document, has_errors
+    from rmo_cli.ops.validation import check_document, has_errors
 
     doc = job.documents[index]
     findings = check_document(doc, job.as_of)
@@ -1165,7 +1165,7 @@ def render_site(
     (with `charters`, the index rows) and calls `site.write_page`. Many charters are
     checked and rendered by worker processes; the result is the same, in the same order.
     """
-    from rmo_cli.editing import atomic_write
+    from rmo_cli.ops.editing import atomic_write
 
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", EXIT_USAGE)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from rmo_cli.dates import parse_iso_date
-from rmo_cli.findings import ERROR, WARNING, Finding, Severity
-from rmo_cli.loading import Document, YamlPath
-from rmo_cli.roster import parties, people
+from rmo_cli.charter.loading import Document, YamlPath
+from rmo_cli.charter.roster import parties, people
+from rmo_cli.support.dates import parse_iso_date
+from rmo_cli.support.findings import ERROR, WARNING, Finding, Severity
 
 Check = Callable[[Document, dt.date], Iterable[Finding]]
 
@@ -50,16 +50,16 @@ def declare(rule_id: str, description: str, severity: Severity = ERROR) -> None:
 
 def rule_catalogue() -> dict[str, tuple[str, str]]:
     """Every rule id rmo can report → (default severity, one-line description)."""
-    from rmo_cli.loading import READING_RULES
-    from rmo_cli.schema_messages import schema_rules
+    from rmo_cli.charter.loading import READING_RULES
+    from rmo_cli.charter.schema_messages import schema_rules
 
     catalogue: dict[str, tuple[str, str]] = {rid: (ERROR, t) for rid, t in READING_RULES.items()}
     catalogue.update({rid: (ERROR, text) for rid, text in schema_rules().items()})
     catalogue.update({r.id: (r.severity, r.description) for r in RULES.values()})
     # Rules of `verify`/`check` and `reviews`/`check`, described where they are checked.
-    from rmo_cli.reviews import REVIEW_RULES
-    from rmo_cli.signoff import RULE_MISSING
-    from rmo_cli.signoff import RULES as SIGNOFF_RULES
+    from rmo_cli.ops.reviews import REVIEW_RULES
+    from rmo_cli.ops.signoffs import RULE_MISSING
+    from rmo_cli.ops.signoffs import RULES as SIGNOFF_RULES
 
     for rule_id, text in SIGNOFF_RULES.items():
         severity: Severity = WARNING if rule_id == RULE_MISSING else ERROR
@@ -432,4 +432,4 @@ def run_collection_rules(docs: list[Document]) -> Iterator[Finding]:
 
 
 # Rule modules of other concerns register on import.
-from rmo_cli import rules_reviews  # noqa: E402, F401
+from rmo_cli.rules import reviews  # noqa: E402, F401

@@ -199,7 +199,7 @@ def _change(op: Op, segments: tuple[Segment, ...], old: Any, new: Any) -> Change
 
 def fingerprint_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     """True when the change touches signed content (SPEC §6 fingerprint differs)."""
-    from rmo_cli.signoff import fingerprint
+    from rmo_cli.ops.signoffs import fingerprint
 
     return fingerprint(dict(old)) != fingerprint(dict(new))
 
@@ -354,7 +354,7 @@ _MAX_WORDS_VALUE = 80
 def people_names(*charters: Mapping[str, Any]) -> dict[str, str]:
     """Person id → name across the given charters (later ones win)."""
     names: dict[str, str] = {}
-    from rmo_cli.roster import people
+    from rmo_cli.charter.roster import people
 
     for data in charters:
         for person_id, (person, _) in people(data).items():
@@ -657,7 +657,7 @@ def _json(value: Any) -> str:
 
 def _reads_as_text(text: str) -> bool:
     """True when YAML would read text, written plain, as this same string."""
-    from rmo_cli.loading import _resolve_plain
+    from rmo_cli.charter.loading import _resolve_plain
 
     if text != text.strip():
         return False

@@ -1,6 +1,6 @@
 """Review integrity rules: a `last_reviewed` must be backed by a review-log entry.
 
-`last-reviewed-mismatch` is a per-charter rule in the registry of `rmo_cli.rules`.
+`last-reviewed-mismatch` is a per-charter rule in the registry of `rmo_cli.rules.registry`.
 `review-date-without-log` needs git history, so it is not run per charter: callers
 (`validate`, `check`) call `review_history_findings(repo_root, documents)` once per run.
 """
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.errors import RmoError
-from rmo_cli.findings import ERROR, Finding
-from rmo_cli.loading import Document
-from rmo_cli.reviews import as_date
-from rmo_cli.rules import rule
+from rmo_cli.charter.loading import Document
+from rmo_cli.ops.reviews import as_date
+from rmo_cli.rules.registry import rule
+from rmo_cli.support.errors import RmoError
+from rmo_cli.support.findings import ERROR, Finding
 
 MISMATCH_RULE = "last-reviewed-mismatch"
 HISTORY_RULE = "review-date-without-log"
@@ -106,7 +106,7 @@ class _Change:
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
     """git's output in root, or None when git is missing or fails (the rule then stays quiet)."""
-    from rmo_cli.history import run_git
+    from rmo_cli.adapters.git import run_git
 
     try:
         done = run_git(root, *args, stdin=stdin)
@@ -219,7 +219,7 @@ def review_history_findings(repo_root: str | Path, documents: Sequence[Document]
     versions before those changes; the cost does not grow with unchanged charters.
     Returns no findings outside a git repository or when git fails.
     """
-    from rmo_cli.loading import parse_charter
+    from rmo_cli.charter.loading import parse_charter
 
     top = _repo_top(Path(repo_root))
     if top is None or not documents:

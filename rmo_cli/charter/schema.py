@@ -6,9 +6,9 @@ import json
 from functools import cache
 from typing import Any
 
-from rmo_cli.findings import Finding
-from rmo_cli.loading import Document
-from rmo_cli.resources import schema_path
+from rmo_cli.charter.loading import Document
+from rmo_cli.support.findings import Finding
+from rmo_cli.support.resources import schema_path
 
 
 @cache
@@ -96,7 +96,7 @@ def _validator(name: str) -> Any:
 
 def schema_findings(doc: Document, name: str = "charter.schema.json") -> list[Finding]:
     """Every schema violation in a document, placed at the offending value."""
-    from rmo_cli.schema_messages import describe
+    from rmo_cli.charter.schema_messages import describe
 
     findings = [f for error in _validator(name).iter_errors(doc.data) for f in describe(doc, error)]
     findings.sort(key=lambda f: (f.line, f.column))

@@ -12,8 +12,8 @@ from difflib import get_close_matches
 from pathlib import PurePath
 from typing import Any
 
-from rmo_cli.findings import ERROR, Finding
-from rmo_cli.loading import Document
+from rmo_cli.charter.loading import Document
+from rmo_cli.support.findings import ERROR, Finding
 
 # jsonschema validator keyword → stable rule id.
 SCHEMA_RULES: dict[str, tuple[str, str]] = {

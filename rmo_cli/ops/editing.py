@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.errors import EXIT_USAGE, RmoError
+from rmo_cli.support.errors import EXIT_USAGE, RmoError
 
 
 def atomic_write(

@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rmo_cli import jsontext
-from rmo_cli.dates import duration_in_words
-from rmo_cli.reviews import ReviewEntry, days_in_words
+from rmo_cli.ops.reviews import ReviewEntry, days_in_words
+from rmo_cli.support import jsontext
+from rmo_cli.support.dates import duration_in_words
 
 FORMATS = ("table", "json", "md", "ics")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$")

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from rmo_cli.findings import Finding
-    from rmo_cli.loading import Document
-    from rmo_cli.render import Site
-    from rmo_cli.repository import CharterFile
+    from rmo_cli.charter.loading import Document
+    from rmo_cli.ops.repository import CharterFile
+    from rmo_cli.render.document import Site
+    from rmo_cli.support.findings import Finding
 
 STATUSES = (
     "draft",
@@ -86,7 +86,7 @@ def _lead(data: Mapping[str, Any], party_ids: Sequence[str]) -> str | None:
 
 def signoff_counts(data: Mapping[str, Any]) -> tuple[int, int, int]:
     """(parties with a valid sign-off, parties, parties whose sign-offs are all stale)."""
-    from rmo_cli.signoff import party_states
+    from rmo_cli.ops.signoffs import party_states
 
     if not isinstance(data.get("parties"), list):
         return 0, 0, 0
@@ -197,7 +197,7 @@ class StatusRow:
 
 def status_row(doc: Document, as_of: dt.date, within: str = "P30D") -> StatusRow:
     """The portfolio row of one charter on as_of (within: the due-soon window)."""
-    from rmo_cli.reviews import review_status
+    from rmo_cli.ops.reviews import review_status
 
     facts = charter_facts(doc)
     data = _map(doc.data)
@@ -228,7 +228,7 @@ def status_rows(
     documents: Iterable[Document], as_of: dt.date, within: str = "P30D"
 ) -> list[StatusRow]:
     """One row per charter, in the order given (within: the due-soon window, e.g. P30D)."""
-    from rmo_cli.reviews import window
+    from rmo_cli.ops.reviews import window
 
     window(within)  # an invalid window is a usage error before any work is done
     return [status_row(doc, as_of, within) for doc in documents]
@@ -245,7 +245,7 @@ class Scan:
 def _scan_chunk(
     chunk: Sequence[CharterFile], as_of: dt.date, within: str
 ) -> list[tuple[StatusRow | None, list[Finding]]]:
-    from rmo_cli.loading import read_charter
+    from rmo_cli.charter.loading import read_charter
 
     out: list[tuple[StatusRow | None, list[Finding]]] = []
     for file in chunk:
@@ -271,8 +271,8 @@ def scan(
     """
     import multiprocessing
 
-    from rmo_cli.reviews import window
-    from rmo_cli.validation import _workers
+    from rmo_cli.ops.reviews import window
+    from rmo_cli.ops.validation import _workers
 
     window(within)  # an invalid window is a usage error before any work is done
     workers = _workers(len(files))
@@ -430,7 +430,7 @@ def status_text(rows: Sequence[StatusRow]) -> str:
     table = [list(STATUS_COLUMNS)] + [
         [" ".join(cell.split()) for cell in status_cells(r)] for r in rows
     ]
-    from rmo_cli.width import display_width, ljust
+    from rmo_cli.support.width import display_width, ljust
 
     widths = [max(display_width(line[i]) for line in table) for i in range(len(STATUS_COLUMNS))]
     lines = []
@@ -870,7 +870,7 @@ def write_dashboard(
 
     links maps each charter's file (as in `Document.file`) or id to its document's href.
     """
-    from rmo_cli.editing import atomic_write
+    from rmo_cli.ops.editing import atomic_write
 
     rows = status_rows(documents, as_of, within)
     page = dashboard_html(rows, graph(documents), links, as_of)
@@ -919,7 +919,7 @@ def dashboard_page(documents: Sequence[Document], within: str = "P30D") -> Calla
     extra_pages=[dashboard_page(documents, within)])`. Charters the site refused are
     listed without a link.
     """
-    from rmo_cli.render import output_name
+    from rmo_cli.render.document import output_name
 
     def write(site: Site) -> None:
         rendered = {row.get("href") for row in site.charters}

@@ -15,12 +15,12 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from rmo_cli.errors import RmoError
+from rmo_cli.support.errors import RmoError
 
 if TYPE_CHECKING:
     from git import Repo
 
-    from rmo_cli.loading import LoadResult
+    from rmo_cli.charter.loading import LoadResult
 
 WORKING_TREE = "working tree"
 UNSHALLOW_HINT = (
@@ -440,7 +440,7 @@ def path_at_revision(
 
 def _has_id(repo: GitRepo, sha: str, path: str, charter_id: str) -> bool:
     """True when path at sha is a readable charter whose `id` is charter_id."""
-    from rmo_cli.loading import parse_charter
+    from rmo_cli.charter.loading import parse_charter
 
     raw = read_blob(repo, sha, path)
     if raw is None:
@@ -451,7 +451,7 @@ def _has_id(repo: GitRepo, sha: str, path: str, charter_id: str) -> bool:
 
 def load_at_revision(repo: GitRepo, sha: str, path: str) -> LoadResult:
     """The charter at path in commit sha, read under the reading rules (display `path@sha7`)."""
-    from rmo_cli.loading import parse_charter
+    from rmo_cli.charter.loading import parse_charter
 
     raw = read_blob(repo, sha, path)
     name = f"{path}@{sha[:7]}"
@@ -546,7 +546,7 @@ class _LogCache:
         """Write back what this run used, when it learnt or dropped something (best effort)."""
         import json
 
-        from rmo_cli.editing import atomic_write
+        from rmo_cli.ops.editing import atomic_write
 
         if not self.enabled:
             return
@@ -578,7 +578,7 @@ def charter_log(
     def full(blob: str) -> tuple[dict[str, Any] | None, str | None]:
         """(data, problem) of the charter in a blob."""
         if blob not in parsed:
-            from rmo_cli.loading import parse_charter
+            from rmo_cli.charter.loading import parse_charter
 
             result = parse_charter(read_blob_id(repo, blob), f"{path}@{blob[:7]}")
             doc = result.document
@@ -611,7 +611,7 @@ def charter_log(
         known = store.step(key)
         if isinstance(known, list) and all(isinstance(word, str) for word in known):
             return known
-        from rmo_cli.diff import describe_step
+        from rmo_cli.charter.diff import describe_step
 
         words = describe_step(full(old_blob)[0], full(new_blob)[0])
         store.steps[key] = words
@@ -697,7 +697,7 @@ def diff_sides(path: str | Path, revisions: list[str]) -> DiffSides:
     the first against the second. Revisions are resolved to SHAs before anything is read;
     the charter's path at each side follows renames. Problems are RmoError (exit 2).
     """
-    from rmo_cli.loading import read_charter
+    from rmo_cli.charter.loading import read_charter
 
     path = Path(path)
     if path.is_dir():

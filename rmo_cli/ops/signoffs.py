@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rmo_cli.errors import EXIT_FINDINGS, RmoError
-from rmo_cli.findings import WARNING, Finding
+from rmo_cli.support.errors import EXIT_FINDINGS, RmoError
+from rmo_cli.support.findings import WARNING, Finding
 
 if TYPE_CHECKING:
-    from rmo_cli.loading import Document
+    from rmo_cli.charter.loading import Document
 
 FINGERPRINT_PREFIX = "sha256:"
 
@@ -138,7 +138,7 @@ class SignoffCheck:
 
 def _people(data: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """Person id -> (person, party) for every representative of every party."""
-    from rmo_cli.roster import people
+    from rmo_cli.charter.roster import people
 
     return people(data)
 
@@ -349,7 +349,7 @@ def ssh_sign(message: str, key: Path) -> str:
 def signers_for(charter_path: Path) -> Path | None:
     """The allowed signers file for a charter: `signers` of the nearest rmo.yaml upward from
     its folder, else of the current directory's rmo.yaml, else None."""
-    from rmo_cli.repository import load_config
+    from rmo_cli.ops.repository import load_config
 
     folder = Path(charter_path).resolve().parent
     config = load_config(folder)
@@ -411,8 +411,8 @@ def sign_charter(
     outside the parties, a date after as_of, and a repeat sign-off of the same content
     (exit 2). Replaces the person's earlier sign-off; keeps comments, order and quoting.
     """
-    from rmo_cli.loading import read_charter
-    from rmo_cli.validation import check_document, has_errors
+    from rmo_cli.charter.loading import read_charter
+    from rmo_cli.ops.validation import check_document, has_errors
 
     name = file or str(path)
     loaded = read_charter(path, name)
@@ -429,7 +429,7 @@ def sign_charter(
             "a sign-off records an approval already given"
         )
     if capacity is not None:
-        from rmo_cli.scaffold import check_text
+        from rmo_cli.ops.scaffold import check_text
 
         try:
             capacity = check_text(capacity, "capacity")
@@ -471,7 +471,7 @@ def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int], name: 
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-    from rmo_cli.editing import edit_charter, put_trailing, take_trailing
+    from rmo_cli.ops.editing import edit_charter, put_trailing, take_trailing
 
     item = CommentedMap()
     for field_name, value in entry.items():
@@ -515,8 +515,8 @@ def _write_checked(
 ) -> None:
     """Write the sign-off changing only the `signoffs` block (SPEC §5), checked first: the
     rest of the content and the fingerprint just signed must read back unchanged."""
-    from rmo_cli.editing import edit_block, replace_unless_changed
-    from rmo_cli.loading import parse_charter
+    from rmo_cli.charter.loading import parse_charter
+    from rmo_cli.ops.editing import edit_block, replace_unless_changed
 
     try:
         original = path.read_bytes()
@@ -577,9 +577,9 @@ def changes_since(doc: Document, signed: str) -> tuple[str, ...]:
     now. Empty when the file is not in a git repository; a one-line note when the signed
     revision cannot be found.
     """
-    from rmo_cli import history
-    from rmo_cli.diff import describe_changes, diff_charters
-    from rmo_cli.loading import parse_charter
+    from rmo_cli.adapters import git as history
+    from rmo_cli.charter.diff import describe_changes, diff_charters
+    from rmo_cli.charter.loading import parse_charter
 
     try:
         repo = history.open_repo(doc.file)

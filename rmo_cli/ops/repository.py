@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.errors import RmoError
+from rmo_cli.support.errors import RmoError
 
 CONFIG_NAME = "rmo.yaml"
 DEFAULT_CHARTERS_DIR = "charters"
@@ -70,8 +70,8 @@ def load_config(start: Path | None = None) -> Config:
 
 def read_config(config_file: Path) -> Config:
     """Read and check one `rmo.yaml`; a broken one is an error that names its place."""
-    from rmo_cli.loading import read_yaml
-    from rmo_cli.schema import config_findings
+    from rmo_cli.charter.loading import read_yaml
+    from rmo_cli.charter.schema import config_findings
 
     result = read_yaml(config_file)
     findings = [f for f in result.findings if f.rule != "empty-file"]  # empty: all defaults

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rmo_cli.findings import ERROR, Finding
-from rmo_cli.loading import Document, LoadResult, read_charter
-from rmo_cli.repository import CharterFile
+from rmo_cli.charter.loading import Document, LoadResult, read_charter
+from rmo_cli.ops.repository import CharterFile
+from rmo_cli.support.findings import ERROR, Finding
 
 
 @dataclass
@@ -27,8 +27,8 @@ def read_files(files: Iterable[CharterFile]) -> list[LoadResult]:
 
 def check_document(doc: Document, as_of: dt.date) -> list[Finding]:
     """Schema findings, then (when the schema passes far enough) semantic rule findings."""
-    from rmo_cli.rules import run_rules
-    from rmo_cli.schema import schema_findings
+    from rmo_cli.charter.schema import schema_findings
+    from rmo_cli.rules.registry import run_rules
 
     findings = schema_findings(doc)
     findings.extend(run_rules(doc, as_of))
@@ -80,7 +80,7 @@ def _check_all(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from rmo_cli.schema import _validator
+    from rmo_cli.charter.schema import _validator
 
     _validator("charter.schema.json")  # compile once; forked workers inherit it
     size = max(1, -(-len(files) // (workers * 4)))
@@ -97,7 +97,7 @@ def validate_files(files: Sequence[CharterFile], as_of: dt.date) -> ValidationRe
     Many files are checked by a pool of worker processes, one per core; the result is the
     same, in the same order.
     """
-    from rmo_cli.rules import run_collection_rules
+    from rmo_cli.rules.registry import run_collection_rules
 
     result = ValidationResult(files=len(files))
     for findings, document in _check_all(files, as_of):

@@ -1,0 +1,1 @@
+"""Adapters: every git and ssh-keygen call, behind small functions that know nothing of charters."""

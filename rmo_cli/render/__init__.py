@@ -1,0 +1,1 @@
+"""Output documents: the signable charter (md, html, pdf), sites, dashboards and graphs."""
