@@ -111,12 +111,13 @@ def _rev(repo: Path, rev: str) -> str:
 
 def _library_diff(repo_dir: Path, rev_a: str, rev_b: str) -> Any:
     """What `rmo diff CHARTER REV_A REV_B` does, as library calls."""
-    from rmo_cli.adapters import git as history
+    from rmo_cli.adapters import git as gitrepo
     from rmo_cli.charter.diff import compare
+    from rmo_cli.ops import history
 
     def run() -> None:
-        repo = history.open_repo(repo_dir)
-        a, b = history.resolve_revision(repo, rev_a), history.resolve_revision(repo, rev_b)
+        repo = gitrepo.open_repo(repo_dir)
+        a, b = gitrepo.resolve_revision(repo, rev_a), gitrepo.resolve_revision(repo, rev_b)
         new_path = history.path_at_revision(repo, b, NEW_NAME, None, None)
         assert new_path is not None
         old_path = history.path_at_revision(repo, a, new_path, b, "harbourside-globex-facilities")
@@ -144,7 +145,8 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     # An installed rmo runs from cached bytecode; don't time compiling it on every run.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    from rmo_cli.adapters import git as history
+    from rmo_cli.adapters import git as gitrepo
+    from rmo_cli.ops import history
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="rmo-bench-history-"))
     base.mkdir(parents=True, exist_ok=True)
@@ -180,12 +182,12 @@ def main() -> int:
                 "log_cli_warm": _time([str(RMO), "log", NEW_NAME], repo, runs),
                 "log_lib_cold": _time_call(
                     lambda repo=repo: history.charter_log(
-                        history.open_repo(repo), NEW_NAME, cache=False
+                        gitrepo.open_repo(repo), NEW_NAME, cache=False
                     ),
                     runs,
                 ),
                 "log_lib_warm": _time_call(
-                    lambda repo=repo: history.charter_log(history.open_repo(repo), NEW_NAME),
+                    lambda repo=repo: history.charter_log(gitrepo.open_repo(repo), NEW_NAME),
                     runs,
                 ),
                 "git_log": _time(

@@ -43,8 +43,9 @@ def main() -> None:
 
     from generate import generate_charters
 
+    from rmo_cli.adapters.ssh import check_signature
+    from rmo_cli.charter.fingerprint import fingerprint
     from rmo_cli.charter.loading import read_charter
-    from rmo_cli.ops.signoffs import check_signature, fingerprint
 
     sample = SAMPLES / "riverside-cardiac-research-network.yaml"
     doc = read_charter(sample).document

@@ -8,7 +8,7 @@ from typing import Any
 
 from conftest import charter, write_charter
 
-from rmo_cli.ops.signoffs import fingerprint
+from rmo_cli.charter.fingerprint import fingerprint
 
 AS_OF = "2026-11-23"
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from conftest import SAMPLES, charter, git_commit, write_charter
 
+from rmo_cli.charter.fingerprint import fingerprint
 from rmo_cli.ops.checking import FAIL_ON, check_files, fail_on_states
 from rmo_cli.ops.repository import discover
-from rmo_cli.ops.signoffs import fingerprint
 from rmo_cli.support.errors import RmoError
 
 AS_OF = dt.date(2026, 11, 23)

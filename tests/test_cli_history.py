@@ -635,7 +635,8 @@ def test_log_with_a_warm_cache_reads_no_blob_and_parses_nothing(hist):
         )
         return done.stdout.split("\n")[-2].split()
 
-    assert loaded("--no-cache") == ["git", "rmo_cli.charter.loading", "rmo_cli.charter.diff", "yaml"]
+    parsed = ["git", "rmo_cli.charter.loading", "rmo_cli.charter.diff", "yaml"]
+    assert loaded("--no-cache") == parsed
     assert set(loaded()) >= {"git", "rmo_cli.charter.loading"}  # cold: fills the cache
     assert loaded() == []
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLES, charter, git_commit, write_charter
 
-from rmo_cli.ops.signoffs import fingerprint
+from rmo_cli.charter.fingerprint import fingerprint
 
 RMO = Path(sys.executable).parent / "rmo"
 SAMPLE = SAMPLES / "harbourside-globex-facilities.yaml"

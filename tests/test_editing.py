@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rmo_cli.ops.editing import atomic_write, edit_charter
+from rmo_cli.ops.editing import edit_charter
+from rmo_cli.support.atomic import atomic_write
 from rmo_cli.support.errors import RmoError
 
 FOUR_SPACES = """\

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import git, git_commit, write_charter
 
-from rmo_cli.adapters import git as history
+from rmo_cli.adapters import git as gitrepo
+from rmo_cli.ops import history
 from rmo_cli.support.errors import RmoError
 
 
@@ -32,14 +33,14 @@ def test_open_repo_outside_git_is_a_usage_error(tmp_path: Path):
     plain.mkdir()
     (plain / "c.yaml").write_text("x: 1\n")
     with pytest.raises(RmoError) as err:
-        history.open_repo(plain / "c.yaml")
+        gitrepo.open_repo(plain / "c.yaml")
     assert err.value.exit_code == 2
     assert "not in a git repository" in err.value.message
 
 
 def test_open_repo_finds_the_repository_from_a_subfolder_and_a_deleted_file(renamed_repo):
     repo_dir, _ = renamed_repo
-    repo = history.open_repo(repo_dir / "charters" / "gone" / "deleted.yaml")
+    repo = gitrepo.open_repo(repo_dir / "charters" / "gone" / "deleted.yaml")
     assert repo.root == repo_dir.resolve()
     assert repo.git_dir == repo.common_dir == (repo_dir / ".git").resolve()
     assert not repo.shallow
@@ -51,7 +52,7 @@ def test_open_repo_refuses_a_bare_repository_and_the_git_folder(tmp_path: Path, 
     git(tmp_path, "clone", "-q", "--bare", str(repo_dir), str(bare))
     for place, words in ((bare, "a bare repository"), (repo_dir / ".git", "not in the working")):
         with pytest.raises(RmoError) as err:
-            history.open_repo(place / "c.yaml")
+            gitrepo.open_repo(place / "c.yaml")
         assert err.value.exit_code == 2
         assert words in err.value.message
 
@@ -60,21 +61,21 @@ def test_worktree_shares_the_log_cache_of_its_main_repository(renamed_repo, tmp_
     repo_dir, _ = renamed_repo
     other = tmp_path / "other-worktree"
     git(repo_dir, "worktree", "add", "-q", str(other))
-    repo = history.open_repo(other)
+    repo = gitrepo.open_repo(other)
     assert repo.root == other.resolve()
     assert repo.common_dir == (repo_dir / ".git").resolve()
     assert repo.git_dir != repo.common_dir
     rows = history.charter_log(repo, "charters/acme-globex.yaml")
-    assert rows == history.charter_log(history.open_repo(repo_dir), "charters/acme-globex.yaml")
+    assert rows == history.charter_log(gitrepo.open_repo(repo_dir), "charters/acme-globex.yaml")
     assert len(_cache_files(repo_dir)) == 1
 
 
 def test_resolve_revision_gives_full_sha(renamed_repo):
     repo_dir, shas = renamed_repo
-    repo = history.open_repo(repo_dir)
-    assert history.resolve_revision(repo, "HEAD") == shas[-1]
-    assert history.resolve_revision(repo, "HEAD~3") == shas[0]
-    assert history.resolve_revision(repo, shas[1][:8]) == shas[1]
+    repo = gitrepo.open_repo(repo_dir)
+    assert gitrepo.resolve_revision(repo, "HEAD") == shas[-1]
+    assert gitrepo.resolve_revision(repo, "HEAD~3") == shas[0]
+    assert gitrepo.resolve_revision(repo, shas[1][:8]) == shas[1]
 
 
 @pytest.mark.parametrize("rev", ["--output=pwned", "-p", "--all"])
@@ -83,7 +84,7 @@ def test_option_like_revision_is_refused_and_writes_nothing(renamed_repo, rev, m
     monkeypatch.chdir(repo_dir)
     before = sorted(os.listdir(repo_dir))
     with pytest.raises(RmoError) as err:
-        history.resolve_revision(history.open_repo(repo_dir), rev)
+        gitrepo.resolve_revision(gitrepo.open_repo(repo_dir), rev)
     assert err.value.exit_code == 2
     assert "looks like an option" in err.value.message
     assert sorted(os.listdir(repo_dir)) == before
@@ -93,7 +94,7 @@ def test_option_like_revision_is_refused_and_writes_nothing(renamed_repo, rev, m
 def test_unknown_revision_is_a_usage_error(renamed_repo, rev):
     repo_dir, _ = renamed_repo
     with pytest.raises(RmoError) as err:
-        history.resolve_revision(history.open_repo(repo_dir), rev)
+        gitrepo.resolve_revision(gitrepo.open_repo(repo_dir), rev)
     assert err.value.exit_code == 2
     assert rev == "" or "unknown revision" in err.value.message
 
@@ -105,16 +106,16 @@ def test_read_blob_exact_bytes_and_missing(git_repo: Path):
     (git_repo / "sub").mkdir()
     (git_repo / "sub" / "x.yaml").write_text("a: 1\n")
     sha = git_commit(git_repo, "one")
-    repo = history.open_repo(git_repo)
-    assert history.read_blob(repo, sha, "c.yaml") == raw
-    assert history.read_blob(repo, sha, "missing.yaml") is None
-    assert history.read_blob(repo, sha, "sub") is None  # a folder is not a file
+    repo = gitrepo.open_repo(git_repo)
+    assert gitrepo.read_blob(repo, sha, "c.yaml") == raw
+    assert gitrepo.read_blob(repo, sha, "missing.yaml") is None
+    assert gitrepo.read_blob(repo, sha, "sub") is None  # a folder is not a file
 
 
 def test_file_history_follows_renames(renamed_repo):
     repo_dir, shas = renamed_repo
-    repo = history.open_repo(repo_dir)
-    entries = history.file_history(repo, "charters/acme-globex.yaml")
+    repo = gitrepo.open_repo(repo_dir)
+    entries = gitrepo.file_history(repo, "charters/acme-globex.yaml")
     assert [e.sha for e in entries] == shas[::-1]
     assert [e.path for e in entries] == [
         "charters/acme-globex.yaml",
@@ -128,18 +129,18 @@ def test_file_history_follows_renames(renamed_repo):
     assert entries[0].author == "Test Author"  # GIT_AUTHOR_NAME from conftest
     # The blob ids read the file's bytes at each commit, straight from the object database.
     for entry in entries:
-        assert history.read_blob_id(repo, entry.blob) == history.read_blob(
+        assert gitrepo.read_blob_id(repo, entry.blob) == gitrepo.read_blob(
             repo, entry.sha, entry.path
         )
 
 
 def test_file_history_of_a_repo_without_commits_is_empty(git_repo: Path):
-    assert history.file_history(history.open_repo(git_repo), "charters/x.yaml") == []
+    assert gitrepo.file_history(gitrepo.open_repo(git_repo), "charters/x.yaml") == []
 
 
 def test_path_at_revision_follows_git_mv_and_plain_mv(renamed_repo):
     repo_dir, shas = renamed_repo
-    repo = history.open_repo(repo_dir)
+    repo = gitrepo.open_repo(repo_dir)
     current = "charters/acme-globex.yaml"
     assert history.path_at_revision(repo, shas[0], current, shas[-1]) == "charters/old name.yaml"
     assert history.path_at_revision(repo, shas[3], current) == current
@@ -154,13 +155,13 @@ def test_path_at_revision_follows_git_mv_and_plain_mv(renamed_repo):
 
 def test_revision_forms_git_users_type(renamed_repo):
     repo_dir, shas = renamed_repo
-    repo = history.open_repo(repo_dir)
+    repo = gitrepo.open_repo(repo_dir)
     git(repo_dir, "tag", "-a", "v1", "-m", "first release", shas[1])
-    assert history.resolve_revision(repo, "v1") == shas[1]  # an annotated tag, peeled
-    assert history.resolve_revision(repo, ":/bump") == shas[1]  # searched by message
-    assert history.resolve_revision(repo, "HEAD~0") == shas[-1]
+    assert gitrepo.resolve_revision(repo, "v1") == shas[1]  # an annotated tag, peeled
+    assert gitrepo.resolve_revision(repo, ":/bump") == shas[1]  # searched by message
+    assert gitrepo.resolve_revision(repo, "HEAD~0") == shas[-1]
     with pytest.raises(RmoError) as err:
-        history.resolve_revision(repo, "x" * 10_000)
+        gitrepo.resolve_revision(repo, "x" * 10_000)
     assert len(err.value.message) < 300  # a pasted blob is not echoed back whole
 
 
@@ -168,21 +169,21 @@ def test_shallow_clone_is_detected(renamed_repo, tmp_path: Path):
     repo_dir, _ = renamed_repo
     clone = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", repo_dir.as_uri(), str(clone))
-    repo = history.open_repo(clone)
-    assert history.is_shallow(repo)
-    assert not history.is_shallow(history.open_repo(repo_dir))
+    repo = gitrepo.open_repo(clone)
+    assert gitrepo.is_shallow(repo)
+    assert not gitrepo.is_shallow(gitrepo.open_repo(repo_dir))
     with pytest.raises(RmoError) as err:
-        history.require_full_history(repo)
+        gitrepo.require_full_history(repo)
     assert "git fetch --unshallow" in err.value.message
     assert "fetch-depth: 0" in err.value.message
     with pytest.raises(RmoError) as err:
-        history.resolve_revision(repo, "HEAD~1")
+        gitrepo.resolve_revision(repo, "HEAD~1")
     assert "fetch-depth: 0" in err.value.message
 
 
 def test_load_at_revision_names_the_commit(renamed_repo):
     repo_dir, shas = renamed_repo
-    repo = history.open_repo(repo_dir)
+    repo = gitrepo.open_repo(repo_dir)
     result = history.load_at_revision(repo, shas[0], "charters/old name.yaml")
     assert result.document is not None
     assert result.document.data["version"] == "1.0.0"
@@ -195,7 +196,7 @@ def _cache_files(repo_dir: Path) -> list[Path]:
 
 def test_charter_log_cache_gives_the_same_rows(renamed_repo):
     repo_dir, shas = renamed_repo
-    repo = history.open_repo(repo_dir)
+    repo = gitrepo.open_repo(repo_dir)
     path = "charters/acme-globex.yaml"
     fresh = history.charter_log(repo, path, cache=False)
     assert [r.sha for r in fresh] == shas[::-1]
@@ -221,19 +222,19 @@ def test_charter_log_cache_gives_the_same_rows(renamed_repo):
 
 def test_each_charter_has_its_own_cache_holding_only_its_history(renamed_repo):
     repo_dir, _ = renamed_repo
-    repo = history.open_repo(repo_dir)
+    repo = gitrepo.open_repo(repo_dir)
     path = "charters/acme-globex.yaml"
     history.charter_log(repo, path)
     [first] = _cache_files(repo_dir)
     # A rewritten history drops what it no longer uses: amend the newest commit.
-    replaced = history.file_history(repo, path)[0].blob
+    replaced = gitrepo.file_history(repo, path)[0].blob
     assert replaced in json.loads(first.read_text())["blobs"]
     write_charter(repo_dir / path, version="1.3.0", status="draft")
     git(repo_dir, "commit", "-q", "-a", "--amend", "--no-edit")
     rows = history.charter_log(repo, path)
     assert rows[0].events == ["status active → draft", "version 1.1.0 → 1.3.0"]
     saved = json.loads(first.read_text())
-    assert set(saved["blobs"]) == {e.blob for e in history.file_history(repo, path)}
+    assert set(saved["blobs"]) == {e.blob for e in gitrepo.file_history(repo, path)}
     assert replaced not in saved["blobs"]
     # Logging another charter leaves this one's cache alone.
     before = first.read_bytes()

@@ -12,12 +12,12 @@ import yaml
 from conftest import SAMPLES, git_commit, write_charter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rmo_cli.rules.reviews import review_history_findings
 
+from rmo_cli.charter.fingerprint import fingerprint
 from rmo_cli.charter.loading import read_charter
 from rmo_cli.ops.reviews import record_review
-from rmo_cli.ops.signoffs import fingerprint
 from rmo_cli.ops.validation import check_document, has_errors
+from rmo_cli.rules.reviews import review_history_findings
 from rmo_cli.support.errors import RmoError
 
 TODAY = "2026-11-23"

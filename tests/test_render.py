@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from rmo_cli.charter.fingerprint import fingerprint
 from rmo_cli.charter.loading import read_charter
-from rmo_cli.ops.signoffs import fingerprint
 from rmo_cli.render.document import (
     GitLookup,
     Renderer,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import CHROMIUM, CHROMIUM_FLAGS, SAMPLES, charter, write_charter
 
-from rmo_cli.ops.signoffs import fingerprint
+from rmo_cli.charter.fingerprint import fingerprint
 
 pytestmark = [
     pytest.mark.slow,

@@ -11,7 +11,6 @@ import pytest
 from conftest import SAMPLES, charter, git, git_commit, write_charter
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rmo_cli.rules.reviews import review_history_findings
 
 from rmo_cli.charter.loading import read_charter
 from rmo_cli.ops.reviews import (
@@ -31,6 +30,7 @@ from rmo_cli.reporters.reviews import (
     ics_text,
 )
 from rmo_cli.rules.registry import RULES
+from rmo_cli.rules.reviews import review_history_findings
 from rmo_cli.support.errors import RmoError
 
 D = dt.date

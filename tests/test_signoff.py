@@ -14,18 +14,10 @@ from conftest import SAMPLES, charter, write_charter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rmo_cli.charter.fingerprint import fingerprint, fingerprint_payload
 from rmo_cli.charter.loading import parse_charter, read_charter
-from rmo_cli.ops.signoffs import (
-    RULES,
-    SignoffCheck,
-    fingerprint,
-    fingerprint_payload,
-    new_signoff,
-    sign_charter,
-    signers_for,
-    verify_document,
-    verify_findings,
-)
+from rmo_cli.ops.signoffs import new_signoff, sign_charter, signers_for
+from rmo_cli.rules.signoffs import RULES, SignoffCheck, verify_document, verify_findings
 from rmo_cli.support.errors import RmoError
 
 TODAY = dt.date(2026, 11, 23)
@@ -313,14 +305,14 @@ def test_any_leaf_change_changes_the_fingerprint(pick: int, suffix: str) -> None
 
 
 def test_party_states_tolerate_wrong_types() -> None:
-    from rmo_cli.ops.signoffs import party_states
+    from rmo_cli.charter.fingerprint import party_states
 
     assert party_states({"parties": 5, "signoffs": [{"party": ["x"]}]}) == {}
     assert party_states({"parties": [{"id": "a"}], "signoffs": "x"}) == {"a": ("unsigned", None)}
 
 
 def test_fingerprint_leaves_the_data_alone() -> None:
-    from rmo_cli.ops.signoffs import fingerprint
+    from rmo_cli.charter.fingerprint import fingerprint
 
     data = {"id": "x", "review": {"cadence": "P1M", "log": [{"date": "2026-01"}]}, "signoffs": []}
     before = repr(data)

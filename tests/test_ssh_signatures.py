@@ -17,8 +17,9 @@ import pytest
 import yaml
 from conftest import SAMPLES, write_charter
 
+from rmo_cli.adapters.ssh import check_signature
 from rmo_cli.charter.loading import read_charter
-from rmo_cli.ops.signoffs import check_signature, verify_document
+from rmo_cli.rules.signoffs import verify_document
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
@@ -301,7 +302,7 @@ def test_sample_signature_verifies_with_the_sample_allowed_signers() -> None:
 
 
 def test_findings_for_check_name_the_signature_rules(cli: Any, repo: Path) -> None:
-    from rmo_cli.ops.signoffs import verify_findings
+    from rmo_cli.rules.signoffs import verify_findings
 
     path = charter_path(repo)
     cli("sign", path, "--person", "jdoe", "--key", key(repo, "jane"))

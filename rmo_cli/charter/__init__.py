@@ -1,1 +1,1 @@
-"""The pure charter core: loading, schema and messages, model accessors, fingerprint, diff, review arithmetic and edit planning."""
+"""The pure charter core: loading, schema, model accessors, fingerprint, diff, review arithmetic."""

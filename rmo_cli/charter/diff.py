@@ -199,7 +199,7 @@ def _change(op: Op, segments: tuple[Segment, ...], old: Any, new: Any) -> Change
 
 def fingerprint_changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     """True when the change touches signed content (SPEC §6 fingerprint differs)."""
-    from rmo_cli.ops.signoffs import fingerprint
+    from rmo_cli.charter.fingerprint import fingerprint
 
     return fingerprint(dict(old)) != fingerprint(dict(new))
 

@@ -64,10 +64,10 @@ def check(
     Example: rmo check --format sarif --output rmo.sarif charters/
     """
     from rmo_cli.ops.checking import check_files
-    from rmo_cli.ops.editing import atomic_write
     from rmo_cli.ops.repository import discover, load_config
     from rmo_cli.reporters import render
     from rmo_cli.reporters.text import summary
+    from rmo_cli.support.atomic import atomic_write
     from rmo_cli.support.findings import is_failing
 
     day = parse_date(as_of, "--as-of") or today()

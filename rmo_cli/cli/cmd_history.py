@@ -122,8 +122,9 @@ def diff(
 
     Example: rmo diff charters/acme-globex.yaml main --format md
     """
-    from rmo_cli.adapters import git as history
+    from rmo_cli.adapters import git as gitrepo
     from rmo_cli.charter.diff import compare
+    from rmo_cli.ops import history
 
     revs = _split_revisions(revisions or [])
     path = _charter_path(charter)
@@ -139,7 +140,7 @@ def diff(
     payload: dict[str, Any] = {
         "file": str(path),
         "from": sides.old_sha,
-        "to": sides.new_sha or history.WORKING_TREE,
+        "to": sides.new_sha or gitrepo.WORKING_TREE,
         "changes": [c.as_dict() for c in verdict.changes],
         "paths": {"from": sides.old_path, "to": sides.new_path},
     }
@@ -287,7 +288,8 @@ def log(
 
     Example: rmo log charters/acme-globex.yaml
     """
-    from rmo_cli.adapters import git as history
+    from rmo_cli.adapters import git as gitrepo
+    from rmo_cli.ops import history
 
     path = _charter_path(charter)
     if path.is_dir():
@@ -299,9 +301,9 @@ def log(
             path = Path(os.path.relpath(target))
         except ValueError:  # another drive
             path = Path(target)
-    repo = history.open_repo(path)
-    history.require_full_history(repo)
-    rel = history.relative_path(repo, path)
+    repo = gitrepo.open_repo(path)
+    gitrepo.require_full_history(repo)
+    rel = gitrepo.relative_path(repo, path)
     rows = [row.as_dict() for row in history.charter_log(repo, rel, cache=not no_cache)]
     if not rows:
         fail(

@@ -180,7 +180,7 @@ def render(
     if invalid:
         warn(f"{doc.file}: rendered with errors (--force), marked DRAFT, NOT VALID")
     if out is not None:
-        from rmo_cli.ops.editing import atomic_write
+        from rmo_cli.support.atomic import atomic_write
 
         target = out
         if not out.suffix:

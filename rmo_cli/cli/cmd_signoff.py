@@ -24,7 +24,7 @@ from rmo_cli.support import jsontext
 
 if TYPE_CHECKING:
     from rmo_cli.charter.loading import Document
-    from rmo_cli.ops.signoffs import SignoffCheck
+    from rmo_cli.rules.signoffs import SignoffCheck
 
 
 class VerifyFormat(str, Enum):
@@ -104,7 +104,9 @@ def sign(
 def _warn_untrusted(path: Path, person: str) -> None:
     """Tell the signer when `rmo verify` will not trust the new signature yet."""
     from rmo_cli.charter.loading import read_charter
-    from rmo_cli.ops.signoffs import VALID, signers_for, verify_document
+    from rmo_cli.ops.signoffs import signers_for
+    from rmo_cli.rules.signoffs import verify_document
+    from rmo_cli.support.vocabulary import VALID
 
     doc = read_charter(path).document
     if doc is None:
@@ -142,7 +144,8 @@ def verify(
 
     Example: rmo verify charters/ --format json
     """
-    from rmo_cli.ops.signoffs import missing_parties, signers_for, verify_document
+    from rmo_cli.ops.signoffs import signers_for
+    from rmo_cli.rules.signoffs import missing_parties, verify_document
 
     documents, unreadable = read_charters(paths)
     signers_cache: dict[Path, Path | None] = {}
@@ -192,7 +195,8 @@ _STATE_STYLE = {
 
 def _text_report(results: list[tuple[Document, list[SignoffCheck]]]) -> str:
     """One line a sign-off (FILE:LINE: STATE ...), missing parties, then a summary."""
-    from rmo_cli.ops.signoffs import RULE_MISSING, STATES, missing_parties
+    from rmo_cli.rules.signoffs import RULE_MISSING, missing_parties
+    from rmo_cli.support.vocabulary import STATES
 
     colour = use_colour(sys.stdout)
     lines: list[str] = []

@@ -1,1 +1,1 @@
-"""Operations: the use cases behind the commands (find and read files, call the core and rules, return results; no printing)."""
+"""Operations: the use cases behind the commands (read files, call core and rules, return results)."""

@@ -83,8 +83,8 @@ def document_findings(
     signers_of: SignersOf,
 ) -> list[Finding]:
     """Sign-off and review findings for one readable charter."""
-    from rmo_cli.ops import signoffs as signoff
     from rmo_cli.ops.reviews import review_findings
+    from rmo_cli.rules import signoffs as signoff
 
     # What changed since a stale sign-off, when the history support is there.
     history = getattr(signoff, "changes_since", None)

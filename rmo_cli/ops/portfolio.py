@@ -86,7 +86,7 @@ def _lead(data: Mapping[str, Any], party_ids: Sequence[str]) -> str | None:
 
 def signoff_counts(data: Mapping[str, Any]) -> tuple[int, int, int]:
     """(parties with a valid sign-off, parties, parties whose sign-offs are all stale)."""
-    from rmo_cli.ops.signoffs import party_states
+    from rmo_cli.charter.fingerprint import party_states
 
     if not isinstance(data.get("parties"), list):
         return 0, 0, 0
@@ -870,7 +870,7 @@ def write_dashboard(
 
     links maps each charter's file (as in `Document.file`) or id to its document's href.
     """
-    from rmo_cli.ops.editing import atomic_write
+    from rmo_cli.support.atomic import atomic_write
 
     rows = status_rows(documents, as_of, within)
     page = dashboard_html(rows, graph(documents), links, as_of)

@@ -476,7 +476,7 @@ def ensure_schema(root: Path) -> tuple[Path, bool]:
 
     Returns its path and whether it was written now.
     """
-    from rmo_cli.ops.editing import atomic_write
+    from rmo_cli.support.atomic import atomic_write
     from rmo_cli.support.resources import schema_path
 
     target = root / SCHEMA_FILE
@@ -556,8 +556,8 @@ def write_new_charter(path: Path, text: str, *, force: bool, as_of: dt.date) -> 
     `rmo validate` (exit 1, naming the first findings); returns the files written.
     """
     from rmo_cli.charter.loading import parse_charter
-    from rmo_cli.ops.editing import atomic_write
     from rmo_cli.ops.validation import check_document
+    from rmo_cli.support.atomic import atomic_write
     from rmo_cli.support.findings import ERROR
 
     check_new_file(path, force)
@@ -624,7 +624,7 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
     An `rmo.yaml` that differs from the default is refused (exit 1) unless force; force
     also replaces the pre-commit config and the workflow, never the README.
     """
-    from rmo_cli.ops.editing import atomic_write
+    from rmo_cli.support.atomic import atomic_write
     from rmo_cli.support.resources import schema_path
 
     root = Path(root)

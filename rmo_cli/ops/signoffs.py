@@ -3,347 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rmo_cli.adapters.ssh import ssh_sign
+from rmo_cli.charter.fingerprint import fingerprint
+from rmo_cli.charter.roster import people as roster_people
 from rmo_cli.support.errors import EXIT_FINDINGS, RmoError
-from rmo_cli.support.findings import WARNING, Finding
+from rmo_cli.support.findings import Finding
 
 if TYPE_CHECKING:
     from rmo_cli.charter.loading import Document
-
-FINGERPRINT_PREFIX = "sha256:"
-
-
-def fingerprint_payload(data: dict[str, Any]) -> bytes:
-    """The canonical JSON bytes the fingerprint hashes (SPEC §6)."""
-    # Copies of the two mappings that lose keys are enough: nothing else is changed.
-    content = dict(data)
-    content.pop("signoffs", None)
-    review = content.get("review")
-    if isinstance(review, dict):
-        content["review"] = {
-            k: v for k, v in review.items() if k not in ("last_reviewed", "next_due", "log")
-        }
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
-
-
-def fingerprint(data: dict[str, Any]) -> str:
-    """`sha256:<hex>` of the charter's signed content: the one fingerprint used everywhere."""
-    return FINGERPRINT_PREFIX + hashlib.sha256(fingerprint_payload(data)).hexdigest()
-
-
-def content_state(data: dict[str, Any], signoff: dict[str, Any], current: str | None = None) -> str:
-    """'valid' when the sign-off's fingerprint matches the content now, else 'stale'.
-
-    Content only: SSH signatures are checked by verification, not here.
-    """
-    current = current or fingerprint(data)
-    return "valid" if signoff.get("fingerprint") == current else "stale"
-
-
-def party_states(
-    data: dict[str, Any], current: str | None = None
-) -> dict[str, tuple[str, dict[str, Any] | None]]:
-    """For each party id: ('valid'|'stale'|'unsigned', its newest sign-off or None).
-
-    current: the charter's fingerprint when the caller has it already (saves a deep copy).
-    """
-    current = current or fingerprint(data)
-    states: dict[str, tuple[str, dict[str, Any] | None]] = {}
-    parties, signoffs = data.get("parties"), data.get("signoffs")
-    for party in parties if isinstance(parties, list) else []:
-        if isinstance(party, dict) and isinstance(party.get("id"), str):
-            states[party["id"]] = ("unsigned", None)
-    for signoff in signoffs if isinstance(signoffs, list) else []:
-        if not isinstance(signoff, dict):
-            continue
-        party_id = signoff.get("party")
-        if not isinstance(party_id, str) or party_id not in states:
-            continue
-        state = content_state(data, signoff, current)
-        previous = states[party_id][0]
-        # A valid sign-off of a party outranks a stale one, whatever the order.
-        if previous != "valid":
-            states[party_id] = (state, signoff)
-    return states
-
-
-# --- verification -----------------------------------------------------------------------
-
-SIGNATURE_NAMESPACE = "rmo-charter"
-VALID = "valid"
-STALE = "stale"
-BAD_SIGNATURE = "bad-signature"
-UNKNOWN_SIGNER = "unknown-signer"
-# SPEC §6: a sign-off's state is the first of these that applies.
-STATES = (BAD_SIGNATURE, UNKNOWN_SIGNER, STALE, VALID)
-FAILING_STATES = frozenset({BAD_SIGNATURE, UNKNOWN_SIGNER, STALE})
-
-RULE_STALE = "signoff-stale"
-RULE_BAD_SIGNATURE = "signoff-bad-signature"
-RULE_UNKNOWN_SIGNER = "signoff-unknown-signer"
-RULE_MISSING = "signoff-missing"
-# Rule ids this module reports, with the one-line description the README lists.
-RULES = {
-    RULE_STALE: "the charter's content changed after this sign-off (its fingerprint differs)",
-    RULE_BAD_SIGNATURE: "the sign-off's SSH signature does not match its fingerprint",
-    RULE_UNKNOWN_SIGNER: (
-        "the SSH signature is intact but its key is not allowed for the person's email "
-        "in the allowed signers file (or no signers file is configured)"
-    ),
-    RULE_MISSING: "warning: an active charter lacks a valid sign-off from every party",
-}
-_RULE_OF_STATE = {
-    STALE: RULE_STALE,
-    BAD_SIGNATURE: RULE_BAD_SIGNATURE,
-    UNKNOWN_SIGNER: RULE_UNKNOWN_SIGNER,
-}
-
-
-@dataclass(frozen=True)
-class SignoffCheck:
-    """The verdict on one sign-off of one charter (SPEC §6)."""
-
-    file: str
-    person: str
-    party: str
-    state: str
-    index: int
-    version: str | None = None
-    date: str | None = None
-    fingerprint: str | None = None
-    current: str = ""
-    signed: bool = False
-    detail: str = ""
-    changes: tuple[str, ...] = ()
-
-    @property
-    def failing(self) -> bool:
-        """True for stale, bad-signature and unknown-signer."""
-        return self.state in FAILING_STATES
-
-    def as_dict(self) -> dict[str, str]:
-        """The JSON shape of `rmo verify --format json` (SPEC §5)."""
-        return {"file": self.file, "person": self.person, "party": self.party, "state": self.state}
-
-
-def _people(data: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    """Person id -> (person, party) for every representative of every party."""
-    from rmo_cli.charter.roster import people
-
-    return people(data)
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def verify_document(
-    doc: Document,
-    signers: Path | None,
-    history: Callable[[Document, str], tuple[str, ...]] | None = None,
-) -> list[SignoffCheck]:
-    """Check every sign-off of a charter: content fingerprint, then SSH signature.
-
-    signers is the allowed signers file (None when the repository configures none).
-    history, when given, says what changed since a stale sign-off's fingerprint.
-    """
-    data = doc.data if isinstance(doc.data, dict) else {}
-    signoffs = data.get("signoffs")
-    if not isinstance(signoffs, list):
-        return []
-    current = fingerprint(data)
-    people = _people(data)
-    checks: list[SignoffCheck] = []
-    for index, signoff in enumerate(signoffs):
-        if not isinstance(signoff, dict):
-            continue
-        # A wrong-typed field (the schema's finding) shows as empty, never as a Python repr.
-        person_id = _text(signoff.get("person")) or ""
-        stored = _text(signoff.get("fingerprint"))
-        signature = _text(signoff.get("signature"))
-        state, detail = STALE, ""
-        if signature is not None:
-            person = people.get(person_id, ({}, {}))[0]
-            state, detail = check_signature(
-                stored or "", signature, _text(person.get("email")), signers
-            )
-        if state not in (BAD_SIGNATURE, UNKNOWN_SIGNER):
-            state = content_state(data, signoff, current)
-            if state == STALE:
-                detail = "the charter's content changed since this sign-off"
-            else:
-                detail = "signature verified" if signature is not None else "content unchanged"
-        changes: tuple[str, ...] = ()
-        if state == STALE and history is not None and stored:
-            changes = history(doc, stored)
-        checks.append(
-            SignoffCheck(
-                file=doc.file,
-                person=person_id,
-                party=_text(signoff.get("party")) or "",
-                state=state,
-                index=index,
-                version=_text(signoff.get("version")),
-                date=_text(signoff.get("date")),
-                fingerprint=stored,
-                current=current,
-                signed=signature is not None,
-                detail=detail,
-                changes=changes,
-            )
-        )
-    return checks
-
-
-def missing_parties(doc: Document, checks: list[SignoffCheck]) -> list[tuple[int, str, str]]:
-    """(index, id, name) of the parties of an active charter without a valid sign-off."""
-    data = doc.data if isinstance(doc.data, dict) else {}
-    if data.get("status") != "active":
-        return []
-    signed = {c.party for c in checks if c.state == VALID}
-    missing: list[tuple[int, str, str]] = []
-    listed = data.get("parties")
-    for index, party in enumerate(listed if isinstance(listed, list) else []):
-        if (
-            isinstance(party, dict)
-            and isinstance(party.get("id"), str)
-            and party["id"] not in signed
-        ):
-            missing.append((index, party["id"], str(party.get("name") or party["id"])))
-    return missing
-
-
-def verify_findings(
-    doc: Document,
-    signers: Path | None,
-    checks: list[SignoffCheck] | None = None,
-    history: Callable[[Document, str], tuple[str, ...]] | None = None,
-) -> list[Finding]:
-    """Sign-off findings for `rmo check`: failing sign-offs (errors), missing ones (warnings)."""
-    if checks is None:
-        checks = verify_document(doc, signers, history)
-    findings: list[Finding] = []
-    for check in checks:
-        if not check.failing:
-            continue
-        message = f"sign-off by {check.person} ({check.party}) is {check.state}: "
-        if not check.changes:
-            message += check.detail
-        else:
-            head, *items = check.changes
-            message += head.rstrip(":")
-            if items:
-                message += ": " + "; ".join(item.removeprefix("- ") for item in items)
-        findings.append(
-            doc.finding(("signoffs", check.index), _RULE_OF_STATE[check.state], message)
-        )
-    for index, party_id, name in missing_parties(doc, checks):
-        findings.append(
-            doc.finding(
-                ("parties", index),
-                RULE_MISSING,
-                f"active charter has no valid sign-off from party {party_id} ({name}); "
-                f"run 'rmo sign {doc.file} --person PERSON' for one of its representatives",
-                severity=WARNING,
-            )
-        )
-    return findings
-
-
-# --- SSH signatures (ssh-keygen -Y) ---------------------------------------------------------
-
-
-def _ssh_keygen() -> str:
-    """The ssh-keygen executable, or an RmoError saying how to get it."""
-    exe = shutil.which("ssh-keygen")
-    if exe is None:
-        raise RmoError(
-            "ssh-keygen not found: install the OpenSSH client (8.2 or later) to sign or "
-            "verify SSH signatures"
-        )
-    return exe
-
-
-def check_signature(
-    message: str, signature: str, email: str | None, signers: Path | None
-) -> tuple[str, str]:
-    """(state, detail) of an SSH signature of message: valid, bad-signature or unknown-signer.
-
-    The signature must be intact for message in namespace rmo-charter (else bad-signature),
-    and its key allowed for the email in the signers file (else unknown-signer).
-    """
-    exe = _ssh_keygen()
-    with tempfile.TemporaryDirectory(prefix="rmo-verify-") as tmp:
-        sig = Path(tmp) / "signoff.sig"
-        sig.write_text(signature if signature.endswith("\n") else signature + "\n", "utf-8")
-        if signers is not None and signers.is_file() and email:
-            # The common case, a good signature, costs one ssh-keygen run.
-            verify = ["-Y", "verify", "-f", str(signers), "-I", email, "-n", SIGNATURE_NAMESPACE]
-            if _run([exe, *verify, "-s", str(sig)], message).returncode == 0:
-                return VALID, "signature verified"
-        intact = _run(
-            [exe, "-Y", "check-novalidate", "-n", SIGNATURE_NAMESPACE, "-s", str(sig)], message
-        )
-    if intact.returncode != 0:
-        return BAD_SIGNATURE, "the SSH signature does not match the sign-off's fingerprint"
-    if signers is None:
-        return UNKNOWN_SIGNER, (
-            "no allowed signers file is configured (set 'signers' in rmo.yaml), "
-            "so the signature's key cannot be trusted"
-        )
-    if not signers.is_file():
-        return UNKNOWN_SIGNER, f"the allowed signers file {signers} does not exist"
-    if not email:
-        return UNKNOWN_SIGNER, "the person has no email to check the signature for"
-    return UNKNOWN_SIGNER, f"the signing key is not allowed for {email} in {signers}"
-
-
-def _run(args: list[str], stdin: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(args, input=stdin.encode("utf-8"), capture_output=True, check=False)
-    except OSError as exc:
-        raise RmoError(f"cannot run ssh-keygen: {exc.strerror or exc}") from None
-
-
-def ssh_sign(message: str, key: Path) -> str:
-    """The armoured SSH signature (namespace rmo-charter) of message's exact UTF-8 bytes.
-
-    key is a private key file, or a public key whose private half is in ssh-agent.
-    """
-    exe = _ssh_keygen()
-    if not Path(key).is_file():
-        raise RmoError(f"--key: {key}: no such key file")
-    with tempfile.TemporaryDirectory(prefix="rmo-sign-") as tmp:
-        payload = Path(tmp) / "fingerprint"
-        payload.write_bytes(message.encode("utf-8"))
-        try:
-            # stdin stays the terminal so ssh-keygen can ask for a passphrase.
-            done = subprocess.run(
-                [exe, "-Y", "sign", "-n", SIGNATURE_NAMESPACE, "-f", str(key), str(payload)],
-                capture_output=True,
-                check=False,
-            )
-        except OSError as exc:
-            raise RmoError(f"cannot run ssh-keygen: {exc.strerror or exc}") from None
-        sig = payload.with_name(payload.name + ".sig")
-        if done.returncode != 0 or not sig.is_file():
-            reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            last = reason[-1] if reason else f"exit status {done.returncode}"
-            raise RmoError(f"ssh-keygen could not sign with {key}: {last}")
-        return sig.read_text(encoding="utf-8")
-
-
-# --- repository configuration ------------------------------------------------------------
 
 
 def signers_for(charter_path: Path) -> Path | None:
@@ -377,7 +48,7 @@ def new_signoff(
 
     A person who is not a representative of a party is an RmoError (exit 2).
     """
-    people = _people(data)
+    people = roster_people(data)
     if person_id not in people:
         known = ", ".join(sorted(people)) or "none"
         raise RmoError(
@@ -386,13 +57,17 @@ def new_signoff(
         )
     person, party = people[person_id]
     entry: dict[str, str] = {"person": person_id, "party": str(party.get("id"))}
-    capacity = capacity if capacity is not None else _text(person.get("title"))
+    capacity = capacity if capacity is not None else _str_or_none(person.get("title"))
     if capacity:
         entry["capacity"] = capacity
     entry["date"] = date.isoformat()
     entry["version"] = str(data.get("version", ""))
     entry["fingerprint"] = fingerprint(data)
     return entry
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def sign_charter(
@@ -577,21 +252,21 @@ def changes_since(doc: Document, signed: str) -> tuple[str, ...]:
     now. Empty when the file is not in a git repository; a one-line note when the signed
     revision cannot be found.
     """
-    from rmo_cli.adapters import git as history
+    from rmo_cli.adapters import git as gitrepo
     from rmo_cli.charter.diff import describe_changes, diff_charters
     from rmo_cli.charter.loading import parse_charter
 
     try:
-        repo = history.open_repo(doc.file)
-        relative = history.relative_path(repo, doc.file)
-        entries = history.file_history(repo, relative)
+        repo = gitrepo.open_repo(doc.file)
+        relative = gitrepo.relative_path(repo, doc.file)
+        entries = gitrepo.file_history(repo, relative)
     except RmoError:
         return ()
     for entry in entries:
         if entry.blob is None:
             continue
         try:
-            old = parse_charter(history.read_blob_id(repo, entry.blob), entry.path).document
+            old = parse_charter(gitrepo.read_blob_id(repo, entry.blob), entry.path).document
         except (OSError, ValueError):
             continue
         if old is None or not isinstance(old.data, dict) or fingerprint(old.data) != signed:
@@ -610,5 +285,5 @@ def changes_since(doc: Document, signed: str) -> tuple[str, ...]:
                 f"- … and {len(words) - _MAX_CHANGES} more ('rmo diff {doc.file} {entry.sha[:7]}')"
             )
         return (head, *shown)
-    hint = "; " + history.UNSHALLOW_HINT if history.is_shallow(repo) else ""
+    hint = "; " + gitrepo.UNSHALLOW_HINT if gitrepo.is_shallow(repo) else ""
     return (f"the signed revision is not in {relative}'s git history{hint}",)

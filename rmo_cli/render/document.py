@@ -330,7 +330,7 @@ def charter_context(
     `people` and `parties` map ids to their records, `signoffs` has one row per party,
     `review` the schedule, `document` the control data for the footer (fingerprint, git).
     """
-    from rmo_cli.ops.signoffs import fingerprint, party_states
+    from rmo_cli.charter.fingerprint import fingerprint, party_states
 
     parties: dict[str, dict[str, Any]] = {}
     people: dict[str, dict[str, Any]] = {}
@@ -1017,7 +1017,7 @@ class Site:
         link: bool = True,
     ) -> Path:
         """Write `<name>.<ext>` into the site; linked from the index unless link=False."""
-        from rmo_cli.ops.editing import atomic_write
+        from rmo_cli.support.atomic import atomic_write
 
         if not _SLUG_RE.match(name) and name != "index":
             raise RmoError(f"page name {name!r} is not a safe file name", EXIT_USAGE)
@@ -1165,7 +1165,7 @@ def render_site(
     (with `charters`, the index rows) and calls `site.write_page`. Many charters are
     checked and rendered by worker processes; the result is the same, in the same order.
     """
-    from rmo_cli.ops.editing import atomic_write
+    from rmo_cli.support.atomic import atomic_write
 
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", EXIT_USAGE)

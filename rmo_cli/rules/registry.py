@@ -58,8 +58,8 @@ def rule_catalogue() -> dict[str, tuple[str, str]]:
     catalogue.update({r.id: (r.severity, r.description) for r in RULES.values()})
     # Rules of `verify`/`check` and `reviews`/`check`, described where they are checked.
     from rmo_cli.ops.reviews import REVIEW_RULES
-    from rmo_cli.ops.signoffs import RULE_MISSING
-    from rmo_cli.ops.signoffs import RULES as SIGNOFF_RULES
+    from rmo_cli.rules.signoffs import RULE_MISSING
+    from rmo_cli.rules.signoffs import RULES as SIGNOFF_RULES
 
     for rule_id, text in SIGNOFF_RULES.items():
         severity: Severity = WARNING if rule_id == RULE_MISSING else ERROR

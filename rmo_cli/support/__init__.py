@@ -1,1 +1,1 @@
-"""Support: errors, findings, dates, atomic writes, escapers, widths and packaged resources (imports nothing above it)."""
+"""Support: errors, findings, dates, atomic writes, escapers, widths, packaged resources."""
