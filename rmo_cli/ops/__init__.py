@@ -1,1 +1,1 @@
-"""Operations: the use cases behind the commands (read files, call core and rules, return results)."""
+"""Operations: the use cases behind the commands (read, call the core and rules, return results)."""
