@@ -7,7 +7,7 @@ import re
 
 from conftest import ROOT
 
-from rmo_cli.rules.registry import rule_catalogue
+from rmo_cli.rules.catalogue import rule_catalogue
 
 README = ROOT / "README.md"
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"

@@ -13,13 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rmo_cli.charter.loading import read_charter
-from rmo_cli.ops.reviews import (
-    ReviewEntry,
-    review_entries,
-    review_findings,
-    review_owner,
-    review_status,
-)
+from rmo_cli.charter.reviews import review_owner, review_status
+from rmo_cli.ops.reviews import ReviewEntry, review_entries
 from rmo_cli.ops.validation import check_document
 from rmo_cli.reporters.reviews import (
     fold,
@@ -30,7 +25,7 @@ from rmo_cli.reporters.reviews import (
     ics_text,
 )
 from rmo_cli.rules.registry import RULES
-from rmo_cli.rules.reviews import review_history_findings
+from rmo_cli.rules.reviews import review_findings, review_history_findings
 from rmo_cli.support.errors import RmoError
 
 D = dt.date

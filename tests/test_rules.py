@@ -11,7 +11,8 @@ import pytest
 import yaml
 from conftest import charter
 
-from rmo_cli.rules.registry import RULES, rule_catalogue
+from rmo_cli.rules.catalogue import rule_catalogue
+from rmo_cli.rules.registry import RULES
 
 AS_OF = "2026-11-23"
 

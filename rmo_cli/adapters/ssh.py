@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     pass
 
 
-
-
 def _ssh_keygen() -> str:
     """The ssh-keygen executable, or an RmoError saying how to get it."""
     exe = shutil.which("ssh-keygen")

@@ -10,6 +10,7 @@ import typer
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import due_soon_window, fail, parse_date, stdout_console, today
 from rmo_cli.support import jsontext
+from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -199,7 +200,7 @@ def graph(
 
     _check_choice(format, GRAPH_FORMATS, "--format")
     _check_filters(statuses, models)
-    found, unreadable = _scan(paths, today(), "P30D")
+    found, unreadable = _scan(paths, today(), DEFAULT_DUE_SOON)
     network = build_graph(filter_rows(found, statuses or (), parties or (), models or ()))
     if format == "dot":
         typer.echo(to_dot(network), nl=False)

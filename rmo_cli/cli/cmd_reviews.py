@@ -72,8 +72,9 @@ def reviews(
 
     Example: rmo reviews charters --as-of 2026-12-01 --within P6W --fail-on overdue
     """
+    from rmo_cli.charter.reviews import failing_reasons
     from rmo_cli.ops.repository import discover
-    from rmo_cli.ops.reviews import failing_reasons, review_files
+    from rmo_cli.ops.reviews import review_files
     from rmo_cli.reporters.reviews import FORMATTERS, format_table
 
     when = parse_date(as_of, "--as-of") or today()
@@ -150,7 +151,8 @@ def record_review(
     """
     from pathlib import Path
 
-    from rmo_cli.ops.reviews import days_in_words, record_review, review_status
+    from rmo_cli.charter.reviews import days_in_words, review_status
+    from rmo_cli.ops.reviews import record_review
     from rmo_cli.support.dates import date_in_words
 
     now = today()

@@ -74,8 +74,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 def due_soon_window(within: str | None) -> str:
     """The due-soon window: --within, else rmo.yaml's due_soon; a bad one is exit 2."""
+    from rmo_cli.charter.reviews import window
     from rmo_cli.ops.repository import load_config
-    from rmo_cli.ops.reviews import window
 
     span = within if within is not None else load_config().due_soon
     window(span)

@@ -16,6 +16,7 @@ from rmo_cli.ops.repository import CharterFile
 from rmo_cli.reporters import Report
 from rmo_cli.support.errors import EXIT_USAGE, RmoError
 from rmo_cli.support.findings import Finding
+from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 # `--fail-on` choices and the review states each makes failing: due-soon is the stricter
 # one, so it fails overdue reviews too.
@@ -83,8 +84,8 @@ def document_findings(
     signers_of: SignersOf,
 ) -> list[Finding]:
     """Sign-off and review findings for one readable charter."""
-    from rmo_cli.ops.reviews import review_findings
     from rmo_cli.rules import signoffs as signoff
+    from rmo_cli.rules.reviews import review_findings
 
     # What changed since a stale sign-off, when the history support is there.
     history = getattr(signoff, "changes_since", None)
@@ -96,7 +97,7 @@ def document_findings(
 def check_files(
     files: Sequence[CharterFile],
     as_of: dt.date,
-    within: str = "P30D",
+    within: str = DEFAULT_DUE_SOON,
     fail_on: str | Iterable[str] = DEFAULT_FAIL_ON,
     signers: Path | SignersOf | None = None,
     repo_root: Path | None = None,
@@ -109,7 +110,7 @@ def check_files(
     With repo_root set, the rules that read git history run too, each charter against the
     git repository that holds it.
     """
-    from rmo_cli.ops.reviews import window
+    from rmo_cli.charter.reviews import window
     from rmo_cli.ops.validation import validate_files
 
     window(within)  # a bad window is a usage error before any work

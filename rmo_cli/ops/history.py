@@ -22,7 +22,6 @@ from rmo_cli.adapters.git import (
 from rmo_cli.support.errors import RmoError
 
 if TYPE_CHECKING:
-
     from rmo_cli.charter.loading import LoadResult
 
 

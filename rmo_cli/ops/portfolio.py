@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rmo_cli.charter.model import as_list, as_mapping
+from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -43,14 +46,6 @@ DASHBOARD_PAGE = "dashboard"  # dashboard.html (dashboard.md in a Markdown site)
 # ---------------------------------------------------------------------------- reading data
 
 
-def _map(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _text(value: object) -> str:
     """A scalar as text; anything else (missing, list, mapping) as ''."""
     if isinstance(value, str):
@@ -71,8 +66,8 @@ def _iso(value: object) -> str | None:
 def _parties(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(id, name) of each party with a text id, first occurrence of each id only."""
     seen: dict[str, str] = {}
-    for party in _list(data.get("parties")):
-        party = _map(party)
+    for party in as_list(data.get("parties")):
+        party = as_mapping(party)
         pid = party.get("id")
         if isinstance(pid, str) and pid and pid not in seen:
             seen[pid] = _text(party.get("name"))
@@ -80,7 +75,7 @@ def _parties(data: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _lead(data: Mapping[str, Any], party_ids: Sequence[str]) -> str | None:
-    lead = _map(data.get("governance")).get("lead_party")
+    lead = as_mapping(data.get("governance")).get("lead_party")
     return lead if isinstance(lead, str) and lead in party_ids else None
 
 
@@ -94,7 +89,7 @@ def signoff_counts(data: Mapping[str, Any]) -> tuple[int, int, int]:
     # Sign-offs are outside the fingerprint, so this does not change any state.
     clean = [
         s
-        for s in _list(data.get("signoffs"))
+        for s in as_list(data.get("signoffs"))
         if isinstance(s, Mapping) and isinstance(s.get("party"), str)
     ]
     if not clean:  # nothing signed: no need to fingerprint the content
@@ -125,7 +120,7 @@ class Charter:
 
 def charter_facts(doc: Document) -> Charter:
     """The Charter facts of a document (fields of the wrong type read as missing)."""
-    data = _map(doc.data)
+    data = as_mapping(doc.data)
     parties = _parties(data)
     ids = tuple(pid for pid, _ in parties)
     return Charter(
@@ -133,7 +128,7 @@ def charter_facts(doc: Document) -> Charter:
         file=doc.file,
         title=_text(data.get("title")),
         status=_text(data.get("status")),
-        model=_text(_map(data.get("governance")).get("model")),
+        model=_text(as_mapping(data.get("governance")).get("model")),
         parties=ids,
         party_names=tuple(name for _, name in parties),
         lead_party=_lead(data, ids),
@@ -195,15 +190,15 @@ class StatusRow:
         }
 
 
-def status_row(doc: Document, as_of: dt.date, within: str = "P30D") -> StatusRow:
+def status_row(doc: Document, as_of: dt.date, within: str = DEFAULT_DUE_SOON) -> StatusRow:
     """The portfolio row of one charter on as_of (within: the due-soon window)."""
-    from rmo_cli.ops.reviews import review_status
+    from rmo_cli.charter.reviews import review_status
 
     facts = charter_facts(doc)
-    data = _map(doc.data)
+    data = as_mapping(doc.data)
     signed, total, stale = signoff_counts(data)
     review = review_status(data, as_of, within)
-    expires = _iso(review.expires) or _iso(_map(data.get("term")).get("expires"))
+    expires = _iso(review.expires) or _iso(as_mapping(data.get("term")).get("expires"))
     return StatusRow(
         id=facts.id,
         file=facts.file,
@@ -225,10 +220,10 @@ def status_row(doc: Document, as_of: dt.date, within: str = "P30D") -> StatusRow
 
 
 def status_rows(
-    documents: Iterable[Document], as_of: dt.date, within: str = "P30D"
+    documents: Iterable[Document], as_of: dt.date, within: str = DEFAULT_DUE_SOON
 ) -> list[StatusRow]:
     """One row per charter, in the order given (within: the due-soon window, e.g. P30D)."""
-    from rmo_cli.ops.reviews import window
+    from rmo_cli.charter.reviews import window
 
     window(within)  # an invalid window is a usage error before any work is done
     return [status_row(doc, as_of, within) for doc in documents]
@@ -260,7 +255,7 @@ def _scan_chunk(
 def scan(
     files: Sequence[CharterFile],
     as_of: dt.date,
-    within: str = "P30D",
+    within: str = DEFAULT_DUE_SOON,
     progress: Callable[[int], None] | None = None,
 ) -> Scan:
     """Read files and make their rows, in worker processes when there are many.
@@ -271,7 +266,7 @@ def scan(
     """
     import multiprocessing
 
-    from rmo_cli.ops.reviews import window
+    from rmo_cli.charter.reviews import window
     from rmo_cli.ops.validation import _workers
 
     window(within)  # an invalid window is a usage error before any work is done
@@ -864,7 +859,7 @@ def write_dashboard(
     out_dir: str | Path,
     links: Mapping[str, str] | None,
     as_of: dt.date,
-    within: str = "P30D",
+    within: str = DEFAULT_DUE_SOON,
 ) -> Path:
     """Write `dashboard.html` for the documents into out_dir (atomically); returns its path.
 
@@ -912,7 +907,9 @@ def dashboard_markdown(
     return "\n".join(lines)
 
 
-def dashboard_page(documents: Sequence[Document], within: str = "P30D") -> Callable[[Site], None]:
+def dashboard_page(
+    documents: Sequence[Document], within: str = DEFAULT_DUE_SOON
+) -> Callable[[Site], None]:
     """A `render_site` extra page: writes `dashboard.<ext>` linking each rendered charter.
 
     Usage: `render_site(documents, out_dir, fmt, renderer, as_of=..., within=...,
@@ -925,7 +922,7 @@ def dashboard_page(documents: Sequence[Document], within: str = "P30D") -> Calla
         rendered = {row.get("href") for row in site.charters}
         links: dict[str, str] = {}
         for doc in documents:
-            name = output_name(_map(doc.data), doc.file, site.fmt)  # type: ignore[arg-type]
+            name = output_name(as_mapping(doc.data), doc.file, site.fmt)  # type: ignore[arg-type]
             if name in rendered:
                 rendered.discard(name)  # a clashing id links only the charter rendered
                 links[doc.file] = name

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.support.errors import RmoError
+from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 CONFIG_NAME = "rmo.yaml"
 DEFAULT_CHARTERS_DIR = "charters"
-DEFAULT_DUE_SOON = "P30D"
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_GLOBS = (f"{DEFAULT_CHARTERS_DIR}/**/*.yaml", f"{DEFAULT_CHARTERS_DIR}/**/*.yml")
 # Folders never searched for charters.

@@ -14,209 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.charter.loading import Document
+from rmo_cli.charter.model import as_mapping
+from rmo_cli.charter.reviews import (
+    _STATE_ORDER,
+    ReviewStatus,
+    as_date,
+    review_owner,
+    review_status,
+    window,
+)
 from rmo_cli.ops.repository import CharterFile
-from rmo_cli.support.dates import Duration, add_duration, parse_duration
-from rmo_cli.support.errors import EXIT_USAGE, RmoError
-from rmo_cli.support.findings import ERROR, WARNING, Finding
-
-# Statuses whose charter is reviewed on a schedule; every other status is not-scheduled.
-SCHEDULED_STATUSES = frozenset({"active", "under-review", "suspended"})
-# Statuses of a charter that has ended: its expiry date no longer matters.
-ENDED_STATUSES = frozenset({"terminated", "expired", "superseded"})
-STATES = ("overdue", "due-soon", "ok", "not-scheduled")
-EXPIRY_STATES = ("expired", "expiring", "ok")
-# `--fail-on` values, and the expiry state that fails with each.
-FAIL_ON_CHOICES = ("overdue", "due-soon")
-_EXPIRY_FAILS_WITH = {"expired": "overdue", "expiring": "due-soon"}
-DEFAULT_WINDOW = "P30D"
-# Rule ids of review_findings (reported by `rmo check`), with one-line descriptions.
-REVIEW_RULES = {
-    "review-overdue": "The charter's next review date has passed (error under --fail-on overdue).",
-    "review-due-soon": "The next review is due within the window (error under --fail-on due-soon).",
-    "charter-expired": "term.expires has passed (error under --fail-on overdue).",
-    "charter-expiring": "term.expires falls within the window (error under --fail-on due-soon).",
-}
-
-
-@dataclass(frozen=True)
-class ReviewStatus:
-    """The review and expiry state of one charter on an as-of date."""
-
-    state: str  # overdue | due-soon | ok | not-scheduled
-    next_due: dt.date | None
-    last_reviewed: dt.date | None
-    days: int | None  # next_due - as_of in days (negative when overdue)
-    expires: dt.date | None = None
-    expiry_state: str | None = None  # expired | expiring | ok | None (no expiry date)
-    expiry_days: int | None = None  # expires - as_of in days
-    # where next_due came from: "next_due" (set in the file) | "last_reviewed" | "effective"
-    next_due_source: str | None = None
-    cadence: str | None = None
-    reason: str | None = None  # why a charter is not-scheduled
-
-    @property
-    def scheduled(self) -> bool:
-        """True when a review is scheduled (state is not not-scheduled)."""
-        return self.state != "not-scheduled"
-
-
-def as_date(value: object) -> dt.date | None:
-    """The date a loaded value spells (ISO string or date), None for anything else."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def window(within: str | Duration) -> Duration:
-    """The due-soon window as a Duration; an invalid one is a usage error."""
-    if isinstance(within, Duration):
-        return within
-    try:
-        return parse_duration(str(within).strip())
-    except ValueError as exc:
-        raise RmoError(f"--within: {exc}", EXIT_USAGE) from None
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _add(start: dt.date, duration: Duration | str) -> dt.date | None:
-    try:
-        return add_duration(start, duration)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _window_end(as_of: dt.date, span: Duration) -> dt.date:
-    return _add(as_of, span) or dt.date.max
-
-
-def _unscheduled(reason: str, common: dict[str, Any]) -> ReviewStatus:
-    return ReviewStatus("not-scheduled", None, days=None, reason=reason, **common)
-
-
-def review_status(
-    data: Any, as_of: dt.date, within: str | Duration = DEFAULT_WINDOW
-) -> ReviewStatus:
-    """Review and expiry state of a charter's data on as_of (SPEC §5); never raises on data."""
-    span = window(within)
-    data = _mapping(data)
-    status = data.get("status") if isinstance(data.get("status"), str) else None
-    review = _mapping(data.get("review"))
-    term = _mapping(data.get("term"))
-    last_reviewed = as_date(review.get("last_reviewed"))
-    cadence = review.get("cadence") if isinstance(review.get("cadence"), str) else None
-    end = _window_end(as_of, span)
-
-    expires = as_date(term.get("expires"))
-    expiry_state = expiry_days = None
-    if expires is not None and status not in ENDED_STATUSES:
-        expiry_days = (expires - as_of).days
-        expiry_state = "expired" if expires < as_of else "expiring" if expires <= end else "ok"
-    common: dict[str, Any] = {
-        "last_reviewed": last_reviewed,
-        "expires": expires,
-        "expiry_state": expiry_state,
-        "expiry_days": expiry_days,
-        "cadence": cadence,
-    }
-
-    if status not in SCHEDULED_STATUSES:
-        label = status if isinstance(status, str) and status else "missing"
-        return _unscheduled(f"status is {label}", common)
-
-    next_due = as_date(review.get("next_due"))
-    source = "next_due"
-    if next_due is None:
-        start, source = (
-            (last_reviewed, "last_reviewed")
-            if last_reviewed
-            else (
-                as_date(term.get("effective")),
-                "effective",
-            )
-        )
-        try:
-            step = parse_duration(cadence) if cadence is not None else None
-        except ValueError:
-            step = None
-        if step is None:
-            return _unscheduled("no valid review cadence", common)
-        if start is None:
-            return _unscheduled("no last review date and no valid term.effective", common)
-        next_due = _add(start, step)
-        if next_due is None:
-            return _unscheduled("the next review date is out of range", common)
-
-    days = (next_due - as_of).days
-    state = "overdue" if next_due < as_of else "due-soon" if next_due <= end else "ok"
-    return ReviewStatus(state, next_due, days=days, next_due_source=source, **common)
-
-
-def review_owner(data: Any) -> tuple[str, str] | None:
-    """(person id, name) of whoever owns the review: a Senior Executive Responsible
-    (the lead party's first), else the first person of the first party."""
-    data = _mapping(data)
-    found = data.get("parties")
-    parties = [p for p in found if isinstance(p, Mapping)] if isinstance(found, list) else []
-    lead = _mapping(data.get("governance")).get("lead_party")
-    ordered = sorted(parties, key=lambda p: p.get("id") != lead)
-
-    def people(party: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-        found = party.get("people")
-        return [p for p in found if isinstance(p, Mapping)] if isinstance(found, list) else []
-
-    def label(person: Mapping[str, Any]) -> tuple[str, str]:
-        pid = str(person.get("id", ""))
-        name = person.get("name")
-        return pid, str(name) if isinstance(name, str) and name else pid
-
-    for party in ordered:
-        for person in people(party):
-            if person.get("ser") is True:
-                return label(person)
-    for party in parties[:1]:
-        for person in people(party)[:1]:
-            return label(person)
-    return None
-
-
-def days_in_words(days: int | None) -> str:
-    """-3 → '3 days overdue', 0 → 'due today', 1 → 'in 1 day', None → ''."""
-    if days is None:
-        return ""
-    if days == 0:
-        return "due today"
-    n = abs(days)
-    unit = "day" if n == 1 else "days"
-    return f"{n} {unit} overdue" if days < 0 else f"in {n} {unit}"
-
-
-def failing_reasons(status: ReviewStatus, fail_on: Iterable[str]) -> list[str]:
-    """What makes a charter fail under `--fail-on`: 'review overdue', 'charter expired'…"""
-    chosen = expand_fail_on(fail_on)
-    reasons = []
-    if status.state in chosen:
-        reasons.append(f"review {status.state.replace('-', ' ')}")
-    if status.expiry_state and _EXPIRY_FAILS_WITH.get(status.expiry_state) in chosen:
-        reasons.append(f"charter {status.expiry_state}")
-    return reasons
-
-
-def fails(status: ReviewStatus, fail_on: Iterable[str]) -> bool:
-    """True when the review or expiry state is one that `--fail-on` makes failing."""
-    return bool(failing_reasons(status, fail_on))
-
-
-_STATE_ORDER = {state: rank for rank, state in enumerate(STATES)}
+from rmo_cli.support.dates import Duration
+from rmo_cli.support.errors import RmoError
+from rmo_cli.support.findings import Finding
+from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON, OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -232,14 +43,14 @@ class ReviewEntry:
 
 
 def review_entries(
-    documents: Iterable[Document], as_of: dt.date, within: str | Duration = DEFAULT_WINDOW
+    documents: Iterable[Document], as_of: dt.date, within: str | Duration = DEFAULT_DUE_SOON
 ) -> list[ReviewEntry]:
     """Review rows for documents: overdue first (most overdue first), then due-soon,
     then ok (soonest first), then not-scheduled (by file)."""
     span = window(within)
     entries = []
     for doc in documents:
-        data = _mapping(doc.data)
+        data = as_mapping(doc.data)
         title = data.get("title")
         ident = data.get("id")
         entries.append(
@@ -286,7 +97,7 @@ def _workers(count: int) -> int:
 
 
 def review_files(
-    files: Sequence[CharterFile], as_of: dt.date, within: str | Duration = DEFAULT_WINDOW
+    files: Sequence[CharterFile], as_of: dt.date, within: str | Duration = DEFAULT_DUE_SOON
 ) -> tuple[list[ReviewEntry], list[Finding]]:
     """Read files and judge their reviews: (sorted entries, findings of unreadable files).
 
@@ -317,65 +128,6 @@ def _entry_key(entry: ReviewEntry) -> tuple[int, int, str]:
     return _STATE_ORDER[entry.review.state], days, entry.file
 
 
-def expand_fail_on(fail_on: Iterable[str]) -> set[str]:
-    """`due-soon` also fails an overdue review: what is overdue was due soon first."""
-    chosen = set(fail_on)
-    if "due-soon" in chosen:
-        chosen.add("overdue")
-    return chosen
-
-
-def review_findings(
-    doc: Document,
-    as_of: dt.date,
-    within: str | Duration = DEFAULT_WINDOW,
-    fail_on: Iterable[str] = (),
-) -> list[Finding]:
-    """Findings for `rmo check`: overdue or due-soon reviews, expired or expiring charters.
-
-    A finding is an error when its state is in fail_on ("overdue", "due-soon"; an expired
-    charter counts as overdue, an expiring one as due soon, and "due-soon" also fails an
-    overdue review), otherwise a warning.
-    """
-    chosen = expand_fail_on(fail_on)
-    status = review_status(doc.data, as_of, within)
-    data = _mapping(doc.data)
-    review = _mapping(data.get("review"))
-    findings: list[Finding] = []
-    if status.state in ("overdue", "due-soon") and status.next_due is not None:
-        if status.next_due_source == "next_due":
-            path: tuple[str, ...] = ("review", "next_due")
-        elif "last_reviewed" in review:
-            path = ("review", "last_reviewed")
-        else:
-            path = ("review", "cadence")
-        due = status.next_due.isoformat()
-        if status.state == "overdue":
-            rule = "review-overdue"
-            message = f"review overdue: due {due}, {days_in_words(status.days)}"
-        else:
-            rule = "review-due-soon"
-            message = f"review due soon: due {due} ({days_in_words(status.days)})"
-        message += f"; after the review run `rmo record-review {doc.file}`"
-        severity = ERROR if status.state in chosen else WARNING
-        findings.append(doc.finding(path, rule, message, severity))
-    if status.expiry_state in ("expired", "expiring") and status.expires is not None:
-        when = status.expires.isoformat()
-        days = abs(status.expiry_days or 0)
-        if status.expiry_state == "expired":
-            rule = "charter-expired"
-            message = f"charter expired on {when} ({days} day{'s' if days != 1 else ''} ago)"
-            message += "; renew it (new term.expires) or set its status to expired"
-        else:
-            rule = "charter-expiring"
-            soon = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
-            message = f"charter expires on {when} ({soon})"
-            message += "; plan its renewal or exit"
-        severity = ERROR if _EXPIRY_FAILS_WITH[status.expiry_state] in chosen else WARNING
-        findings.append(doc.finding(("term", "expires"), rule, message, severity))
-    return findings
-
-
 # --- record-review -------------------------------------------------------------------
 
 # Characters a YAML stream may not contain (YAML 1.2 §5.1, c-printable), plus the
@@ -383,7 +135,6 @@ def review_findings(
 _NOT_YAML_PRINTABLE = re.compile(
     "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
-OUTCOMES = ("affirmed", "amended", "renewed", "escalated", "terminated")
 
 
 @dataclass(frozen=True)

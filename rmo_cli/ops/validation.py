@@ -28,7 +28,7 @@ def read_files(files: Iterable[CharterFile]) -> list[LoadResult]:
 def check_document(doc: Document, as_of: dt.date) -> list[Finding]:
     """Schema findings, then (when the schema passes far enough) semantic rule findings."""
     from rmo_cli.charter.schema import schema_findings
-    from rmo_cli.rules.registry import run_rules
+    from rmo_cli.rules.catalogue import run_rules
 
     findings = schema_findings(doc)
     findings.extend(run_rules(doc, as_of))
@@ -97,7 +97,7 @@ def validate_files(files: Sequence[CharterFile], as_of: dt.date) -> ValidationRe
     Many files are checked by a pool of worker processes, one per core; the result is the
     same, in the same order.
     """
-    from rmo_cli.rules.registry import run_collection_rules
+    from rmo_cli.rules.charter import run_collection_rules
 
     result = ValidationResult(files=len(files))
     for findings, document in _check_all(files, as_of):

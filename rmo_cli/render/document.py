@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rmo_cli.charter.model import as_list, as_mapping
 from rmo_cli.support.errors import EXIT_FINDINGS, EXIT_USAGE, RmoError
 from rmo_cli.support.findings import Finding
+from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 FORMATS = ("md", "html", "pdf")
 CHARTER_TEMPLATE = {"md": "charter.md.j2", "html": "charter.html.j2", "pdf": "charter.html.j2"}
@@ -220,14 +222,6 @@ class GitLookup:
 # --------------------------------------------------------------------------- context
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _items(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 # The shape templates rely on: these hold lists of mappings, or mappings.
 _LISTS_OF_MAPPINGS = ("parties", "objectives", "principles", "roles", "kpis", "risks", "signoffs")
 _MAPPINGS = ("governance", "escalation", "communication", "term", "review", "exit")
@@ -289,14 +283,14 @@ def next_review(data: dict[str, Any]) -> tuple[str | None, str | None]:
     """
     from rmo_cli.support.dates import add_duration, parse_iso_date
 
-    review = _mapping(data.get("review"))
+    review = as_mapping(data.get("review"))
     next_due = parse_iso_date(review.get("next_due"))
     if next_due is not None:
         return next_due.isoformat(), "next_due"
     start = parse_iso_date(review.get("last_reviewed"))
     source = "last_reviewed"
     if start is None:
-        start = parse_iso_date(_mapping(data.get("term")).get("effective"))
+        start = parse_iso_date(as_mapping(data.get("term")).get("effective"))
         source = "effective"
     cadence = review.get("cadence")
     if start is None or not isinstance(cadence, str):
@@ -309,7 +303,7 @@ def next_review(data: dict[str, Any]) -> tuple[str | None, str | None]:
 
 def _review_state(data: dict[str, Any], as_of: dt.date, within: str) -> str | None:
     try:
-        from rmo_cli.ops.reviews import review_status
+        from rmo_cli.charter.reviews import review_status
     except ImportError:  # pragma: no cover - the reviews module is part of the package
         return None
     return review_status(data, as_of, within).state
@@ -323,7 +317,7 @@ def charter_context(
     git: GitState | None = None,
     findings: Sequence[Finding] = (),
     draft: bool = False,
-    within: str = "P30D",
+    within: str = DEFAULT_DUE_SOON,
 ) -> dict[str, Any]:
     """Everything a charter template receives: `charter` (the data as loaded) and helpers.
 
@@ -334,11 +328,11 @@ def charter_context(
 
     parties: dict[str, dict[str, Any]] = {}
     people: dict[str, dict[str, Any]] = {}
-    for party in _items(data.get("parties")):
+    for party in as_list(data.get("parties")):
         if not isinstance(party, dict) or not isinstance(party.get("id"), str):
             continue
         parties[party["id"]] = party
-        for person in _items(party.get("people")):
+        for person in as_list(party.get("people")):
             if isinstance(person, dict) and isinstance(person.get("id"), str):
                 people[person["id"]] = {
                     **person,
@@ -366,7 +360,7 @@ def charter_context(
         )
 
     next_due, source = next_review(data)
-    review = _mapping(data.get("review"))
+    review = as_mapping(data.get("review"))
     errors = list(  # one line per distinct finding, in order
         dict.fromkeys(str(f) for f in findings)
     )
@@ -376,7 +370,7 @@ def charter_context(
         "people": people,
         "objectives": {
             o["id"]: o
-            for o in _items(data.get("objectives"))
+            for o in as_list(data.get("objectives"))
             if isinstance(o, dict) and isinstance(o.get("id"), str)
         },
         "signoffs": rows,
@@ -440,7 +434,7 @@ def _filters() -> dict[str, Callable[..., Any]]:
     def people_list(context: Any, ids: object, titles: bool = True) -> str:
         """A list of person ids as names (with titles), joined with commas."""
         func = person if titles else person_name
-        return "; ".join(func(context, i) for i in _items(ids))
+        return "; ".join(func(context, i) for i in as_list(ids))
 
     @pass_context
     def party(context: Any, party_id: object) -> str:
@@ -942,7 +936,7 @@ def render_charter(
     git: GitState | None = None,
     findings: Sequence[Finding] = (),
     draft: bool = False,
-    within: str = "P30D",
+    within: str = DEFAULT_DUE_SOON,
 ) -> str | bytes:
     """One charter as Markdown or HTML text, or PDF bytes."""
     if fmt not in FORMATS:
@@ -1153,7 +1147,7 @@ def render_site(
     *,
     as_of: dt.date,
     force: bool = False,
-    within: str = "P30D",
+    within: str = DEFAULT_DUE_SOON,
     extra_pages: Sequence[Callable[[Site], None]] = (),
     git: GitLookup | None = None,
 ) -> SiteResult:
@@ -1212,7 +1206,7 @@ def render_site(
                 "href": name,
                 "draft": invalid,
                 "parties": [
-                    p.get("name") for p in _items(data.get("parties")) if isinstance(p, dict)
+                    p.get("name") for p in as_list(data.get("parties")) if isinstance(p, dict)
                 ],
             }
         )

@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rmo_cli.ops.reviews import ReviewEntry, days_in_words
+from rmo_cli.charter.reviews import days_in_words
+from rmo_cli.ops.reviews import ReviewEntry
 from rmo_cli.support import jsontext
 from rmo_cli.support.dates import duration_in_words
 

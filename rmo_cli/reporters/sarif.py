@@ -19,7 +19,7 @@ def _uri(file: str) -> str:
 
 
 def render(report: Report, colour: bool = False) -> str:
-    from rmo_cli.rules.registry import rule_catalogue
+    from rmo_cli.rules.catalogue import rule_catalogue
 
     catalogue = rule_catalogue()
     used = sorted({f.rule for f in report.findings} | set(catalogue))

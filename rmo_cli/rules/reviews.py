@@ -15,10 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.charter.loading import Document
-from rmo_cli.ops.reviews import as_date
-from rmo_cli.rules.registry import rule
+from rmo_cli.charter.model import as_mapping
+from rmo_cli.charter.reviews import (
+    EXPIRY_FAILS_WITH,
+    as_date,
+    days_in_words,
+    expand_fail_on,
+    review_status,
+)
+from rmo_cli.rules.registry import declare, rule
+from rmo_cli.support.dates import Duration
 from rmo_cli.support.errors import RmoError
-from rmo_cli.support.findings import ERROR, Finding
+from rmo_cli.support.findings import ERROR, WARNING, Finding
+from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 MISMATCH_RULE = "last-reviewed-mismatch"
 HISTORY_RULE = "review-date-without-log"
@@ -276,4 +285,80 @@ def history_findings(documents: Sequence[Document]) -> list[Finding]:
     findings: list[Finding] = []
     for top, docs in groups.items():
         findings.extend(review_history_findings(top, docs))
+    return findings
+
+
+# `--fail-on` values, and the expiry state that fails with each.
+
+
+# Rule ids of review_findings (reported by `rmo check`), with one-line descriptions.
+for _id, _text, _severity in (
+    (
+        "review-overdue",
+        "The charter's next review date has passed (error under --fail-on overdue).",
+        ERROR,
+    ),
+    (
+        "review-due-soon",
+        "The next review is due within the window (error under --fail-on due-soon).",
+        WARNING,
+    ),
+    ("charter-expired", "term.expires has passed (error under --fail-on overdue).", ERROR),
+    (
+        "charter-expiring",
+        "term.expires falls within the window (error under --fail-on due-soon).",
+        WARNING,
+    ),
+):
+    declare(_id, _text, _severity)
+
+
+def review_findings(
+    doc: Document,
+    as_of: dt.date,
+    within: str | Duration = DEFAULT_DUE_SOON,
+    fail_on: Iterable[str] = (),
+) -> list[Finding]:
+    """Findings for `rmo check`: overdue or due-soon reviews, expired or expiring charters.
+
+    A finding is an error when its state is in fail_on ("overdue", "due-soon"; an expired
+    charter counts as overdue, an expiring one as due soon, and "due-soon" also fails an
+    overdue review), otherwise a warning.
+    """
+    chosen = expand_fail_on(fail_on)
+    status = review_status(doc.data, as_of, within)
+    data = as_mapping(doc.data)
+    review = as_mapping(data.get("review"))
+    findings: list[Finding] = []
+    if status.state in ("overdue", "due-soon") and status.next_due is not None:
+        if status.next_due_source == "next_due":
+            path: tuple[str, ...] = ("review", "next_due")
+        elif "last_reviewed" in review:
+            path = ("review", "last_reviewed")
+        else:
+            path = ("review", "cadence")
+        due = status.next_due.isoformat()
+        if status.state == "overdue":
+            rule = "review-overdue"
+            message = f"review overdue: due {due}, {days_in_words(status.days)}"
+        else:
+            rule = "review-due-soon"
+            message = f"review due soon: due {due} ({days_in_words(status.days)})"
+        message += f"; after the review run `rmo record-review {doc.file}`"
+        severity = ERROR if status.state in chosen else WARNING
+        findings.append(doc.finding(path, rule, message, severity))
+    if status.expiry_state in ("expired", "expiring") and status.expires is not None:
+        when = status.expires.isoformat()
+        days = abs(status.expiry_days or 0)
+        if status.expiry_state == "expired":
+            rule = "charter-expired"
+            message = f"charter expired on {when} ({days} day{'s' if days != 1 else ''} ago)"
+            message += "; renew it (new term.expires) or set its status to expired"
+        else:
+            rule = "charter-expiring"
+            soon = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+            message = f"charter expires on {when} ({soon})"
+            message += "; plan its renewal or exit"
+        severity = ERROR if EXPIRY_FAILS_WITH[status.expiry_state] in chosen else WARNING
+        findings.append(doc.finding(("term", "expires"), rule, message, severity))
     return findings

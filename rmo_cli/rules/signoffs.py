@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from rmo_cli.adapters.ssh import check_signature
 from rmo_cli.charter.fingerprint import content_state, fingerprint
+from rmo_cli.charter.model import as_str
+from rmo_cli.rules.registry import declare
 from rmo_cli.support.findings import WARNING, Finding
 from rmo_cli.support.vocabulary import BAD_SIGNATURE, FAILING_STATES, STALE, UNKNOWN_SIGNER, VALID
 
@@ -16,42 +18,23 @@ if TYPE_CHECKING:
     from rmo_cli.charter.loading import Document
 
 
-
-
-
-
-
-
-
-
-# SPEC §6: a sign-off's state is the first of these that applies.
-
-
-
-
-RULE_STALE = "signoff-stale"
-
-
-RULE_BAD_SIGNATURE = "signoff-bad-signature"
-
-
-RULE_UNKNOWN_SIGNER = "signoff-unknown-signer"
-
-
-RULE_MISSING = "signoff-missing"
-
-
-# Rule ids this module reports, with the one-line description the README lists.
-RULES = {
-    RULE_STALE: "the charter's content changed after this sign-off (its fingerprint differs)",
-    RULE_BAD_SIGNATURE: "the sign-off's SSH signature does not match its fingerprint",
-    RULE_UNKNOWN_SIGNER: (
-        "the SSH signature is intact but its key is not allowed for the person's email "
-        "in the allowed signers file (or no signers file is configured)"
-    ),
-    RULE_MISSING: "warning: an active charter lacks a valid sign-off from every party",
-}
-
+RULE_STALE = declare(
+    "signoff-stale",
+    "The charter's content changed after this sign-off (its fingerprint differs)",
+).id
+RULE_BAD_SIGNATURE = declare(
+    "signoff-bad-signature", "The sign-off's SSH signature does not match its fingerprint"
+).id
+RULE_UNKNOWN_SIGNER = declare(
+    "signoff-unknown-signer",
+    "The SSH signature is intact but its key is not allowed for the person's email "
+    "in the allowed signers file (or no signers file is configured)",
+).id
+RULE_MISSING = declare(
+    "signoff-missing", "An active charter lacks a valid sign-off from every party", WARNING
+).id
+# Rule ids this module reports.
+RULES = (RULE_STALE, RULE_BAD_SIGNATURE, RULE_UNKNOWN_SIGNER, RULE_MISSING)
 
 _RULE_OF_STATE = {
     STALE: RULE_STALE,
@@ -94,10 +77,6 @@ def _people(data: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, A
     return people(data)
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def verify_document(
     doc: Document,
     signers: Path | None,
@@ -119,14 +98,14 @@ def verify_document(
         if not isinstance(signoff, dict):
             continue
         # A wrong-typed field (the schema's finding) shows as empty, never as a Python repr.
-        person_id = _text(signoff.get("person")) or ""
-        stored = _text(signoff.get("fingerprint"))
-        signature = _text(signoff.get("signature"))
+        person_id = as_str(signoff.get("person")) or ""
+        stored = as_str(signoff.get("fingerprint"))
+        signature = as_str(signoff.get("signature"))
         state, detail = STALE, ""
         if signature is not None:
             person = people.get(person_id, ({}, {}))[0]
             state, detail = check_signature(
-                stored or "", signature, _text(person.get("email")), signers
+                stored or "", signature, as_str(person.get("email")), signers
             )
         if state not in (BAD_SIGNATURE, UNKNOWN_SIGNER):
             state = content_state(data, signoff, current)
@@ -141,11 +120,11 @@ def verify_document(
             SignoffCheck(
                 file=doc.file,
                 person=person_id,
-                party=_text(signoff.get("party")) or "",
+                party=as_str(signoff.get("party")) or "",
                 state=state,
                 index=index,
-                version=_text(signoff.get("version")),
-                date=_text(signoff.get("date")),
+                version=as_str(signoff.get("version")),
+                date=as_str(signoff.get("date")),
                 fingerprint=stored,
                 current=current,
                 signed=signature is not None,

@@ -12,3 +12,9 @@ BAD_SIGNATURE = "bad-signature"
 UNKNOWN_SIGNER = "unknown-signer"
 STATES = (BAD_SIGNATURE, UNKNOWN_SIGNER, STALE, VALID)
 FAILING_STATES = frozenset({BAD_SIGNATURE, UNKNOWN_SIGNER, STALE})
+
+# The "due soon" window when rmo.yaml sets none (SPEC §4).
+DEFAULT_DUE_SOON = "P30D"
+
+# Outcomes of a recorded review (SPEC §3 review.log[].outcome).
+OUTCOMES = ("affirmed", "amended", "renewed", "escalated", "terminated")

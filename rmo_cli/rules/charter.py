@@ -1,0 +1,365 @@
+"""Semantic rules beyond the schema (SPEC §3), each a small function with a stable id.
+
+Each rule reads the loaded data defensively: a schema-invalid charter (wrong types, missing
+sections) still gets every semantic finding that makes sense, never an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import PurePath
+from typing import Any
+
+from rmo_cli.charter.loading import Document, YamlPath
+from rmo_cli.charter.model import as_list
+from rmo_cli.charter.roster import parties, people
+from rmo_cli.rules.registry import declare, rule
+from rmo_cli.support.dates import parse_iso_date
+from rmo_cli.support.findings import WARNING, Finding
+
+# --- reading the data defensively -------------------------------------------------------
+
+
+def _items(value: Any, *path: str) -> Iterator[tuple[YamlPath, dict[str, Any]]]:
+    """(path, item) for each mapping in the list at path below value."""
+    node = value
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            if isinstance(item, dict):
+                yield (*path, index), item
+
+
+def _get(value: Any, *path: str) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _people(data: dict[str, Any]) -> dict[str, str]:
+    """person id → party id, for every person defined under a party."""
+    return {
+        person_id: party["id"]
+        for person_id, (_, party) in people(data).items()
+        if isinstance(party.get("id"), str)
+    }
+
+
+def _party_ids(data: dict[str, Any]) -> set[str]:
+    return {p["id"] for p in parties(data) if isinstance(p.get("id"), str)}
+
+
+def _closest(word: str, choices: Iterable[str]) -> str:
+    from difflib import get_close_matches
+
+    match = get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def _person_refs(data: dict[str, Any]) -> Iterator[tuple[YamlPath, Any, str]]:
+    """(path, value, what) for every place a person id is used."""
+    for path, item in _items(data, "objectives"):
+        yield (*path, "owner"), item.get("owner"), "objective owner"
+    for path, item in _items(data, "governance", "bodies"):
+        for i, member in enumerate(as_list(item.get("members"))):
+            yield (*path, "members", i), member, "body member"
+        yield (*path, "chair"), item.get("chair"), "body chair"
+    for path, item in _items(data, "roles"):
+        yield (*path, "holder"), item.get("holder"), "role holder"
+    for path, item in _items(data, "escalation", "levels"):
+        for i, person in enumerate(as_list(item.get("people"))):
+            yield (*path, "people", i), person, "escalation contact"
+    for path, item in _items(data, "communication", "meetings"):
+        for i, person in enumerate(as_list(item.get("attendees"))):
+            yield (*path, "attendees", i), person, "meeting attendee"
+    for path, item in _items(data, "kpis"):
+        yield (*path, "owner"), item.get("owner"), "KPI owner"
+    for path, item in _items(data, "risks"):
+        yield (*path, "owner"), item.get("owner"), "risk owner"
+    for path, item in _items(data, "review", "log"):
+        for i, person in enumerate(as_list(item.get("reviewers"))):
+            yield (*path, "reviewers", i), person, "reviewer"
+    yield ("exit", "owner"), _get(data, "exit", "owner"), "exit owner"
+    for path, item in _items(data, "signoffs"):
+        yield (*path, "person"), item.get("person"), "sign-off person"
+
+
+# --- the rules ----------------------------------------------------------------------------
+
+
+@rule(
+    "unknown-person",
+    "A person id used anywhere (owner, member, chair, reviewer…) is defined under a party.",
+)
+def _unknown_person(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    people = _people(doc.data)
+    for path, value, what in _person_refs(doc.data):
+        if isinstance(value, str) and value not in people:
+            yield doc.finding(
+                path,
+                "unknown-person",
+                f"{what} {value!r} is not a person of any party{_closest(value, people)}",
+            )
+
+
+@rule("unknown-party", "A party id used (lead_party, roles[].party, sign-off party) is defined.")
+def _unknown_party(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    parties = _party_ids(doc.data)
+    refs: list[tuple[YamlPath, Any, str]] = [
+        (("governance", "lead_party"), _get(doc.data, "governance", "lead_party"), "lead party")
+    ]
+    refs += [((*p, "party"), r.get("party"), "role party") for p, r in _items(doc.data, "roles")]
+    refs += [
+        ((*p, "party"), s.get("party"), "sign-off party") for p, s in _items(doc.data, "signoffs")
+    ]
+    for path, value, what in refs:
+        if isinstance(value, str) and value not in parties:
+            yield doc.finding(
+                path, "unknown-party", f"{what} {value!r} is not a party{_closest(value, parties)}"
+            )
+
+
+@rule("unknown-objective", "A KPI's objective refers to an objective of the charter.")
+def _unknown_objective(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    objectives = {
+        o["id"] for _, o in _items(doc.data, "objectives") if isinstance(o.get("id"), str)
+    }
+    for path, kpi in _items(doc.data, "kpis"):
+        value = kpi.get("objective")
+        if isinstance(value, str) and value not in objectives:
+            known = objectives
+            yield doc.finding(
+                (*path, "objective"),
+                "unknown-objective",
+                f"KPI objective {value!r} is not an objective of this charter"
+                f"{_closest(value, known)}",
+            )
+
+
+_ID_COLLECTIONS: tuple[tuple[str, ...], ...] = (
+    ("parties",),
+    ("objectives",),
+    ("governance", "bodies"),
+    ("roles",),
+    ("communication", "meetings"),
+    ("kpis",),
+    ("risks",),
+)
+
+
+@rule("duplicate-id", "Ids are unique within their list (parties, objectives, KPIs, risks…).")
+def _duplicate_id(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    for collection in _ID_COLLECTIONS:
+        first: dict[str, int] = {}
+        for path, item in _items(doc.data, *collection):
+            item_id = item.get("id")
+            if not isinstance(item_id, str):
+                continue
+            if item_id in first:
+                yield doc.finding(
+                    (*path, "id"),
+                    "duplicate-id",
+                    f"id {item_id!r} is used twice in {'.'.join(collection)} "
+                    f"(first at line {first[item_id]})",
+                )
+            else:
+                first[item_id] = doc.locate((*path, "id"))[0]
+
+
+@rule("duplicate-person-id", "Person ids are unique across all parties.")
+def _duplicate_person(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    first: dict[str, int] = {}
+    for party_path, party in _items(doc.data, "parties"):
+        for index, person in enumerate(as_list(party.get("people"))):
+            if not isinstance(person, dict) or not isinstance(person.get("id"), str):
+                continue
+            path = (*party_path, "people", index, "id")
+            if person["id"] in first:
+                yield doc.finding(
+                    path,
+                    "duplicate-person-id",
+                    f"person id {person['id']!r} is already used (line {first[person['id']]}); "
+                    "person ids must be unique across all parties",
+                )
+            else:
+                first[person["id"]] = doc.locate(path)[0]
+
+
+@rule("lead-party-required", "Quasi-hierarchy and hierarchy governance name a lead party.")
+def _lead_party_required(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    governance = _get(doc.data, "governance")
+    if not isinstance(governance, dict):
+        return
+    model = governance.get("model")
+    if model in ("quasi-hierarchy", "hierarchy") and not governance.get("lead_party"):
+        yield doc.finding(
+            ("governance", "model"),
+            "lead-party-required",
+            f"governance model {model!r} needs a lead_party: the party that sets the rules",
+        )
+
+
+@rule(
+    "lead-party-rule-in-network",
+    "A lead-party decision rule under network governance (peers of equal power).",
+    WARNING,
+)
+def _lead_party_network(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    governance = _get(doc.data, "governance")
+    if (
+        isinstance(governance, dict)
+        and governance.get("model") == "network"
+        and governance.get("decision_rule") == "lead-party"
+    ):
+        yield doc.finding(
+            ("governance", "decision_rule"),
+            "lead-party-rule-in-network",
+            "decision rule 'lead-party' under 'network' governance, where parties are peers; "
+            "use consensus or majority, or change the model",
+            WARNING,
+        )
+
+
+@rule("signoff-party-mismatch", "A sign-off's person belongs to the sign-off's party.")
+def _signoff_party(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    people = _people(doc.data)
+    for path, signoff in _items(doc.data, "signoffs"):
+        person, party = signoff.get("person"), signoff.get("party")
+        if isinstance(person, str) and isinstance(party, str) and person in people:
+            if people[person] != party:
+                yield doc.finding(
+                    (*path, "party"),
+                    "signoff-party-mismatch",
+                    f"{person!r} belongs to party {people[person]!r}, not {party!r}",
+                )
+
+
+@rule("effective-after-expires", "The term's effective date is before its expiry date.")
+def _term_order(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    effective = parse_iso_date(_get(doc.data, "term", "effective"))
+    expires = parse_iso_date(_get(doc.data, "term", "expires"))
+    if effective and expires and effective >= expires:
+        yield doc.finding(
+            ("term", "expires"),
+            "effective-after-expires",
+            f"the term expires ({expires}) on or before it takes effect ({effective})",
+        )
+
+
+@rule("reviewed-before-effective", "review.last_reviewed is not before term.effective.")
+def _reviewed_before_effective(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    effective = parse_iso_date(_get(doc.data, "term", "effective"))
+    last = parse_iso_date(_get(doc.data, "review", "last_reviewed"))
+    if effective and last and last < effective:
+        yield doc.finding(
+            ("review", "last_reviewed"),
+            "reviewed-before-effective",
+            f"last reviewed {last}, before the charter took effect ({effective})",
+        )
+
+
+@rule("future-date", "A review-log entry or sign-off is not dated after the as-of date (today).")
+def _future_date(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    entries = [(p, "review log entry", e) for p, e in _items(doc.data, "review", "log")]
+    entries += [(p, "sign-off", s) for p, s in _items(doc.data, "signoffs")]
+    for path, what, entry in entries:
+        when = parse_iso_date(entry.get("date"))
+        if when and when > as_of:
+            yield doc.finding(
+                (*path, "date"),
+                "future-date",
+                f"{what} dated {when}, after {as_of}: record it on or after the day it happens",
+            )
+
+
+@rule("next-due-after-expiry", "review.next_due falls after term.expires.", WARNING)
+def _next_due_after_expiry(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    next_due = parse_iso_date(_get(doc.data, "review", "next_due"))
+    expires = parse_iso_date(_get(doc.data, "term", "expires"))
+    if next_due and expires and next_due > expires:
+        yield doc.finding(
+            ("review", "next_due"),
+            "next-due-after-expiry",
+            f"next review due {next_due}, after the charter expires ({expires})",
+            WARNING,
+        )
+
+
+@rule("escalation-level-gap", "Escalation levels are numbered 1..n without gaps or repeats.")
+def _escalation_levels(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    levels = list(_items(doc.data, "escalation", "levels"))
+    for expected, (path, level) in enumerate(levels, start=1):
+        number = level.get("level")
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)  # 3.0 is a valid integer for the schema, so it counts here
+        if isinstance(number, int) and not isinstance(number, bool) and number != expected:
+            yield doc.finding(
+                (*path, "level"),
+                "escalation-level-gap",
+                f"escalation level {number} is in position {expected}: "
+                f"number the levels 1 to {len(levels)} in order",
+            )
+
+
+@rule("chair-not-member", "A governance body's chair is one of its members.")
+def _chair_member(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    for path, body in _items(doc.data, "governance", "bodies"):
+        chair, members = body.get("chair"), body.get("members")
+        if isinstance(chair, str) and isinstance(members, list) and chair not in members:
+            yield doc.finding(
+                (*path, "chair"),
+                "chair-not-member",
+                f"chair {chair!r} is not a member of {body.get('name') or body.get('id')!r}; "
+                "add them to members",
+            )
+
+
+@rule("active-but-expired", "An active charter whose term has expired.", WARNING)
+def _active_expired(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    expires = parse_iso_date(_get(doc.data, "term", "expires"))
+    if doc.data.get("status") == "active" and expires and expires < as_of:
+        yield doc.finding(
+            ("term", "expires"),
+            "active-but-expired",
+            f"status is active but the term expired on {expires}: renew it or set the status "
+            "to expired",
+            WARNING,
+        )
+
+
+@rule("filename-id-mismatch", "The file name (without extension) is the charter id.", WARNING)
+def _filename(doc: Document, as_of: dt.date) -> Iterator[Finding]:
+    charter_id = doc.data.get("id")
+    stem = PurePath(doc.file).stem
+    if isinstance(charter_id, str) and stem != charter_id:
+        yield doc.finding(
+            ("id",),
+            "filename-id-mismatch",
+            f"file name {stem!r} differs from the id {charter_id!r}; rename the file "
+            f"to {charter_id}{PurePath(doc.file).suffix or '.yaml'}",
+            WARNING,
+        )
+
+
+declare("duplicate-charter-id", "Charter ids are unique across all charters checked together.")
+
+
+def run_collection_rules(docs: list[Document]) -> Iterator[Finding]:
+    """Rules that span charters: a charter id used by two files."""
+    first: dict[str, Document] = {}
+    for doc in docs:
+        charter_id = doc.data.get("id")
+        if not isinstance(charter_id, str):
+            continue
+        if charter_id in first:
+            other = first[charter_id]
+            yield doc.finding(
+                ("id",),
+                "duplicate-charter-id",
+                f"charter id {charter_id!r} is also used by {other.file}:"
+                f"{other.locate(('id',))[0]}",
+            )
+        else:
+            first[charter_id] = doc
