@@ -99,8 +99,9 @@ def test_dashboard_in_chromium(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_rendered_site_dashboard_in_chromium(tmp_path: Path) -> None:
     """The dashboard as `render_site` writes it, beside the rendered charter pages."""
-    render = pytest.importorskip("rmo_cli.render.document")
+    render = pytest.importorskip("rmo_cli.render.site")
     from rmo_cli.ops.portfolio import dashboard_page
+    from rmo_cli.render.document import Renderer
 
     paths = write_portfolio(tmp_path)
     documents = [read_charter(p, p.name).document for p in paths.values()]
@@ -110,7 +111,7 @@ def test_rendered_site_dashboard_in_chromium(tmp_path: Path) -> None:
         docs,
         site,
         "html",
-        render.Renderer(),
+        Renderer(),
         as_of=TODAY,
         extra_pages=[dashboard_page(docs)],
     )

@@ -356,8 +356,9 @@ def test_dashboard_markdown_links_and_mermaid(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_dashboard_page_in_a_rendered_site(tmp_path: Path, fmt: str) -> None:
-    render = pytest.importorskip("rmo_cli.render.document")
+    render = pytest.importorskip("rmo_cli.render.site")
     from rmo_cli.ops.portfolio import dashboard_page
+    from rmo_cli.render.document import Renderer
 
     documents = docs(tmp_path)
     # An invalid charter is refused by the site: listed on the dashboard, not linked.
@@ -367,7 +368,7 @@ def test_dashboard_page_in_a_rendered_site(tmp_path: Path, fmt: str) -> None:
         documents,
         site,
         fmt,
-        render.Renderer(),
+        Renderer(),
         as_of=TODAY,
         extra_pages=[dashboard_page(documents)],
     )

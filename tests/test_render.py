@@ -17,17 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from rmo_cli.adapters.git import GitLookup
 from rmo_cli.charter.fingerprint import fingerprint
 from rmo_cli.charter.loading import read_charter
-from rmo_cli.render.document import (
-    GitLookup,
-    Renderer,
-    md_escape,
-    next_review,
-    render_charter,
-    render_site,
-)
+from rmo_cli.render.context import next_review
+from rmo_cli.render.document import Renderer, render_charter
+from rmo_cli.render.site import render_site
 from rmo_cli.support.errors import RmoError
+from rmo_cli.support.escape import md_escape
 
 AS_OF = dt.date(2026, 11, 23)
 SAMPLE_FILES = sorted(SAMPLES.glob("*.yaml"))

@@ -83,15 +83,12 @@ def render(
 
     Example: rmo render charters/acme-globex.yaml --to pdf -o acme-globex.pdf
     """
+    from rmo_cli.adapters.git import GitLookup
     from rmo_cli.ops.repository import find_config_file, load_config
     from rmo_cli.ops.validation import check_document, has_errors
-    from rmo_cli.render.document import (
-        GitLookup,
-        Renderer,
-        load_weasyprint,
-        render_charter,
-        render_site,
-    )
+    from rmo_cli.render.document import Renderer, render_charter
+    from rmo_cli.render.pdf import load_weasyprint
+    from rmo_cli.render.site import render_site
     from rmo_cli.support.errors import EXIT_USAGE, RmoError
 
     fmt = _format(to, output)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from rmo_cli.charter.loading import Document
     from rmo_cli.ops.repository import CharterFile
-    from rmo_cli.render.document import Site
+    from rmo_cli.render.site import Site
     from rmo_cli.support.findings import Finding
 
 STATUSES = (

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.support.errors import EXIT_FINDINGS, EXIT_USAGE, RmoError
+from rmo_cli.support.ids import MAX_ID, SLUG_RE
 
 # One-line meanings from Humphrey & Schmitz's typology (shared/domain.md).
 GOVERNANCE_MODELS: dict[str, str] = {
@@ -34,9 +35,7 @@ NEW_VERSION = "0.1.0"
 SCHEMA_FILE = Path(".rmo") / "charter.schema.json"
 CONFIG_SCHEMA_FILE = Path(".rmo") / "config.schema.json"
 MODELINE_PREFIX = "# yaml-language-server: $schema="
-MAX_ID = 64
 
-_SLUG_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 # Characters a YAML reader refuses or reads as a line break, even inside quotes.
 _BAD_CATEGORIES = {"Cc", "Cs", "Cn", "Zl", "Zp"}
 _YAML_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n"}
@@ -84,9 +83,9 @@ def check_id(value: str, what: str = "id", shortest: int = 1) -> str:
     A charter id has at least 2 characters (the schema's pattern); a party id may have 1.
     """
     value = value.strip()
-    if _SLUG_RE.match(value) and len(value) < shortest:
+    if SLUG_RE.match(value) and len(value) < shortest:
         raise RmoError(f"{value!r} is too short: use {shortest} to {MAX_ID} characters")
-    if _SLUG_RE.match(value) and len(value) <= MAX_ID:
+    if SLUG_RE.match(value) and len(value) <= MAX_ID:
         return value
     hint = slugify(value)
     suggestion = f" (such as {hint!r})" if hint else ""

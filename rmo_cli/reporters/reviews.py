@@ -15,9 +15,9 @@ from rmo_cli.charter.reviews import days_in_words
 from rmo_cli.ops.reviews import ReviewEntry
 from rmo_cli.support import jsontext
 from rmo_cli.support.dates import duration_in_words
+from rmo_cli.support.ids import MAX_ID, SLUG_RE
 
 FORMATS = ("table", "json", "md", "ics")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$")
 _STYLES = {
     "overdue": "\x1b[1;31m",
     "due-soon": "\x1b[33m",
@@ -249,7 +249,8 @@ def fold(line: str) -> str:
 
 def review_uid(entry: ReviewEntry, due: dt.date) -> str:
     """A UID that stays the same between runs: `<charter-id>-review-<date>@rmo`."""
-    ident = entry.id if isinstance(entry.id, str) and _SLUG.match(entry.id) else None
+    slug = isinstance(entry.id, str) and len(entry.id) <= MAX_ID and SLUG_RE.match(entry.id)
+    ident = entry.id if slug else None
     if ident is None:  # a charter without a usable id: derive one from its file name
         ident = "file-" + hashlib.sha256(entry.file.encode("utf-8")).hexdigest()[:16]
     return f"{ident}-review-{due:%Y%m%d}@rmo"

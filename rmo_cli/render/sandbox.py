@@ -1,0 +1,252 @@
+"""Bounds for repository templates (SPEC §7): Jinja's sandbox, time, output size and memory."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rmo_cli.support.errors import EXIT_FINDINGS, RmoError
+
+# Bounds for repository templates (SPEC §7: a template under review must not hang CI).
+TEMPLATE_TIMEOUT = 5.0  # seconds per rendered page
+
+
+MAX_OUTPUT = 20 * 1024 * 1024  # characters of output per page
+
+
+MAX_MEMORY = 1024 * 1024 * 1024  # bytes a forked render may allocate beyond the parent
+
+
+MAX_INT_BITS = 100_000  # integers a template computes (2**100000 is plenty)
+
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+def _bounded_loader_class() -> type:
+    """FileSystemLoader that refuses template files over MAX_TEMPLATE_BYTES, and any file
+    whose real path is outside the templates folder: a symlink committed in a pull request
+    (to /proc/self/environ, to ../../etc) must not put the CI machine's secrets in a page.
+    """
+    from jinja2 import FileSystemLoader, TemplateError
+    from jinja2.loaders import split_template_path
+
+    class BoundedLoader(FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            for folder in self.searchpath:
+                path = os.path.join(folder, *split_template_path(template))
+                if not os.path.lexists(path):
+                    continue
+                inside = os.path.realpath(folder) + os.sep
+                if not os.path.realpath(path).startswith(inside):
+                    raise TemplateError(
+                        f"{_show_path(path)}: links outside the templates folder; refused"
+                    )
+                if os.path.isfile(path) and os.path.getsize(path) > MAX_TEMPLATE_BYTES:
+                    raise TemplateError(
+                        f"{_show_path(path)}: template larger than {MAX_TEMPLATE_BYTES:,} "
+                        "bytes; refused"
+                    )
+            return super().get_source(environment, template)
+
+    return BoundedLoader
+
+
+def _bytecode_cache() -> Any:
+    """A cache of compiled default templates in the user's cache folder, or None."""
+    from jinja2 import FileSystemBytecodeCache
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "rmo" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return None
+
+    class QuietCache(FileSystemBytecodeCache):
+        """A cache that never fails a render: a write error only means no caching."""
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return QuietCache(str(folder))
+
+
+class _Bound(Exception):
+    """A repository template went past a time or size bound."""
+
+
+_SANDBOX_CLASS: type | None = None
+
+
+def _bounded_sandbox_class() -> type:
+    """SandboxedEnvironment that checks a deadline on every call and bounds big values."""
+    global _SANDBOX_CLASS
+    if _SANDBOX_CLASS is not None:
+        return _SANDBOX_CLASS
+    from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+    class BoundedSandbox(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**", "+"})
+        deadline = float("inf")
+        time_limit = TEMPLATE_TIMEOUT
+        max_output = MAX_OUTPUT
+
+        def _check_time(self) -> None:
+            if time.monotonic() > self.deadline:
+                raise _Bound(f"rendering took longer than {self.time_limit:g} seconds")
+
+        def _check_size(self, size: int) -> None:
+            if size > self.max_output:
+                raise SecurityError(f"value of {size:,} items is larger than the output bound")
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            self._check_time()
+            if operator == "*":
+                for seq, n in ((left, right), (right, left)):
+                    if isinstance(seq, (str, list, tuple, bytes)) and isinstance(n, int):
+                        self._check_size(len(seq) * n)
+                if isinstance(left, int) and isinstance(right, int):
+                    if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                        raise SecurityError("integer result too large")
+            elif operator == "**":
+                if isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
+                    if right * max(abs(left).bit_length(), 1) > MAX_INT_BITS:
+                        raise SecurityError("integer result too large")
+            elif operator == "+":
+                if hasattr(left, "__len__") and hasattr(right, "__len__"):
+                    self._check_size(len(left) + len(right))
+            return super().call_binop(context, operator, left, right)
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+            __self._check_time()
+            return super().call(__context, __obj, *args, **kwargs)
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            self._check_time()
+            return super().getattr(obj, attribute)
+
+        def getitem(self, obj: Any, argument: Any) -> Any:
+            self._check_time()
+            return super().getitem(obj, argument)
+
+    _SANDBOX_CLASS = BoundedSandbox
+    return BoundedSandbox
+
+
+def _memory_limit() -> int | None:
+    """The address-space limit for a forked render: the parent's size plus MAX_MEMORY."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            pages = int(f.read().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE") + MAX_MEMORY
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: str) -> str:
+    """Run func in a forked child, killed after timeout (+1 s grace) or on too much output."""
+    import warnings
+
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        pid = os.fork()
+    if pid == 0:  # the child: render, send the result, never return
+        code = 0
+        try:
+            os.close(read_fd)
+            limit = _memory_limit()
+            if limit is not None:
+                try:
+                    import resource
+
+                    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+                    if hard != resource.RLIM_INFINITY:
+                        limit = min(limit, hard)
+                    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+                except (ImportError, ValueError, OSError):
+                    pass
+            try:
+                payload = b"0" + func().encode("utf-8", "surrogatepass")
+            except RmoError as exc:
+                payload = b"1" + exc.message.encode("utf-8", "replace")
+            except MemoryError:
+                payload = (
+                    b"1"
+                    + (f"{name}: the template used too much memory; rendering stopped").encode()
+                )
+            view = memoryview(payload)
+            while view:
+                written = os.write(write_fd, view[: 1 << 16])
+                view = view[written:]
+        except BaseException:  # noqa: BLE001 - the child must never return into the CLI
+            code = 1
+        finally:
+            os._exit(code)
+
+    os.close(write_fd)
+    chunks: list[bytes] = []
+    total = 0
+    deadline = time.monotonic() + timeout + 1.0
+    reaped = False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RmoError(
+                    f"template {name} took longer than {timeout:g} seconds and was stopped "
+                    "(a loop without bound?)",
+                    EXIT_FINDINGS,
+                )
+            ready, _, _ = select.select([read_fd], [], [], remaining)
+            if not ready:
+                continue
+            data = os.read(read_fd, 1 << 16)
+            if not data:
+                break
+            chunks.append(data)
+            total += len(data)
+            # UTF-8 may take up to 4 bytes a character.
+            if total > 4 * max_output + 1:
+                raise RmoError(
+                    f"template {name} produced more than {max_output:,} characters and was stopped",
+                    EXIT_FINDINGS,
+                )
+        os.waitpid(pid, 0)
+        reaped = True
+    finally:
+        os.close(read_fd)
+        if not reaped:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+    payload = b"".join(chunks)
+    if payload[:1] == b"0":
+        return payload[1:].decode("utf-8", "surrogatepass")
+    if payload[:1] == b"1":
+        raise RmoError(payload[1:].decode("utf-8", "replace"), EXIT_FINDINGS)
+    raise RmoError(f"template {name}: rendering failed (the render process died)", EXIT_FINDINGS)
+
+
+def _show_path(name: str | None) -> str:
+    """A template path as messages show it: relative to the current directory when below it."""
+    if not name:
+        return "<template>"
+    try:
+        rel = os.path.relpath(name)
+    except ValueError:
+        return name
+    return name if rel.startswith("..") else rel
