@@ -12,7 +12,7 @@ from conftest import CHROMIUM, CHROMIUM_FLAGS
 from portfolio_data import AS_OF, portfolio_charters, write_portfolio
 
 from rmo_cli.charter.loading import Document, read_charter
-from rmo_cli.ops.portfolio import write_dashboard
+from rmo_cli.render.dashboard import write_dashboard
 
 TODAY = dt.date.fromisoformat(AS_OF)
 
@@ -100,7 +100,7 @@ def test_dashboard_in_chromium(tmp_path: Path) -> None:
 def test_rendered_site_dashboard_in_chromium(tmp_path: Path) -> None:
     """The dashboard as `render_site` writes it, beside the rendered charter pages."""
     render = pytest.importorskip("rmo_cli.render.site")
-    from rmo_cli.ops.portfolio import dashboard_page
+    from rmo_cli.render.dashboard import dashboard_page
     from rmo_cli.render.document import Renderer
 
     paths = write_portfolio(tmp_path)

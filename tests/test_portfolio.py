@@ -17,18 +17,10 @@ from conftest import charter
 from portfolio_data import AS_OF, portfolio_charters, write_portfolio
 
 from rmo_cli.charter.loading import Document, read_charter
-from rmo_cli.ops.portfolio import (
-    dashboard_html,
-    graph,
-    status_markdown,
-    status_row,
-    status_rows,
-    summarize,
-    to_dot,
-    to_mermaid,
-    to_svg,
-    write_dashboard,
-)
+from rmo_cli.ops.portfolio import graph, status_row, status_rows, summarize
+from rmo_cli.render.dashboard import dashboard_html, write_dashboard
+from rmo_cli.render.graph import to_dot, to_mermaid, to_svg
+from rmo_cli.reporters.status import status_markdown
 
 TODAY = dt.date.fromisoformat(AS_OF)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -342,7 +334,7 @@ def test_portfolio_data_is_valid(tmp_path: Path) -> None:
 
 
 def test_dashboard_markdown_links_and_mermaid(tmp_path: Path) -> None:
-    from rmo_cli.ops.portfolio import dashboard_markdown
+    from rmo_cli.render.dashboard import dashboard_markdown
 
     documents = docs(tmp_path)
     links = {d.file: Path(d.file).stem + ".md" for d in documents}
@@ -357,7 +349,7 @@ def test_dashboard_markdown_links_and_mermaid(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["html", "md"])
 def test_dashboard_page_in_a_rendered_site(tmp_path: Path, fmt: str) -> None:
     render = pytest.importorskip("rmo_cli.render.site")
-    from rmo_cli.ops.portfolio import dashboard_page
+    from rmo_cli.render.dashboard import dashboard_page
     from rmo_cli.render.document import Renderer
 
     documents = docs(tmp_path)
@@ -445,7 +437,7 @@ def test_any_field_values_never_crash() -> None:
 
 
 def test_plain_status_columns_line_up_on_screen_with_wide_characters() -> None:
-    from rmo_cli.ops.portfolio import status_text
+    from rmo_cli.reporters.status import status_text
     from rmo_cli.support.width import display_width
 
     rows = [

@@ -114,7 +114,8 @@ def test_terminal_text_shows_source_line(mixed: Path, tmp_path: Path) -> None:
 
     from rmo_cli.ops.repository import discover
     from rmo_cli.ops.validation import validate_files
-    from rmo_cli.reporters import Report, render
+    from rmo_cli.reporters import render
+    from rmo_cli.support.findings import Report
 
     result = validate_files(discover([mixed]), dt.date(2026, 11, 23))
     sources = {d.file: d.text for d in result.documents}
@@ -130,8 +131,8 @@ def test_terminal_text_shows_source_line(mixed: Path, tmp_path: Path) -> None:
 def test_terminal_text_keeps_specs_line_format_and_aligns_the_caret() -> None:
     import re
 
-    from rmo_cli.reporters import Report, render
-    from rmo_cli.support.findings import Finding
+    from rmo_cli.reporters import render
+    from rmo_cli.support.findings import Finding, Report
 
     source = "title: 日本 🙂\tx: [\n"
     finding = Finding("c.yaml", 1, 13, "error", "yaml-syntax", "", "YAML syntax: bad")

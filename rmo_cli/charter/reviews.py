@@ -10,7 +10,7 @@ from typing import Any
 from rmo_cli.charter.model import as_mapping
 from rmo_cli.support.dates import Duration, add_duration, parse_duration
 from rmo_cli.support.errors import EXIT_USAGE, RmoError
-from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
+from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON, REVIEW_STATES
 
 # Statuses whose charter is reviewed on a schedule; every other status is not-scheduled.
 SCHEDULED_STATUSES = frozenset({"active", "under-review", "suspended"})
@@ -20,7 +20,7 @@ SCHEDULED_STATUSES = frozenset({"active", "under-review", "suspended"})
 ENDED_STATUSES = frozenset({"terminated", "expired", "superseded"})
 
 
-STATES = ("overdue", "due-soon", "ok", "not-scheduled")
+STATES = REVIEW_STATES
 
 
 EXPIRY_STATES = ("expired", "expiring", "ok")

@@ -85,7 +85,7 @@ def _scan(paths: list[str] | None, as_of: dt.date, within: str) -> tuple[list[St
 
 
 def _check_filters(statuses: list[str] | None, models: list[str] | None) -> None:
-    from rmo_cli.ops.portfolio import MODELS, STATUSES
+    from rmo_cli.support.vocabulary import MODELS, STATUSES
 
     for value in statuses or ():
         _check_choice(value, STATUSES, "--status")
@@ -115,7 +115,8 @@ def status(
 
     Example: rmo status charters/ --status active --format json
     """
-    from rmo_cli.ops.portfolio import filter_rows, status_json, status_markdown
+    from rmo_cli.ops.portfolio import filter_rows
+    from rmo_cli.reporters.status import status_json, status_markdown
 
     _check_choice(format, STATUS_FORMATS, "--format")
     _check_filters(statuses, models)
@@ -140,7 +141,8 @@ RICH_TABLE_WIDTH = 140  # columns below which the plain table reads better
 
 def _print_table(rows: list[StatusRow]) -> None:
     """A rich table on a terminal; plain aligned columns elsewhere (fast, one row a line)."""
-    from rmo_cli.ops.portfolio import expiry_text, review_text, status_text, summarize
+    from rmo_cli.ops.portfolio import summarize
+    from rmo_cli.reporters.status import expiry_text, review_text, status_text
 
     console = stdout_console()
     # Eight columns need room: squeezed, rich cut titles and dates down to "…".
@@ -195,8 +197,9 @@ def graph(
 
     Example: rmo graph charters/ --format mermaid > network.mmd
     """
-    from rmo_cli.ops.portfolio import filter_rows, to_dot, to_mermaid, to_svg
+    from rmo_cli.ops.portfolio import filter_rows
     from rmo_cli.ops.portfolio import graph as build_graph
+    from rmo_cli.render.graph import to_dot, to_mermaid, to_svg
 
     _check_choice(format, GRAPH_FORMATS, "--format")
     _check_filters(statuses, models)

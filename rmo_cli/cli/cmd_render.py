@@ -124,7 +124,8 @@ def render(
     documents, unreadable = read_charters(given)
     if site_mode:
         assert out is not None
-        from rmo_cli.ops.portfolio import dashboard_page  # HTML sites get the portfolio dashboard
+        # HTML sites get the portfolio dashboard
+        from rmo_cli.render.dashboard import dashboard_page
 
         result = render_site(
             documents,

@@ -160,7 +160,8 @@ def _ask_parties(console: Console, parties: list[Party]) -> list[Party]:
 
 
 def _ask_governance(console: Console) -> str:
-    from rmo_cli.ops.scaffold import GOVERNANCE_MODELS, check_governance
+    from rmo_cli.ops.scaffold import check_governance
+    from rmo_cli.support.vocabulary import GOVERNANCE_MODELS
 
     console.print("Governance models:")
     for number, (model, meaning) in enumerate(GOVERNANCE_MODELS.items(), 1):
@@ -186,7 +187,7 @@ def _missing_flags(
     lead_party: str | None,
 ) -> list[str]:
     """The required flags a run without prompts lacks, each named as the user types it."""
-    from rmo_cli.ops.scaffold import LEAD_MODELS
+    from rmo_cli.support.vocabulary import LEAD_MODELS
 
     if source is not None:
         if title is None and charter_id is None:
@@ -221,7 +222,6 @@ def _complete_spec(
 
     from rmo_cli.ops.scaffold import (
         DEFAULT_REVIEW,
-        LEAD_MODELS,
         CharterSpec,
         check_cadence,
         check_date,
@@ -229,6 +229,7 @@ def _complete_spec(
         check_parties,
     )
     from rmo_cli.support.errors import RmoError
+    from rmo_cli.support.vocabulary import LEAD_MODELS
 
     if interactive and len(parties) < 2:
         parties = check_parties(_ask_parties(console, parties))

@@ -38,8 +38,8 @@ def validate(
     """
     from rmo_cli.ops.repository import discover
     from rmo_cli.ops.validation import validate_files
-    from rmo_cli.reporters import Report, render
-    from rmo_cli.support.findings import is_failing
+    from rmo_cli.reporters import render
+    from rmo_cli.support.findings import Report, is_failing
 
     when = parse_date(as_of, "--as-of") or today()
     files = discover(paths or [])

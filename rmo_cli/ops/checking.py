@@ -13,9 +13,8 @@ from pathlib import Path
 
 from rmo_cli.charter.loading import Document
 from rmo_cli.ops.repository import CharterFile
-from rmo_cli.reporters import Report
 from rmo_cli.support.errors import EXIT_USAGE, RmoError
-from rmo_cli.support.findings import Finding
+from rmo_cli.support.findings import Finding, Report
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 # `--fail-on` choices and the review states each makes failing: due-soon is the stricter

@@ -21,15 +21,8 @@ from typing import Any
 
 from rmo_cli.support.errors import EXIT_FINDINGS, EXIT_USAGE, RmoError
 from rmo_cli.support.ids import MAX_ID, SLUG_RE
+from rmo_cli.support.vocabulary import GOVERNANCE_MODELS, LEAD_MODELS
 
-# One-line meanings from Humphrey & Schmitz's typology (shared/domain.md).
-GOVERNANCE_MODELS: dict[str, str] = {
-    "market": "arm's-length relations: price is the main mechanism, switching is cheap",
-    "network": "organisations of roughly equal power that cooperate and share competencies",
-    "quasi-hierarchy": "legally independent, but a lead party sets the rules the others follow",
-    "hierarchy": "one party owns the other; the owner is the lead party",
-}
-LEAD_MODELS = frozenset({"quasi-hierarchy", "hierarchy"})
 DEFAULT_REVIEW = "P6M"
 NEW_VERSION = "0.1.0"
 SCHEMA_FILE = Path(".rmo") / "charter.schema.json"

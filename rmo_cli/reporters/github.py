@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rmo_cli.reporters import Report
+from rmo_cli.support.findings import Report
 
 
 def _escape_data(text: str) -> str:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from rmo_cli.reporters import Report
 from rmo_cli.support import jsontext
-from rmo_cli.support.findings import count
+from rmo_cli.support.findings import Report, count
 
 
 def render(report: Report, colour: bool = False) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree as ET
 
-from rmo_cli.reporters import Report
-from rmo_cli.support.findings import count
+from rmo_cli.support.findings import Report, count
 
 # Characters XML 1.0 cannot hold at all, not even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from rmo_cli import __version__
-from rmo_cli.reporters import Report
 from rmo_cli.support import jsontext
+from rmo_cli.support.findings import Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from rmo_cli.reporters import Report
-from rmo_cli.support.findings import count
+from rmo_cli.support.findings import Report, count
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -59,3 +59,19 @@ def count(findings: Iterable[Finding]) -> tuple[int, int]:
 def is_failing(findings: Iterable[Finding], strict: bool = False) -> bool:
     """True when findings should make the command exit 1."""
     return any(f.severity == ERROR or strict for f in findings)
+
+
+@dataclass
+class Report:
+    """What a check produced: every file checked, its findings, and file texts for context."""
+
+    files: list[str]
+    findings: list[Finding]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def sorted_findings(self) -> list[Finding]:
+        """Findings by file (in checking order), then line and column."""
+        order = {name: i for i, name in enumerate(self.files)}
+        return sorted(
+            self.findings, key=lambda f: (order.get(f.file, len(order)), f.file, f.line, f.column)
+        )

@@ -18,3 +18,29 @@ DEFAULT_DUE_SOON = "P30D"
 
 # Outcomes of a recorded review (SPEC §3 review.log[].outcome).
 OUTCOMES = ("affirmed", "amended", "renewed", "escalated", "terminated")
+
+# Charter statuses (SPEC §3), in lifecycle order.
+STATUSES = (
+    "draft",
+    "proposed",
+    "active",
+    "under-review",
+    "suspended",
+    "terminated",
+    "expired",
+    "superseded",
+)
+
+# Governance models with one-line meanings from Humphrey & Schmitz's typology (domain.md).
+GOVERNANCE_MODELS: dict[str, str] = {
+    "market": "arm's-length relations: price is the main mechanism, switching is cheap",
+    "network": "organisations of roughly equal power that cooperate and share competencies",
+    "quasi-hierarchy": "legally independent, but a lead party sets the rules the others follow",
+    "hierarchy": "one party owns the other; the owner is the lead party",
+}
+MODELS = tuple(GOVERNANCE_MODELS)
+# Models under which a lead party must be named.
+LEAD_MODELS = frozenset({"quasi-hierarchy", "hierarchy"})
+
+# Review states of a charter on an as-of date, most urgent first.
+REVIEW_STATES = ("overdue", "due-soon", "ok", "not-scheduled")
