@@ -1,0 +1,1 @@
+"""Adapters: every call out of process (git, ssh-keygen) and the formats they speak."""
