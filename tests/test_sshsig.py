@@ -27,7 +27,7 @@ NS = "rmo-charter"
 ALICE = "alice@acme.example"
 BOB = "bob@globex.example"
 MESSAGE = b"sha256:" + b"ab" * 32
-# The verify time: 2026-11-23 12:00:00 UTC; certificates are valid through 2026.
+# The verify time: 2026-11-23 12:00:00 UTC; certificates are valid 2025 to 2098.
 NOW = calendar.timegm((2026, 11, 23, 12, 0, 0, 0, 0, 0))
 NOW_TEXT = "20261123120000Z"
 
@@ -94,7 +94,7 @@ def material(tmp_path_factory: pytest.TempPathFactory) -> Material:
     sigs = {name: _sign(key, MESSAGE) for name, key in keys.items() if name not in ("ca", "rsaca")}
     sigs["other-namespace"] = _sign(keys["ed25519"], MESSAGE, "file")
     sigs["sha256"] = _sign_sha256(keys["ed25519"])
-    window = ("-V", "20260101Z:20270101Z")
+    window = ("-V", "20250101Z:20990101Z")
     certs = {
         "cert": _certify(folder, keys["ca"], keys["user"], "cert", "-n", f"{ALICE},{BOB}", *window),
         "rsacert": _certify(
@@ -418,6 +418,16 @@ def test_certificates_under_a_cert_authority(
     assert agree(material, material.sigs[cert], principal, allowed) == state
 
 
+@pytest.mark.parametrize("offset", [-86401, -86400, -1, 0, 1])
+def test_certificate_validity_edges(material: Material, offset: int) -> None:
+    """The "expired" certificate is valid from 2020-01-01 (inclusive) to 2020-01-02
+    (exclusive), whatever the allowed signers line says."""
+    end = calendar.timegm((2020, 1, 2, 0, 0, 0, 0, 0, 0))
+    allowed = f"{ALICE} cert-authority {material.pub('ca')}\n"
+    state = agree(material, material.sigs["expired"], ALICE, allowed, when=end + offset)
+    assert state == (sshsig.VERIFIED if -86400 <= offset < 0 else sshsig.UNKNOWN_SIGNER)
+
+
 def test_certificate_fingerprint_is_the_plain_keys(material: Material) -> None:
     allowed = f"{ALICE} cert-authority {material.pub('ca')}\n"
     verdict = sshsig.verify(material.sigs["cert"], MESSAGE, ALICE, allowed.encode(), NS, NOW)
@@ -561,3 +571,44 @@ def test_parse_time_matches_the_documented_forms() -> None:
     assert sshsig.parse_time(b"20261123120000utc") == NOW
     assert sshsig.parse_time(b"2026112") is None
     assert sshsig.parse_time(b"2026112x") is None
+
+
+# --- the wiring in rmo_cli.signoff ------------------------------------------------------------
+
+
+def test_check_signature_falls_back_to_ssh_keygen_for_dsa(material: Material) -> None:
+    """DSA (like sk-* keys) is not verified in-process: ssh-keygen still decides."""
+    from rmo_cli.signoff import check_signature
+
+    folder = material.folder
+    try:
+        dsa = _keygen(folder, "dsa", "-t", "dsa")
+        sig = _sign(dsa, MESSAGE).decode()
+    except subprocess.CalledProcessError:
+        pytest.skip("this ssh-keygen has no DSA")
+    assert sshsig.verify(sig.encode(), MESSAGE, ALICE, b"", NS, NOW).status == sshsig.UNSUPPORTED
+    signers = folder / "dsa_signers"
+    signers.write_text(f"{ALICE} {dsa.with_suffix('.pub').read_text()}")
+    message = MESSAGE.decode()
+    assert check_signature(message, sig, ALICE, signers)[0] == "valid"
+    assert check_signature(message, sig, BOB, signers)[0] == "unknown-signer"
+    assert check_signature(message[:-1] + "0", sig, ALICE, signers)[0] == "bad-signature"
+
+
+@pytest.mark.parametrize("name", ["ed25519", "rsa", "cert"])
+def test_check_signature_states(material: Material, name: str, tmp_path: Path) -> None:
+    from rmo_cli.signoff import check_signature
+
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(
+        f"{ALICE} {material.pub(name)}\n{ALICE} cert-authority {material.pub('ca')}\n"
+    )
+    sig, message = material.sigs[name].decode(), MESSAGE.decode()
+    assert check_signature(message, sig, ALICE, signers) == ("valid", "signature verified")
+    assert check_signature(message, sig.rstrip("\n"), ALICE, signers)[0] == "valid"
+    assert check_signature(message + "x", sig, ALICE, signers)[0] == "bad-signature"
+    unknown = check_signature(message, sig, BOB, signers)
+    assert unknown == ("unknown-signer", f"the signing key is not allowed for {BOB} in {signers}")
+    assert check_signature(message, sig, ALICE, None)[0] == "unknown-signer"
+    assert check_signature(message, sig, ALICE, tmp_path / "missing")[0] == "unknown-signer"
+    assert check_signature(message, sig, None, signers)[0] == "unknown-signer"

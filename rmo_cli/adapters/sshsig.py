@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import base64
 import calendar
+import functools
 import hashlib
+import re
 import struct
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +67,8 @@ _MAX_PRINCIPALS = 256
 _CERT_USER = 1
 _CERT_HOST = 2
 _C_SPACE = b" \t\n\v\f\r"  # isspace() in the C locale
+_BLANK = re.compile(rb"[ \t]")
+_DELIMITER = re.compile(rb'[ \t\r\n"]')
 
 
 class Malformed(ValueError):
@@ -331,7 +336,7 @@ def _parse_certificate(reader: _Reader, blob: bytes) -> Certificate:
 
 def _b64decode(text: bytes) -> bytes:
     """Base64 as OpenSSH's b64_pton reads it: whitespace anywhere, canonical padding."""
-    compact = bytes(c for c in text if c not in _C_SPACE)
+    compact = text.translate(None, _C_SPACE)
     try:
         decoded = base64.b64decode(compact, validate=True)
     except ValueError:
@@ -490,9 +495,10 @@ def parse_time(value: bytes) -> int | None:
 
 def _strdelimw(s: bytes) -> tuple[bytes | None, bytes | None]:
     """OpenSSH strdelimw: the next whitespace-separated or quoted token, and the rest."""
-    i = next((i for i, c in enumerate(s) if c in b' \t\r\n"'), -1)
-    if i == -1:
+    found = _DELIMITER.search(s)
+    if found is None:
         return s, None
+    i = found.start()
     if s[i] == ord('"'):
         s = s[:i] + s[i + 1 :]
         close = s.find(b'"', i)
@@ -514,14 +520,15 @@ for _alias in ("rsa-sha2-256", "rsa-sha2-512"):
 
 def _read_key(s: bytes) -> PublicKey | None:
     """OpenSSH sshkey_read: `type base64 [comment]` at the start of s, or None."""
-    space = next((i for i, c in enumerate(s) if c in b" \t"), -1)
-    if space == -1:
+    space = _BLANK.search(s)
+    if space is None:
         return None
-    name = s[:space].decode("latin-1")
-    s = s[space:].lstrip(b" \t")
+    name = s[: space.start()].decode("latin-1")
+    s = s[space.start() :].lstrip(b" \t")
     if not s:
         return None
-    end = next((i for i, c in enumerate(s) if c in b" \t"), len(s))
+    blank = _BLANK.search(s)
+    end = blank.start() if blank else len(s)
     try:
         key = parse_public_key(_b64decode(s[:end]))
     except (Malformed, Unsupported):
@@ -635,6 +642,12 @@ def parse_signer_line(line: bytes, number: int, principal: bytes | None) -> Allo
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _all_signers(text: bytes) -> tuple[AllowedSigner, ...]:
+    """Every usable line of a file's content, parsed once per content."""
+    return tuple(parse_allowed_signers(text))
+
+
 def parse_allowed_signers(text: bytes, principal: bytes | None = None) -> list[AllowedSigner]:
     """The usable lines of an allowed signers file (malformed lines are skipped, as
     ssh-keygen skips them); with principal, only the lines whose patterns match it."""
@@ -656,7 +669,7 @@ def _certificate_allows(cert: Certificate, principal: bytes, verify_time: int) -
 
 
 def find_signer(
-    signers: list[AllowedSigner],
+    signers: Sequence[AllowedSigner],
     key: PublicKey,
     principal: bytes,
     namespace: bytes,
@@ -705,7 +718,7 @@ def verify(
     if allowed_signers is None or not principal:
         return Verdict(UNKNOWN_SIGNER, fingerprint, "no allowed signers")
     wanted = principal.encode("utf-8")
-    entries = parse_allowed_signers(allowed_signers, wanted)
+    entries = _all_signers(allowed_signers)
     if find_signer(entries, key, wanted, namespace.encode("utf-8"), verify_time) is None:
         return Verdict(UNKNOWN_SIGNER, fingerprint, f"no allowed signer for {principal}")
     return Verdict(VERIFIED, fingerprint)
