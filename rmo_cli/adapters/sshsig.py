@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -246,7 +246,8 @@ class PublicKey:
                 x, y = (int(v) for v in self.material[1:])
                 public_ec = ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
                 public_ec.verify(encode_dss_signature(r, s), data, ec.ECDSA(digest))
-        except (InvalidSignature, Malformed, ValueError):
+        except (InvalidSignature, Malformed, ValueError, UnsupportedAlgorithm):
+            # UnsupportedAlgorithm: an OpenSSL policy that refuses SHA-1 (ssh-rsa CA signatures).
             return False
         return True
 
