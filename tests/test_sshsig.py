@@ -395,6 +395,31 @@ def test_validity_window_around_the_verify_time(material: Material, offset: int)
     )
 
 
+FILES = [
+    # A line that does not allow the signature never hides a later one that does.
+    ('{who} namespaces="git" {key}\n{who} {key}\n', ALICE),
+    ('{who} valid-before="20200101" {key}\n{who} valid-after="20250101" {key}\n', ALICE),
+    ("{who} {other}\n*@acme.example {key}\n", ALICE),
+    ("{who} {key}\r\n", ALICE),
+    ("# comment\n\n   # indented comment\n{who} {key} comment with words\n", ALICE),
+    # `?` is one byte, so a two-byte letter needs two.
+    ("?@acme.example {key}\n", "\u00e9@acme.example"),
+    ("??@acme.example {key}\n", "\u00e9@acme.example"),
+    ("\u00e9@acme.example {key}\n", "\u00e9@acme.example"),
+    ("*@acme.example {key}\n", "\u00e9@acme.example"),
+    ("{who} {key}\n", "Alice@acme.example"),
+    ("{who} {key}\n", "alice@acme.example "),
+]
+
+
+@pytest.mark.parametrize(("template", "principal"), FILES)
+def test_whole_files_agree_with_ssh_keygen(
+    material: Material, template: str, principal: str
+) -> None:
+    text = template.format(who=ALICE, key=material.pub("ed25519"), other=material.pub("rsa"))
+    agree(material, material.sigs["ed25519"], principal, text)
+
+
 # --- certificates -----------------------------------------------------------------------------
 
 CERT_CASES = [
