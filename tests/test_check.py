@@ -10,6 +10,7 @@ import pytest
 from conftest import SAMPLES, charter, git_commit, write_charter
 
 from rmo_cli.charter.fingerprint import fingerprint
+from rmo_cli.cli.exits import exit_code_of
 from rmo_cli.ops.checking import FAIL_ON, check_files, fail_on_states
 from rmo_cli.ops.repository import discover
 from rmo_cli.support.errors import RmoError
@@ -171,14 +172,14 @@ def test_fail_on_states() -> None:
     assert set(FAIL_ON) == {"overdue", "due-soon", "none"}
     with pytest.raises(RmoError) as err:
         fail_on_states("sometimes")
-    assert err.value.exit_code == 2
+    assert exit_code_of(err.value) == 2
 
 
 def test_bad_window_is_a_usage_error(tmp_path: Path) -> None:
     path = write_charter(tmp_path / "acme-globex.yaml")
     with pytest.raises(RmoError) as err:
         check(path, within="thirty days")
-    assert err.value.exit_code == 2
+    assert exit_code_of(err.value) == 2
 
 
 def test_history_rule_runs_with_a_repository_root(git_repo: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rmo_cli.cli.exits import exit_code_of
 from rmo_cli.ops.editing import edit_charter
 from rmo_cli.support.atomic import atomic_write
 from rmo_cli.support.errors import RmoError
@@ -66,7 +67,7 @@ def test_atomic_write_refuses_to_overwrite_without_permission(tmp_path: Path) ->
     path.write_text("old", encoding="utf-8")
     with pytest.raises(RmoError) as caught:
         atomic_write(path, "new", overwrite=False)
-    assert caught.value.exit_code == 2 and "--force" in caught.value.message
+    assert exit_code_of(caught.value) == 2 and "--force" in caught.value.message
     assert path.read_text(encoding="utf-8") == "old"
     atomic_write(path, "new")
     assert path.read_text(encoding="utf-8") == "new"
@@ -93,7 +94,7 @@ def test_atomic_write_writes_through_a_symlink_and_into_a_pipe(tmp_path: Path) -
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     with pytest.raises(RmoError) as err:
         atomic_write(tmp_path / "shared", "x")
-    assert err.value.exit_code == 2 and "is a folder" in err.value.message
+    assert exit_code_of(err.value) == 2 and "is a folder" in err.value.message
 
 
 def test_atomic_write_to_a_full_device_is_a_usage_error() -> None:
@@ -101,5 +102,5 @@ def test_atomic_write_to_a_full_device_is_a_usage_error() -> None:
         pytest.skip("no /dev/full")
     with pytest.raises(RmoError) as err:
         atomic_write(Path("/dev/full"), "x" * 100_000)
-    assert err.value.exit_code == 2 and "No space left" in err.value.message
+    assert exit_code_of(err.value) == 2 and "No space left" in err.value.message
     assert Path("/dev/full").is_char_device()  # still the device, not a file

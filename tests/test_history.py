@@ -10,6 +10,7 @@ import pytest
 from conftest import git, git_commit, write_charter
 
 from rmo_cli.adapters import git as gitrepo
+from rmo_cli.cli.exits import exit_code_of
 from rmo_cli.ops import history
 from rmo_cli.support.errors import RmoError
 
@@ -34,7 +35,7 @@ def test_open_repo_outside_git_is_a_usage_error(tmp_path: Path):
     (plain / "c.yaml").write_text("x: 1\n")
     with pytest.raises(RmoError) as err:
         gitrepo.open_repo(plain / "c.yaml")
-    assert err.value.exit_code == 2
+    assert exit_code_of(err.value) == 2
     assert "not in a git repository" in err.value.message
 
 
@@ -53,7 +54,7 @@ def test_open_repo_refuses_a_bare_repository_and_the_git_folder(tmp_path: Path, 
     for place, words in ((bare, "a bare repository"), (repo_dir / ".git", "not in the working")):
         with pytest.raises(RmoError) as err:
             gitrepo.open_repo(place / "c.yaml")
-        assert err.value.exit_code == 2
+        assert exit_code_of(err.value) == 2
         assert words in err.value.message
 
 
@@ -85,7 +86,7 @@ def test_option_like_revision_is_refused_and_writes_nothing(renamed_repo, rev, m
     before = sorted(os.listdir(repo_dir))
     with pytest.raises(RmoError) as err:
         gitrepo.resolve_revision(gitrepo.open_repo(repo_dir), rev)
-    assert err.value.exit_code == 2
+    assert exit_code_of(err.value) == 2
     assert "looks like an option" in err.value.message
     assert sorted(os.listdir(repo_dir)) == before
 
@@ -95,7 +96,7 @@ def test_unknown_revision_is_a_usage_error(renamed_repo, rev):
     repo_dir, _ = renamed_repo
     with pytest.raises(RmoError) as err:
         gitrepo.resolve_revision(gitrepo.open_repo(repo_dir), rev)
-    assert err.value.exit_code == 2
+    assert exit_code_of(err.value) == 2
     assert rev == "" or "unknown revision" in err.value.message
 
 
@@ -265,4 +266,4 @@ def test_diff_sides_follows_the_rename_to_the_working_tree(renamed_repo):
     assert sides.new.document.data["version"] == "1.2.0"
     with pytest.raises(RmoError) as err:
         history.diff_sides(repo_dir / "charters" / "acme-globex.yaml", ["--output=x"])
-    assert err.value.exit_code == 2 and not (repo_dir / "x").exists()
+    assert exit_code_of(err.value) == 2 and not (repo_dir / "x").exists()

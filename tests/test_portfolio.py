@@ -17,6 +17,7 @@ from conftest import charter
 from portfolio_data import AS_OF, portfolio_charters, write_portfolio
 
 from rmo_cli.charter.loading import Document, read_charter
+from rmo_cli.cli.exits import exit_code_of
 from rmo_cli.ops.portfolio import graph, status_row, status_rows, summarize
 from rmo_cli.render.dashboard import dashboard_html, write_dashboard
 from rmo_cli.render.graph import to_dot, to_mermaid, to_svg
@@ -112,7 +113,7 @@ def test_invalid_window_is_a_usage_error(tmp_path: Path) -> None:
 
     with pytest.raises(RmoError) as err:
         status_rows(docs(tmp_path), TODAY, "soon")
-    assert err.value.exit_code == 2
+    assert exit_code_of(err.value) == 2
 
 
 def test_markdown_escapes_charter_text() -> None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from rmo_cli.charter.fingerprint import fingerprint
 from rmo_cli.charter.loading import read_charter
+from rmo_cli.cli.exits import exit_code_of
 from rmo_cli.ops.reviews import record_review
 from rmo_cli.ops.validation import check_document, has_errors
 from rmo_cli.rules.reviews import review_history_findings
@@ -317,7 +318,7 @@ def test_any_notes_are_written_exactly_or_refused_as_usage(tmp_path: Path, notes
         record_review(path, date=dt.date(2026, 11, 20), reviewers=["jdoe"], outcome="affirmed",
                       notes=notes, today=dt.date(2026, 11, 22))  # fmt: skip
     except RmoError as exc:
-        assert exc.exit_code == 2 and "--notes" in exc.message
+        assert exit_code_of(exc) == 2 and "--notes" in exc.message
         assert path.read_bytes() == before
         return
     written = read_charter(path).document.data["review"]["log"][-1]["notes"]

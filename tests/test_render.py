@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from rmo_cli.adapters.git import GitLookup
 from rmo_cli.charter.fingerprint import fingerprint
 from rmo_cli.charter.loading import read_charter
+from rmo_cli.cli.exits import exit_code_of
 from rmo_cli.render.context import next_review
 from rmo_cli.render.document import Renderer, render_charter
 from rmo_cli.render.site import render_site
@@ -477,7 +478,7 @@ def test_sandbox_refuses_escapes(
     renderer = _repo_renderer(tmp_path, {"charter.md.j2": "title\n\n" + source + "\n"})
     with pytest.raises(RmoError) as caught:
         _render(charter(), "md", renderer)
-    assert caught.value.exit_code == 1
+    assert exit_code_of(caught.value) == 1
     assert re.search(r"tpl/charter\.md\.j2:3: ", caught.value.message), caught.value.message
     assert "unsafe" in caught.value.message or "undefined" in caught.value.message
     assert not (tmp_path / "PWNED").exists()
@@ -526,7 +527,7 @@ def test_sandbox_bounds_time_and_size(tmp_path: Path, source: str, expected: str
     with pytest.raises(RmoError) as caught:
         _render(charter(), "md", renderer)
     message = caught.value.message
-    assert caught.value.exit_code == 1
+    assert exit_code_of(caught.value) == 1
     assert "charter.md.j2" in message
     assert expected in message
     if not expected:
@@ -556,7 +557,7 @@ def test_fork_backstop_stops_loops_and_memory_without_hooks(tmp_path: Path) -> N
 def test_missing_templates_folder_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(RmoError) as caught:
         Renderer(tmp_path / "nope")
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
 
 
 def test_pdf_starts_with_magic_and_holds_title_and_parties() -> None:
@@ -599,7 +600,7 @@ def test_oversized_repository_template_is_refused(tmp_path: Path) -> None:
     renderer = _repo_renderer(tmp_path, {"charter.md.j2": "{# " + "x" * 1_100_000 + " #}"})
     with pytest.raises(RmoError) as caught:
         _render(charter(), "md", renderer)
-    assert caught.value.exit_code == 1
+    assert exit_code_of(caught.value) == 1
     assert "charter.md.j2: template larger than 1,048,576 bytes; refused" in caught.value.message
 
 
@@ -656,7 +657,8 @@ def test_site_rendered_by_workers_is_the_same(
     with pytest.raises(RmoError) as caught:
         render_site(docs[:4], tmp_path / "bad", "md", renderer, as_of=AS_OF)
     assert (
-        caught.value.exit_code == 1 and "charter.md.j2:1: undefined value" in caught.value.message
+        exit_code_of(caught.value) == 1
+        and "charter.md.j2:1: undefined value" in caught.value.message
     )
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from rmo_cli.charter.loading import read_charter
 from rmo_cli.charter.reviews import review_owner, review_status
+from rmo_cli.cli.exits import exit_code_of
 from rmo_cli.ops.reviews import ReviewEntry, review_entries
 from rmo_cli.ops.validation import check_document
 from rmo_cli.reporters.reviews import (
@@ -183,7 +184,7 @@ def test_review_status_never_raises(status: Any, review: Any, term: Any) -> None
 def test_bad_window_is_a_usage_error() -> None:
     with pytest.raises(RmoError) as caught:
         review_status(charter(), D(2026, 1, 1), "30 days")
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
     assert "--within" in caught.value.message
 
 

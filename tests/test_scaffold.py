@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rmo_cli.charter.loading import parse_charter, read_charter
+from rmo_cli.cli.exits import exit_code_of
 from rmo_cli.ops import scaffold
 from rmo_cli.ops.repository import CharterFile, read_config
 from rmo_cli.ops.scaffold import CharterSpec, Party
@@ -73,7 +74,7 @@ def test_slugify_always_gives_a_safe_id_or_nothing(text: str) -> None:
 def test_unsafe_ids_are_refused(bad: str) -> None:
     with pytest.raises(RmoError) as caught:
         scaffold.check_id(bad)
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
     assert "id" in caught.value.message
 
 
@@ -335,12 +336,12 @@ def test_write_refuses_overwrite_and_invalid_text(tmp_path: Path) -> None:
     scaffold.write_new_charter(path, text, force=False, as_of=TODAY)
     with pytest.raises(RmoError, match="already exists; use --force") as caught:
         scaffold.write_new_charter(path, "changed", force=False, as_of=TODAY)
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
     assert path.read_text() == text
     broken = text.replace("model: network", "model: feudal")
     with pytest.raises(RmoError, match="would not be valid: line") as caught:
         scaffold.write_new_charter(path, broken, force=True, as_of=TODAY)
-    assert caught.value.exit_code == 1
+    assert exit_code_of(caught.value) == 1
     assert path.read_text() == text
     again = text.replace("Acme Globex Alliance", "Acme Globex Alliance 2")
     scaffold.write_new_charter(path, again, force=True, as_of=TODAY)
@@ -430,7 +431,7 @@ def test_init_refuses_a_different_rmo_yaml(tmp_path: Path) -> None:
     (tmp_path / "rmo.yaml").write_text("charters: [docs/*.yaml]\n")
     with pytest.raises(RmoError, match="rmo.yaml already exists; use --force") as caught:
         scaffold.init_repository(tmp_path)
-    assert caught.value.exit_code == 2
+    assert exit_code_of(caught.value) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rmo.yaml"]
     scaffold.init_repository(tmp_path, force=True)
     assert read_config(tmp_path / "rmo.yaml").charters == [

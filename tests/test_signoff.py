@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from rmo_cli.charter.fingerprint import fingerprint, fingerprint_payload
 from rmo_cli.charter.loading import parse_charter, read_charter
+from rmo_cli.cli.exits import exit_code_of
 from rmo_cli.ops.signoffs import new_signoff, sign_charter, signers_for
 from rmo_cli.rules.signoffs import RULES, SignoffCheck, verify_document, verify_findings
 from rmo_cli.support.errors import RmoError
@@ -94,7 +95,7 @@ def test_new_signoff_derives_party_capacity_version_fingerprint() -> None:
 def test_new_signoff_refuses_a_stranger() -> None:
     with pytest.raises(RmoError, match="not a representative") as raised:
         new_signoff(charter(), "mallory", TODAY)
-    assert raised.value.exit_code == 2
+    assert exit_code_of(raised.value) == 2
     assert "jdoe, rsmith" in raised.value.message
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from rmo_cli.charter.model import as_mapping
 from rmo_cli.support.dates import Duration, add_duration, parse_duration
-from rmo_cli.support.errors import EXIT_USAGE, RmoError
+from rmo_cli.support.errors import RmoError
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON, REVIEW_STATES
 
 # Statuses whose charter is reviewed on a schedule; every other status is not-scheduled.
@@ -71,7 +71,7 @@ def window(within: str | Duration) -> Duration:
     try:
         return parse_duration(str(within).strip())
     except ValueError as exc:
-        raise RmoError(f"--within: {exc}", EXIT_USAGE) from None
+        raise RmoError(f"--within: {exc}") from None
 
 
 def _add(start: dt.date, duration: Duration | str) -> dt.date | None:

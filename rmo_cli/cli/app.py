@@ -14,7 +14,8 @@ try:  # typer >= 0.20 vendors Click
 except ImportError:  # pragma: no cover - older typer with Click as a dependency
     from click.exceptions import ClickException  # type: ignore[no-redef, assignment]
 
-from rmo_cli.support.errors import EXIT_INTERNAL, EXIT_USAGE, RmoError
+from rmo_cli.cli.exits import EXIT_INTERNAL, EXIT_USAGE, exit_code_of
+from rmo_cli.support.errors import RmoError
 
 READER_GONE = 141  # 128 + SIGPIPE
 # OS errors that are the machine's, not a bug: exit 2 with git's one-line wording.
@@ -65,7 +66,7 @@ class RmoGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except RmoError as exc:
-            raise _fail(f"error: {exc.message}", exc.exit_code) from None
+            raise _fail(f"error: {exc.message}", exit_code_of(exc)) from None
         except BrokenPipeError:
             reader_gone()
             raise typer.Exit(READER_GONE) from None

@@ -13,8 +13,8 @@ import typer
 
 from rmo_cli.cli.app import app
 from rmo_cli.cli.common import fail, printable, use_colour
+from rmo_cli.cli.exits import EXIT_FINDINGS
 from rmo_cli.support import jsontext
-from rmo_cli.support.errors import EXIT_FINDINGS
 
 if TYPE_CHECKING:
     from rmo_cli.charter.diff import CharterDiff, Describer

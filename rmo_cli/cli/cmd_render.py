@@ -89,7 +89,7 @@ def render(
     from rmo_cli.render.document import Renderer, render_charter
     from rmo_cli.render.pdf import load_weasyprint
     from rmo_cli.render.site import render_site
-    from rmo_cli.support.errors import EXIT_USAGE, RmoError
+    from rmo_cli.support.errors import RmoError
 
     fmt = _format(to, output)
     if fmt == "pdf":
@@ -113,12 +113,10 @@ def render(
         raise RmoError(
             "several charters (or a folder) render to a folder: give -o DIR "
             "(one page per charter plus an index)",
-            EXIT_USAGE,
         )
     if not site_mode and out is None and fmt == "pdf" and sys.stdout.isatty():
         raise RmoError(
             "PDF is binary and stdout is a terminal: give -o FILE.pdf (or redirect stdout)",
-            EXIT_USAGE,
         )
 
     documents, unreadable = read_charters(given)
@@ -156,7 +154,7 @@ def render(
     if not documents:  # the one charter could not be read (already reported)
         raise typer.Exit(1)
     if len(documents) > 1:  # pragma: no cover - one path that is a file gives one document
-        raise RmoError("several charters render to a folder: give -o DIR", EXIT_USAGE)
+        raise RmoError("several charters render to a folder: give -o DIR")
     doc = documents[0]
     findings = check_document(doc, as_of)
     invalid = has_errors(findings)

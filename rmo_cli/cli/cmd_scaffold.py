@@ -85,7 +85,7 @@ def _flag(option: str, check: Callable[..., T], *args: Any) -> T:
     try:
         return check(*args)
     except RmoError as exc:
-        raise RmoError(f"{option}: {exc.message}", exc.exit_code) from None
+        raise type(exc)(f"{option}: {exc.message}") from None
 
 
 def _ask(console: Console, label: str, check: Callable[[str], T], default: str | None = None) -> T:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from rmo_cli.support.errors import EXIT_USAGE, RmoError
+from rmo_cli.cli.exits import EXIT_FINDINGS, EXIT_USAGE
+from rmo_cli.support.errors import RefusedError, RmoError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -68,8 +69,8 @@ def warn(message: str) -> None:
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """Stop the command with a message and an exit code (raises RmoError)."""
-    raise RmoError(message, code)
+    """Stop the command with a message and an exit code (1 or 2; raises RmoError)."""
+    raise (RefusedError if code == EXIT_FINDINGS else RmoError)(message)
 
 
 def due_soon_window(within: str | None) -> str:

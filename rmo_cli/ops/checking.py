@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rmo_cli.charter.loading import Document
 from rmo_cli.ops.repository import CharterFile
-from rmo_cli.support.errors import EXIT_USAGE, RmoError
+from rmo_cli.support.errors import RmoError
 from rmo_cli.support.findings import Finding, Report
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
@@ -40,7 +40,7 @@ def fail_on_states(fail_on: str | Iterable[str]) -> frozenset[str]:
     for name in chosen:
         if name not in FAIL_ON:
             choices = ", ".join(FAIL_ON)
-            raise RmoError(f"--fail-on: {name!r} is not one of {choices}", EXIT_USAGE)
+            raise RmoError(f"--fail-on: {name!r} is not one of {choices}")
         states |= FAIL_ON[name]
     return frozenset(states)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.support.atomic import atomic_write
-from rmo_cli.support.errors import RmoError
+from rmo_cli.support.errors import RefusedError, RmoError
 
 
 def _round_trip_yaml() -> Any:
@@ -124,10 +124,9 @@ def edit_block(
         problem = _layout_problem(original, candidate, key)
         if problem is None:
             return candidate
-    raise RmoError(
+    raise RefusedError(
         f"{name}: adding {what} would have {problem}, a layout rmo's editor cannot keep; "
         f"nothing was changed. Add {what} by hand (`rmo validate` checks it).",
-        1,
     )
 
 

@@ -25,7 +25,7 @@ from rmo_cli.charter.reviews import (
 )
 from rmo_cli.ops.repository import CharterFile
 from rmo_cli.support.dates import Duration
-from rmo_cli.support.errors import RmoError
+from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON, OUTCOMES
 
@@ -158,7 +158,7 @@ def _people(data: Mapping[str, Any]) -> list[str]:
 
 
 def _refuse(message: str) -> RmoError:
-    return RmoError(message, 1)
+    return RefusedError(message)
 
 
 def plan_review(

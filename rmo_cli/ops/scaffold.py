@@ -19,7 +19,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.support.errors import EXIT_FINDINGS, EXIT_USAGE, RmoError
+from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.ids import MAX_ID, SLUG_RE
 from rmo_cli.support.vocabulary import GOVERNANCE_MODELS, LEAD_MODELS
 
@@ -538,7 +538,7 @@ def _display(path: Path) -> str:
 def check_new_file(path: Path, force: bool) -> None:
     """Refuse (exit 2: the command could not do its job) to replace a file without force."""
     if path.exists() and not force:
-        raise RmoError(f"{_display(path)} already exists; use --force to overwrite it", EXIT_USAGE)
+        raise RmoError(f"{_display(path)} already exists; use --force to overwrite it")
 
 
 def write_new_charter(path: Path, text: str, *, force: bool, as_of: dt.date) -> list[Path]:
@@ -562,7 +562,7 @@ def write_new_charter(path: Path, text: str, *, force: bool, as_of: dt.date) -> 
     if errors:
         shown = "; ".join(f"line {f.line}: {f.message}" for f in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        raise RmoError(f"the new charter would not be valid: {shown}{more}", EXIT_FINDINGS)
+        raise RefusedError(f"the new charter would not be valid: {shown}{more}")
     written: list[Path] = []
     root = schema_root(path.parent)
     schema_file, created = ensure_schema(root)
@@ -628,7 +628,6 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
     if config.exists() and not force and config.read_text(errors="replace") != config_text:
         raise RmoError(
             f"{config} already exists; use --force to overwrite it (nothing was changed)",
-            EXIT_USAGE,
         )
 
     def put(path: Path, content: str | bytes, replace: bool) -> None:
@@ -664,7 +663,7 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
         old = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
         put(attributes, _merge_lines(old, GITATTRIBUTES_LINES), replace=True)
     except OSError as exc:
-        raise RmoError(f"cannot write in {root}: {exc.strerror or exc}", EXIT_USAGE) from None
+        raise RmoError(f"cannot write in {root}: {exc.strerror or exc}") from None
     _init_git(root, report)
     return report
 

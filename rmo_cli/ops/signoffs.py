@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rmo_cli.adapters.ssh import ssh_sign
 from rmo_cli.charter.fingerprint import fingerprint
 from rmo_cli.charter.roster import people as roster_people
-from rmo_cli.support.errors import EXIT_FINDINGS, RmoError
+from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 
 if TYPE_CHECKING:
@@ -92,12 +92,12 @@ def sign_charter(
     name = file or str(path)
     loaded = read_charter(path, name)
     if loaded.document is None:
-        raise RmoError(_cannot_sign(name, loaded.findings, "cannot be read"), EXIT_FINDINGS)
+        raise RefusedError(_cannot_sign(name, loaded.findings, "cannot be read"))
     doc = loaded.document
     findings = check_document(doc, as_of)
     if has_errors(findings):
         errors = [f for f in findings if f.severity == "error"]
-        raise RmoError(_cannot_sign(name, errors, "is not valid"), EXIT_FINDINGS)
+        raise RefusedError(_cannot_sign(name, errors, "is not valid"))
     if date > as_of:
         raise RmoError(
             f"--date {date.isoformat()} is in the future (today is {as_of.isoformat()}); "
@@ -218,11 +218,10 @@ def _write_checked(
         "the sign-off",
     )
     if final is None:
-        raise RmoError(
+        raise RefusedError(
             f"{name}: rmo's editor would have changed other content of the charter while "
             "adding the sign-off, so nothing was changed. Add the sign-off by hand "
             "(`rmo verify` checks it), and please report the file's layout.",
-            EXIT_FINDINGS,
         )
     replace_unless_changed(path, original, final, name)
 

@@ -37,7 +37,7 @@ from rmo_cli.render.sandbox import (
     _run_forked,
     _show_path,
 )
-from rmo_cli.support.errors import EXIT_FINDINGS, EXIT_USAGE, RmoError
+from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 from rmo_cli.support.ids import is_charter_id
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
@@ -124,7 +124,6 @@ class Renderer:
                 raise RmoError(
                     f"templates folder {templates} (rmo.yaml `templates`) does not exist; "
                     "create it or remove the setting",
-                    EXIT_USAGE,
                 )
             # No constant folding: it would run filters at compile time, outside the bounds.
             self.env: Any = _bounded_sandbox_class()(optimized=False, **options)
@@ -218,7 +217,7 @@ class Renderer:
             RecursionError,
         ) as exc:
             fallback = template.filename if template is not None else name
-            raise RmoError(_template_error(exc, self.roots, fallback), EXIT_FINDINGS) from None
+            raise RefusedError(_template_error(exc, self.roots, fallback)) from None
         finally:
             if self.sandboxed:
                 self.env.deadline = float("inf")
@@ -247,7 +246,7 @@ def render_charter(
 ) -> str | bytes:
     """One charter as Markdown or HTML text, or PDF bytes."""
     if fmt not in FORMATS:
-        raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", EXIT_USAGE)
+        raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if draft:  # a charter with errors: drop what the templates cannot show
         data = renderable(data)
     context = charter_context(

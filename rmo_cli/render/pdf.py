@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rmo_cli.support.errors import EXIT_USAGE, RmoError
+from rmo_cli.support.errors import RmoError
 
 PDF_INSTALL_HINT = (
     "PDF output needs WeasyPrint: install rmo with the pdf extra "
@@ -19,7 +19,7 @@ def load_weasyprint() -> Any:
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango or its friends are missing
-        raise RmoError(f"{PDF_INSTALL_HINT} ({type(exc).__name__}: {exc})", EXIT_USAGE) from None
+        raise RmoError(f"{PDF_INSTALL_HINT} ({type(exc).__name__}: {exc})") from None
     return weasyprint
 
 

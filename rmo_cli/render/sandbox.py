@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.support.errors import EXIT_FINDINGS, RmoError
+from rmo_cli.support.errors import RefusedError, RmoError
 
 # Bounds for repository templates (SPEC §7: a template under review must not hang CI).
 TEMPLATE_TIMEOUT = 5.0  # seconds per rendered page
@@ -204,10 +204,9 @@ def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: 
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise RmoError(
+                raise RefusedError(
                     f"template {name} took longer than {timeout:g} seconds and was stopped "
                     "(a loop without bound?)",
-                    EXIT_FINDINGS,
                 )
             ready, _, _ = select.select([read_fd], [], [], remaining)
             if not ready:
@@ -219,9 +218,8 @@ def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: 
             total += len(data)
             # UTF-8 may take up to 4 bytes a character.
             if total > 4 * max_output + 1:
-                raise RmoError(
+                raise RefusedError(
                     f"template {name} produced more than {max_output:,} characters and was stopped",
-                    EXIT_FINDINGS,
                 )
         os.waitpid(pid, 0)
         reaped = True
@@ -237,8 +235,8 @@ def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: 
     if payload[:1] == b"0":
         return payload[1:].decode("utf-8", "surrogatepass")
     if payload[:1] == b"1":
-        raise RmoError(payload[1:].decode("utf-8", "replace"), EXIT_FINDINGS)
-    raise RmoError(f"template {name}: rendering failed (the render process died)", EXIT_FINDINGS)
+        raise RefusedError(payload[1:].decode("utf-8", "replace"))
+    raise RefusedError(f"template {name}: rendering failed (the render process died)")
 
 
 def _show_path(name: str | None) -> str:

@@ -21,7 +21,7 @@ from rmo_cli.render.document import (
     output_name,
     render_charter,
 )
-from rmo_cli.support.errors import EXIT_USAGE, RmoError
+from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 from rmo_cli.support.ids import SLUG_RE
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
@@ -65,7 +65,7 @@ class Site:
         from rmo_cli.support.atomic import atomic_write
 
         if not SLUG_RE.match(name) and name != "index":
-            raise RmoError(f"page name {name!r} is not a safe file name", EXIT_USAGE)
+            raise RmoError(f"page name {name!r} is not a safe file name")
         ext = extension or self.page_extension
         path = self.out_dir / f"{name}.{ext}"
         atomic_write(path, content, fsync=False)
@@ -116,7 +116,7 @@ class _SiteJob:
 
 
 # A checked and rendered page: (error findings, invalid, content or None, template error).
-_PageResult = tuple[list[Finding], bool, "str | bytes | None", "tuple[str, int] | None"]
+_PageResult = tuple[list[Finding], bool, "str | bytes | None", "tuple[str, bool] | None"]
 
 
 _SITE_JOB: _SiteJob | None = None
@@ -144,8 +144,8 @@ def _render_page(job: _SiteJob, index: int) -> _PageResult:
             draft=invalid,
             within=job.within,
         )
-    except RmoError as exc:  # exceptions do not keep their exit code through a pool
-        return errors, invalid, None, (exc.message, exc.exit_code)
+    except RmoError as exc:  # exceptions do not keep their type through a pool
+        return errors, invalid, None, (exc.message, isinstance(exc, RefusedError))
     return errors, invalid, content, None
 
 
@@ -214,9 +214,9 @@ def render_site(
     from rmo_cli.support.atomic import atomic_write
 
     if fmt not in FORMATS:
-        raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}", EXIT_USAGE)
+        raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if out_dir.exists() and not out_dir.is_dir():
-        raise RmoError(f"{out_dir}: exists and is not a folder; give a folder for -o", EXIT_USAGE)
+        raise RmoError(f"{out_dir}: exists and is not a folder; give a folder for -o")
     out_dir.mkdir(parents=True, exist_ok=True)
     docs = list(documents)
     git = git or GitLookup()
@@ -228,7 +228,8 @@ def render_site(
     used: dict[str, str] = {}
     for doc, (errors, invalid, content, failure) in zip(docs, _render_all(job), strict=True):
         if failure is not None:
-            raise RmoError(*failure)
+            message, refused = failure
+            raise RefusedError(message) if refused else RmoError(message)
         if content is None:
             result.refused.append(RefusedCharter(doc.file, errors))
             continue

@@ -8,7 +8,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from rmo_cli.support.errors import EXIT_USAGE, RmoError
+from rmo_cli.support.errors import RmoError
 
 
 def atomic_write(
@@ -30,25 +30,25 @@ def atomic_write(
     except FileNotFoundError:
         mode = None
     except OSError as exc:
-        raise RmoError(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from None
+        raise RmoError(f"cannot write {path}: {exc.strerror or exc}") from None
     if mode is not None and stat.S_ISDIR(mode):
-        raise RmoError(f"cannot write {path}: it is a folder", EXIT_USAGE)
+        raise RmoError(f"cannot write {path}: it is a folder")
     if not overwrite and mode is not None:
-        raise RmoError(f"{path} already exists; use --force to overwrite it", EXIT_USAGE)
+        raise RmoError(f"{path} already exists; use --force to overwrite it")
     if mode is not None and not stat.S_ISREG(mode):
         # A device or a pipe (/dev/stdout, a FIFO): written to, never replaced by a file.
         try:
             with open(path, "wb") as handle:
                 handle.write(data)
         except OSError as exc:
-            raise RmoError(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from None
+            raise RmoError(f"cannot write {path}: {exc.strerror or exc}") from None
         return
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise RmoError(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from None
+        raise RmoError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -67,5 +67,5 @@ def atomic_write(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):  # a full disk, a quota: the old file is untouched
-            raise RmoError(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from None
+            raise RmoError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise

@@ -1,19 +1,17 @@
-"""The one exception type library code raises; the CLI maps it to a message and exit code."""
+"""The project's exception types: library code raises them, only the CLI maps them to exit codes."""
 
 from __future__ import annotations
 
-# Exit codes (SPEC §5).
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
-EXIT_INTERRUPTED = 130
-
 
 class RmoError(Exception):
-    """A failure the user can act on: a message and the exit code the CLI should use."""
+    """A failure the user can act on: the command could not do its job (bad usage, a path
+    or revision that does not exist, input refused before any check)."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.exit_code = exit_code
+
+
+class RefusedError(RmoError):
+    """The command refused input for failing findings (an invalid charter, a template that
+    broke its bounds): "done, and something failing found"."""
