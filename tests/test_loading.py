@@ -254,7 +254,11 @@ def test_hex_and_octal_integers_too_long_to_write_are_refused_where_they_stand()
             (3, 17),
             'quote the text, as in purpose: "Why: because"',
         ),
-        ("apiVersion: rmo/v1\nparties:\n\t- id: x\n", (3, 1), "not tabs: replace the tab with spaces"),
+        (
+            "apiVersion: rmo/v1\nparties:\n\t- id: x\n",
+            (3, 1),
+            "not tabs: replace the tab with spaces",
+        ),
         ("a:\n  b: 1\n\tc: 2\n", (3, 1), "not tabs: replace the tab with spaces"),
         (
             'apiVersion: rmo/v1\ntitle: "abc\nid: x\n',

@@ -1,0 +1,138 @@
+"""The charters checked together with an open one: the repository's, as `rmo validate` finds them.
+
+Rules across charters (a charter id used twice) need every charter's id, not its whole
+document: each file is kept as a small stand-in (id and its place), re-read when it
+changes on disk, so the server's memory does not grow with the repository.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from rmo_cli.errors import RmoError
+from rmo_cli.findings import Finding
+from rmo_cli.loading import Document, YamlPath, read_charter
+from rmo_cli.repository import discover, load_config
+
+
+def stand_in(doc: Document) -> Document:
+    """A document that holds only what the rules across charters read: the id and its place."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    wanted: tuple[YamlPath, ...] = ((), ("id",))
+    positions = {p: doc.positions[p] for p in wanted if p in doc.positions}
+    return Document(doc.file, {"id": data.get("id")}, "", positions)
+
+
+class Workspace:
+    """The workspace folders, the charters they hold and the per-file stand-ins."""
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        self.roots = [root.resolve() for root in roots]
+        self._files: list[Path] | None = None
+        self._stand_ins: dict[Path, tuple[tuple[int, int], Document | None]] = {}
+        self._history: dict[Path, tuple[str, list[Finding]]] = {}
+
+    def display(self, path: Path) -> str:
+        """The name findings use for path: relative to its workspace folder, as rmo shows it."""
+        for root in self.roots:
+            try:
+                return path.resolve().relative_to(root).as_posix()
+            except ValueError:
+                continue
+        return str(path)
+
+    def files(self) -> list[Path]:
+        """The charter files of every workspace folder, in the order `rmo validate` reads them."""
+        if self._files is None:
+            found: list[Path] = []
+            for root in self.roots:
+                try:
+                    found.extend(f.path.resolve() for f in discover(config=load_config(root)))
+                except RmoError:  # no rmo.yaml and no charters/ folder: nothing to add
+                    continue
+            self._files = list(dict.fromkeys(found))
+        return self._files
+
+    def changed(self, path: Path, created_or_deleted: bool) -> None:
+        """Forget what was read from path (and the file list when files come or go)."""
+        path = path.resolve()
+        self._stand_ins.pop(path, None)
+        self._history.pop(path, None)
+        if created_or_deleted or path.name == "rmo.yaml":
+            self._files = None
+
+    def _stand_in(self, path: Path) -> Document | None:
+        try:
+            info = path.stat()
+            stamp = (info.st_mtime_ns, info.st_size)
+        except OSError:
+            return None
+        cached = self._stand_ins.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        loaded = read_charter(path, self.display(path)).document
+        small = stand_in(loaded) if loaded is not None else None
+        self._stand_ins[path] = (stamp, small)
+        return small
+
+    def collection_findings(
+        self, path: Path, doc: Document, open_docs: Mapping[Path, Document]
+    ) -> list[Finding]:
+        """Findings of the rules across charters for doc, against the workspace's charters.
+
+        Open files count with their editor text (open_docs), the others as saved.
+        """
+        from rmo_cli.rules import run_collection_rules
+
+        path = path.resolve()
+        docs: list[Document] = []
+        seen = False
+        for other in self.files():
+            if other == path:
+                docs.append(doc)
+                seen = True
+                continue
+            current = open_docs.get(other)
+            small = stand_in(current) if current is not None else self._stand_in(other)
+            if small is not None:
+                docs.append(small)
+        if not seen:
+            docs.append(doc)
+        return [f for f in run_collection_rules(docs) if f.file == doc.file]
+
+    def history_findings(self, path: Path, doc: Document) -> list[Finding]:
+        """`review-date-without-log` for doc (git history), recomputed only when it can change:
+        when the review section, the saved file or (on save) the repository changes."""
+        from rmo_cli.rules_reviews import history_findings
+
+        path = path.resolve()
+        review = doc.data.get("review") if isinstance(doc.data, dict) else None
+        try:
+            info = path.stat()
+            stamp = f"{info.st_mtime_ns}:{info.st_size}"
+        except OSError:
+            return []  # not saved yet: there is no history to compare with
+        key = stamp + json.dumps(review, sort_keys=True, default=str)
+        cached = self._history.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        at_path = dataclasses.replace(doc, file=str(path))
+        found = [dataclasses.replace(f, file=doc.file) for f in history_findings([at_path])]
+        self._history[path] = (key, found)
+        return found
+
+    def forget_history(self, path: Path) -> None:
+        """Recompute the git-history finding next time (the file was saved or committed)."""
+        self._history.pop(path.resolve(), None)
+
+
+def roots_from(folders: Sequence[str], fallback: str | None) -> list[Path]:
+    """Workspace folder paths from the client's folders, else its root, else the current dir."""
+    roots = [Path(f) for f in folders]
+    if not roots and fallback:
+        roots = [Path(fallback)]
+    return roots or [Path(os.getcwd())]
