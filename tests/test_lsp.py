@@ -465,3 +465,55 @@ async def test_document_symbols_outline_parties_people_objectives_kpis_risks(
     harbourside = symbols[0]
     assert isinstance(harbourside, types.DocumentSymbol) and harbourside.children
     assert [c.name for c in harbourside.children] == ["jdoe", "mlee"]
+
+
+@pytest.mark.asyncio
+async def test_positions_are_in_utf16_units_after_a_character_outside_the_bmp(
+    client: LanguageClient, workspace: Path
+) -> None:
+    path = workspace / "charters" / f"{HARBOURSIDE}.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("      attendees: [mlee, tkhan]", '      attendees: ["🚀", mle]', 1)
+    path.write_text(text, encoding="utf-8")
+    _, diagnostics = await _open(client, path)
+    (finding,) = [
+        f for f in _validate_json(workspace, "charters/" + path.name) if "'mle'" in f["message"]
+    ]
+    (diagnostic,) = [d for d in diagnostics if "'mle'" in d.message]
+    # validate counts the rocket as one character; LSP (UTF-16) as two.
+    assert diagnostic.range.start == types.Position(finding["line"] - 1, finding["column"])
+    assert diagnostic.range.end == types.Position(finding["line"] - 1, finding["column"] + 3)
+
+
+def _frame(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+@pytest.mark.parametrize(("shutdown", "code"), [(True, 0), (False, 1)])
+def test_exit_code_is_0_after_shutdown_and_1_without(tmp_path: Path, shutdown: bool, code: int):
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+    ]
+    if shutdown:
+        messages.append({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None})
+    messages.append({"jsonrpc": "2.0", "method": "exit", "params": None})
+    done = subprocess.run(
+        [str(RMO), "lsp"],
+        input=b"".join(_frame(m) for m in messages),
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == code, done.stderr
+    assert b'"capabilities"' in done.stdout and b"Traceback" not in done.stderr
+
+
+def test_the_cli_does_not_import_pygls_until_rmo_lsp_runs() -> None:
+    script = "import sys, rmo_cli.cli.main; print('pygls' in sys.modules)"
+    done = subprocess.run(
+        [str(RMO.parent / "python"), "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
