@@ -517,3 +517,42 @@ def test_the_cli_does_not_import_pygls_until_rmo_lsp_runs() -> None:
         [str(RMO.parent / "python"), "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_changes_is_validated_once_with_the_newest_text(
+    client: LanguageClient, workspace: Path
+) -> None:
+    path = workspace / "charters" / f"{HARBOURSIDE}.yaml"
+    text = path.read_text(encoding="utf-8")
+    uri, _ = await _open(client, path)
+    features = client.protocol.fm.features
+    published = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+    counted: list[types.PublishDiagnosticsParams] = []
+
+    def count(params: types.PublishDiagnosticsParams) -> None:
+        counted.append(params)
+        published(params)
+
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = count
+    for version in range(2, 32):  # as fast as the client can send them
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangeWholeDocument(
+                        text=text.replace("status: active", f"status: active{version}")
+                    )
+                ],
+            )
+        )
+    await asyncio.wait_for(_until(lambda: any(p.version == 31 for p in counted)), timeout=20)
+    await asyncio.sleep(0.3)  # anything still due would arrive now
+    assert 1 <= len(counted) <= 5  # not one validation per change
+    assert counted[-1].version == 31
+    assert any("'active31'" in d.message for d in counted[-1].diagnostics)
+
+
+async def _until(condition) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
