@@ -556,3 +556,30 @@ async def test_a_burst_of_changes_is_validated_once_with_the_newest_text(
 async def _until(condition) -> None:
     while not condition():
         await asyncio.sleep(0.01)
+
+
+@pytest.mark.asyncio
+async def test_an_unsaved_id_change_in_one_charter_updates_another_open_one(
+    client: LanguageClient, workspace: Path
+) -> None:
+    earlier = workspace / "charters" / "eastern-counties-road-salt-framework.yaml"
+    later = workspace / "charters" / "riverside-cardiac-research-network.yaml"
+    later_uri, diagnostics = await _open(client, later)
+    assert "duplicate-charter-id" not in {d.code for d in diagnostics}
+    earlier_uri, _ = await _open(client, earlier)
+    text = earlier.read_text(encoding="utf-8")
+    client.diagnostics.pop(later_uri, None)
+    await _replace(
+        client,
+        earlier_uri,
+        re.sub(r"(?m)^id: .*$", "id: riverside-cardiac-research-network", text),
+        2,
+    )
+
+    def duplicates() -> list[types.Diagnostic]:
+        found = client.diagnostics.get(later_uri, [])
+        return [d for d in found if d.code == "duplicate-charter-id"]
+
+    await asyncio.wait_for(_until(lambda: bool(duplicates())), timeout=20)
+    (duplicate,) = duplicates()
+    assert "charters/eastern-counties-road-salt-framework.yaml" in duplicate.message

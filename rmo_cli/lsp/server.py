@@ -152,6 +152,8 @@ class RmoLanguageServer(LanguageServer):
             return
         found, doc = self.findings(state, text)
         if doc is not None:
+            if _charter_id(state.last_good) != _charter_id(doc):
+                self.revalidate_others(state)  # their duplicate-id findings may change
             state.last_good, state.good_version = doc, version
         lines = lines_of(text)
         state.diagnostics = [(self.diagnostic(f, lines), fixes(f, lines)) for f in found]
@@ -183,6 +185,12 @@ class RmoLanguageServer(LanguageServer):
             )
         )
 
+    def revalidate_others(self, changed: _Open) -> None:
+        """Check the other open charters again: this one's id changed."""
+        for uri, state in self.open.items():
+            if state is not changed and state.is_charter:
+                self.schedule(uri)
+
     def revalidate_all(self) -> None:
         """Check every open charter again (another charter or the configuration changed)."""
         for uri, state in self.open.items():
@@ -205,6 +213,10 @@ class RmoLanguageServer(LanguageServer):
 
 
 server = RmoLanguageServer()
+
+
+def _charter_id(doc: Document | None) -> Any:
+    return doc.data.get("id") if doc is not None and isinstance(doc.data, dict) else None
 
 
 def _path(uri: str) -> Path:
@@ -235,7 +247,7 @@ def _initialized(ls: RmoLanguageServer, params: types.InitializedParams) -> None
         types.FileSystemWatcher(glob_pattern="**/*.yaml"),
         types.FileSystemWatcher(glob_pattern="**/*.yml"),
     ]
-    ls.client_register_capability(
+    answer = ls.client_register_capability(
         types.RegistrationParams(
             registrations=[
                 types.Registration(
@@ -246,6 +258,14 @@ def _initialized(ls: RmoLanguageServer, params: types.InitializedParams) -> None
             ]
         )
     )
+    # A client that refuses only loses the updates from disk; say so, don't crash.
+    answer.add_done_callback(_registration_answered)
+
+
+def _registration_answered(answer: Any) -> None:
+    error = None if answer.cancelled() else answer.exception()
+    if error is not None:
+        log.warning("the editor did not let rmo watch charter files: %s", error)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
