@@ -25,11 +25,16 @@ SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.Diagnostic
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """A charter repository: the sample charters under charters/."""
+def workspace(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A charter repository: the sample charters under charters/, plus (when parametrized
+    with a number) that many copies of one sample, each with its own id."""
     (tmp_path / "charters").mkdir()
     for sample in SAMPLES.glob("*.yaml"):
         shutil.copy(sample, tmp_path / "charters" / sample.name)
+    text = (SAMPLES / "meridian-group-shared-services.yaml").read_text(encoding="utf-8")
+    for n in range(getattr(request, "param", 0)):
+        copy = re.sub(r"(?m)^id: .*$", f"id: copy-{n:03d}", text)
+        (tmp_path / "charters" / f"copy-{n:03d}.yaml").write_text(copy, encoding="utf-8")
     return tmp_path
 
 
@@ -583,3 +588,22 @@ async def test_an_unsaved_id_change_in_one_charter_updates_another_open_one(
     await asyncio.wait_for(_until(lambda: bool(duplicates())), timeout=20)
     (duplicate,) = duplicates()
     assert "charters/eastern-counties-road-salt-framework.yaml" in duplicate.message
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("workspace", [200], indirect=True)  # read in batches of 20
+async def test_a_repository_read_in_batches_ends_with_validates_findings(
+    client: LanguageClient, workspace: Path
+) -> None:
+    # A charter read early and one read in the last batch share the id of the open one.
+    last = workspace / "charters" / "zz-last.yaml"
+    shutil.copy(workspace / "charters" / "copy-190.yaml", last)
+    shutil.copy(workspace / "charters" / "copy-190.yaml", workspace / "charters" / "a-first.yaml")
+    uri = last.as_uri()
+    await _open(client, last)
+    await asyncio.wait_for(
+        _until(lambda: "duplicate-charter-id" in {d.code for d in client.diagnostics[uri]}),
+        timeout=30,
+    )
+    expected = _expected(_validate_json(workspace), "charters/zz-last.yaml")
+    assert _as_validate(list(client.diagnostics[uri])) == expected

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 # Changes closer together than this are validated once, with the newest text; the first
 # change after a quiet spell is validated at once.
 DEFAULT_DEBOUNCE = 0.075
+# Charters of the workspace read per turn of the event loop while the server starts.
+WARM_BATCH = 20
 # A file is a charter (and gets diagnostics) when it says so, even while it cannot be parsed.
 _CHARTER_RE = re.compile(
     r"(?m)^(?:apiVersion:[ \t]*['\"]?rmo/v1|kind:[ \t]*['\"]?RelationshipCharter)"
@@ -185,6 +187,19 @@ class RmoLanguageServer(LanguageServer):
             )
         )
 
+    def warm(self) -> None:
+        """Read the workspace's charters a few at a time, between requests; when all are
+        read, check the open charters again with the rules across charters complete."""
+        try:
+            done = self.space.warm(WARM_BATCH)
+        except Exception:  # a bug must not take the editor's server down
+            log.exception("reading the workspace's charters failed")
+            return
+        if done:
+            self.revalidate_all()
+        else:
+            asyncio.get_running_loop().call_soon(self.warm)
+
     def revalidate_others(self, changed: _Open) -> None:
         """Check the other open charters again: this one's id changed."""
         for uri, state in self.open.items():
@@ -239,6 +254,7 @@ def _initialize(ls: RmoLanguageServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 def _initialized(ls: RmoLanguageServer, params: types.InitializedParams) -> None:
+    ls.warm()  # the first few at once: a small repository is ready before any file opens
     capabilities = ls.client_capabilities.workspace
     watched = capabilities.did_change_watched_files if capabilities else None
     if watched is None or not watched.dynamic_registration:
@@ -259,13 +275,15 @@ def _initialized(ls: RmoLanguageServer, params: types.InitializedParams) -> None
         )
     )
     # A client that refuses only loses the updates from disk; say so, don't crash.
-    answer.add_done_callback(_registration_answered)
+    answer.add_done_callback(lambda done: _registration_answered(ls, done))
 
 
-def _registration_answered(answer: Any) -> None:
+def _registration_answered(ls: RmoLanguageServer, answer: Any) -> None:
     error = None if answer.cancelled() else answer.exception()
     if error is not None:
         log.warning("the editor did not let rmo watch charter files: %s", error)
+    else:
+        ls.space.watched = True
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)

@@ -35,6 +35,14 @@ class Workspace:
         self._files: list[Path] | None = None
         self._stand_ins: dict[Path, tuple[tuple[int, int], Document | None]] = {}
         self._history: dict[Path, tuple[str, list[Finding]]] = {}
+        self._outside: set[Path] = set()  # open files that are not among the charters
+        self._file_set: set[Path] = set()
+        # True once every charter has been read once (see warm); until then the rules
+        # across charters see only those read so far.
+        self.ready = False
+        # True when the editor reports changes on disk (workspace/didChangeWatchedFiles):
+        # a charter read before is then not stat()ed again on every keystroke.
+        self.watched = False
 
     def display(self, path: Path) -> str:
         """The name findings use for path: relative to its workspace folder, as rmo shows it."""
@@ -55,6 +63,7 @@ class Workspace:
                 except RmoError:  # no rmo.yaml and no charters/ folder: nothing to add
                     continue
             self._files = list(dict.fromkeys(found))
+            self._file_set = set(self._files)
         return self._files
 
     def changed(self, path: Path, created_or_deleted: bool) -> None:
@@ -64,14 +73,28 @@ class Workspace:
         self._history.pop(path, None)
         if created_or_deleted or path.name == "rmo.yaml":
             self._files = None
+            self._outside.clear()
+
+    def warm(self, limit: int) -> bool:
+        """Read up to limit charters not read yet; True when all of them have been read."""
+        for path in self.files():
+            if path not in self._stand_ins:
+                if limit <= 0:
+                    return False
+                self._stand_in(path)
+                limit -= 1
+        self.ready = True
+        return True
 
     def _stand_in(self, path: Path) -> Document | None:
+        cached = self._stand_ins.get(path)
+        if cached is not None and self.watched:
+            return cached[1]
         try:
             info = path.stat()
             stamp = (info.st_mtime_ns, info.st_size)
         except OSError:
             return None
-        cached = self._stand_ins.get(path)
         if cached is not None and cached[0] == stamp:
             return cached[1]
         loaded = read_charter(path, self.display(path)).document
@@ -89,6 +112,14 @@ class Workspace:
         from rmo_cli.rules import run_collection_rules
 
         path = path.resolve()
+        self.files()
+        if path not in self._file_set and path not in self._outside and path.is_file():
+            # Perhaps created since the files were listed (a client that does not report
+            # new files): list them again, once per such file.
+            self._files = None
+            self.files()
+            if path not in self._file_set:
+                self._outside.add(path)
         docs: list[Document] = []
         seen = False
         for other in self.files():
@@ -97,7 +128,13 @@ class Workspace:
                 seen = True
                 continue
             current = open_docs.get(other)
-            small = stand_in(current) if current is not None else self._stand_in(other)
+            if current is not None:
+                small: Document | None = stand_in(current)
+            elif self.ready or other in self._stand_ins:
+                small = self._stand_in(other)
+            else:
+                continue  # not read yet: the server checks again once all are
+
             if small is not None:
                 docs.append(small)
         if not seen:
