@@ -281,6 +281,14 @@ async def test_completion_offers_person_ids_at_an_owner(
     assert labels == {"jdoe", "mlee", "rsmith", "tkhan"}  # people, not parties
     jdoe = next(i for i in result.items if i.label == "jdoe")
     assert "Jane Doe" in (jdoe.detail or "")
+    # As it is typed: an owner with no value yet, the cursor after "owner: ".
+    typing = text.replace("    owner: tkhan\n", "    owner: \n", 1)
+    await _replace(client, uri, typing, 2)
+    place = _position(typing, "    owner: \n", len("    owner: "))
+    result = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), place)
+    )
+    assert {item.label for item in result.items} == {"jdoe", "mlee", "rsmith", "tkhan"}
 
 
 @pytest.mark.asyncio
@@ -309,6 +317,11 @@ async def test_completion_offers_keys_with_descriptions_and_enum_values(
         types.CompletionParams(types.TextDocumentIdentifier(uri), place)
     )
     assert {i.label for i in party_ids.items} == {"harbourside", "globex"}
+    place = _position(text, "    objective: obj-energy", len("    objective: "))
+    objective_ids = await client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), place)
+    )
+    assert {i.label for i in objective_ids.items} == {"obj-outages", "obj-energy"}
 
 
 @pytest.mark.asyncio
