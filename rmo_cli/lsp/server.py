@@ -25,12 +25,11 @@ from pygls.uris import to_fs_path
 from rmo_cli import __version__
 from rmo_cli.findings import ERROR, Finding
 from rmo_cli.loading import Document
-from rmo_cli.lsp import navigation, schema_help
+from rmo_cli.lsp import completion, navigation
 from rmo_cli.lsp.actions import Fix, fixes
 from rmo_cli.lsp.navigation import Occurrence
-from rmo_cli.lsp.text import Span, cursor_at, lines_of, token_span
+from rmo_cli.lsp.text import Span, lines_of, token_span
 from rmo_cli.lsp.workspace import Workspace, roots_from
-from rmo_cli.roster import parties, people
 from rmo_cli.validation import check_text
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,6 @@ WARM_BATCH = 20
 _CHARTER_RE = re.compile(
     r"(?m)^(?:apiVersion:[ \t]*['\"]?rmo/v1|kind:[ \t]*['\"]?RelationshipCharter)"
 )
-_WORD_RE = re.compile(r"[A-Za-z0-9_.@/-]")
 _REQUEST_FAILED = -32803
 _SYMBOL_KINDS = {
     "party": types.SymbolKind.Namespace,
@@ -357,91 +355,15 @@ def _watched(ls: RmoLanguageServer, params: types.DidChangeWatchedFilesParams) -
 
 # --- completion and hover -----------------------------------------------------------------
 
-
-def _data_at(doc: Document | None, path: Sequence[str | int]) -> Any:
-    value: Any = doc.data if doc is not None else None
-    for part in path:
-        if isinstance(part, int):
-            value = value[part] if isinstance(value, list) and part < len(value) else None
-        else:
-            value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _id_choices(doc: Document | None, kind: str) -> list[tuple[str, str]]:
-    """(id, what it names) for each id of a kind in the document."""
-    data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
-    if kind == "person":
-        return [
-            (pid, f"{person.get('name', pid)} ({party.get('id', '?')})")
-            for pid, (person, party) in people(data).items()
-        ]
-    if kind == "party":
-        return [
-            (str(p["id"]), str(p.get("name", "")))
-            for p in parties(data)
-            if isinstance(p.get("id"), str)
-        ]
-    objectives = data.get("objectives")
-    return [
-        (o["id"], str(o.get("statement", "")))
-        for o in (objectives if isinstance(objectives, list) else [])
-        if isinstance(o, dict) and isinstance(o.get("id"), str)
-    ]
+_ITEM_KINDS = {
+    "key": types.CompletionItemKind.Property,
+    "value": types.CompletionItemKind.EnumMember,
+    "id": types.CompletionItemKind.Reference,
+}
 
 
 def _markdown(text: str) -> types.MarkupContent:
     return types.MarkupContent(kind=types.MarkupKind.Markdown, value=text)
-
-
-def _key_items(path: tuple[str | int, ...], existing: Any, word: str) -> list[types.CompletionItem]:
-    required = schema_help.required_at(path)
-    present = set(existing) if isinstance(existing, dict) else set()
-    items = []
-    for order, (key, node) in enumerate(schema_help.keys_at(path).items()):
-        if key in present and key != word:
-            continue
-        note = "\n\n*Required.*" if key in required else ""
-        items.append(
-            types.CompletionItem(
-                label=key,
-                kind=types.CompletionItemKind.Property,
-                detail=node.title or None,
-                documentation=_markdown(node.description + note),
-                insert_text=f"{key}: ",
-                sort_text=f"{order:03d}",
-            )
-        )
-    return items
-
-
-def _value_items(doc: Document | None, path: tuple[str | int, ...]) -> list[types.CompletionItem]:
-    node = schema_help.node_at(path)
-    if node is not None and node.schema.get("type") == "array":
-        path = (*path, 0)  # `members: ` before the list is written: offer its items
-    kind = schema_help.id_kind(path)
-    if kind is not None:
-        return [
-            types.CompletionItem(
-                label=name,
-                kind=types.CompletionItemKind.Reference,
-                detail=f"{kind}: {what}" if what else kind,
-                documentation=_markdown(navigation.describe(doc, kind, name)) if doc else None,
-            )
-            for name, what in _id_choices(doc, kind)
-        ]
-    items = []
-    description = node.description if node is not None else ""
-    for value in schema_help.enum_at(path):
-        label = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        items.append(
-            types.CompletionItem(
-                label=label,
-                kind=types.CompletionItemKind.EnumMember,
-                documentation=_markdown(description) if description else None,
-            )
-        )
-    return items
 
 
 @server.feature(
@@ -451,30 +373,22 @@ def _value_items(doc: Document | None, path: tuple[str | int, ...]) -> list[type
 def _completion(ls: RmoLanguageServer, params: types.CompletionParams) -> types.CompletionList:
     uri = params.text_document.uri
     state = ls.open.get(uri)
-    empty = types.CompletionList(is_incomplete=False, items=[])
     if state is None or not state.is_charter:
-        return empty
+        return types.CompletionList(is_incomplete=False, items=[])
     lines = ls.lines(uri)
     line, character = ls.from_position(lines, params.position)
-    cursor = cursor_at(lines, line, character)
-    if cursor is None:
-        return empty
-    doc = state.last_good
-    if cursor.where == "key" or (cursor.where == "item" and schema_help.is_mapping(cursor.path)):
-        existing = {} if cursor.where == "item" else _data_at(doc, cursor.path)
-        items = _key_items(cursor.path, existing, cursor.word)
-    else:
-        items = _value_items(doc, cursor.path)
+    items = [
+        types.CompletionItem(
+            label=s.label,
+            kind=_ITEM_KINDS[s.what],
+            detail=s.detail or None,
+            documentation=_markdown(s.documentation) if s.documentation else None,
+            insert_text=s.insert_text,
+            sort_text=s.sort_text,
+        )
+        for s in completion.complete(state.last_good, lines, line, character)
+    ]
     return types.CompletionList(is_incomplete=False, items=items)
-
-
-def _word_span(row: str, character: int) -> tuple[int, int]:
-    start = end = character
-    while start > 0 and _WORD_RE.match(row[start - 1]):
-        start -= 1
-    while end < len(row) and _WORD_RE.match(row[end]):
-        end += 1
-    return start, end
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -483,34 +397,12 @@ def _hover(ls: RmoLanguageServer, params: types.HoverParams) -> types.Hover | No
     state = ls.open.get(uri)
     if state is None or not state.is_charter:
         return None
-    _, target, lines = ls.occurrences_at(uri, params.position)
-    if target is not None and state.last_good is not None:
-        text = navigation.describe(state.last_good, target.kind, target.name)
-        return types.Hover(contents=_markdown(text), range=ls.to_range(lines, target.span))
+    lines = ls.lines(uri)
     line, character = ls.from_position(lines, params.position)
-    if line >= len(lines):
+    found = completion.hover(state.last_good, lines, line, character)
+    if found is None:
         return None
-    row = lines[line]
-    start, end = _word_span(row, character)
-    if start == end:
-        return None
-    cursor = cursor_at(lines, line, end)
-    if cursor is None:
-        return None
-    if cursor.where in ("key", "item") and row[end:].lstrip().startswith(":"):
-        path: tuple[str | int, ...] = (*cursor.path, row[start:end])
-    elif cursor.where == "value":
-        path = cursor.path
-    else:
-        return None
-    node = schema_help.node_at(path)
-    if node is None or not (node.title or node.description):
-        return None
-    text = f"**{node.title}**\n\n{node.description}" if node.title else node.description
-    allowed = schema_help.enum_at(path)
-    if allowed and not all(isinstance(v, bool) for v in allowed):
-        text += "\n\nAllowed: " + ", ".join(f"`{v}`" for v in allowed)
-    span = (line, start, line, end)
+    text, span = found
     return types.Hover(contents=_markdown(text), range=ls.to_range(lines, span))
 
 
