@@ -620,3 +620,21 @@ async def test_a_repository_read_in_batches_ends_with_validates_findings(
     )
     expected = _expected(_validate_json(workspace), "charters/zz-last.yaml")
     assert _as_validate(list(client.diagnostics[uri])) == expected
+
+
+@pytest.mark.asyncio
+async def test_the_git_history_rule_is_reported_as_validate_reports_it(
+    client: LanguageClient, workspace: Path
+) -> None:
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "charters"]):
+        subprocess.run(["git", *args], cwd=workspace, check=True, capture_output=True)
+    path = workspace / "charters" / f"{HARBOURSIDE}.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("  last_reviewed: 2026-09-15", "  last_reviewed: 2026-09-20"), encoding="utf-8"
+    )
+    _, diagnostics = await _open(client, path)
+    file = f"charters/{HARBOURSIDE}.yaml"
+    expected = _expected(_validate_json(workspace, file), file)
+    assert "review-date-without-log" in {e[3] for e in expected}
+    assert _as_validate(diagnostics) == expected

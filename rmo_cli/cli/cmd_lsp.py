@@ -21,8 +21,10 @@ def lsp(
 
     Example: rmo lsp   (started by the editor, not by hand)
     """
+    from rmo_cli.cli.common import today
     from rmo_cli.lsp.server import serve
 
+    today()  # a bad RMO_TODAY is a usage error now, not a failure on every keystroke
     code = serve()
     if code:
         raise typer.Exit(code)

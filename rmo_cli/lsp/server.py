@@ -8,7 +8,6 @@ diagnostics, completions, hovers, locations, edits and symbols.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import re
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from rmo_cli import __version__
+from rmo_cli.cli.common import today
 from rmo_cli.findings import ERROR, Finding
 from rmo_cli.loading import Document
 from rmo_cli.lsp import completion, navigation
@@ -153,7 +153,7 @@ class RmoLanguageServer(LanguageServer):
         """What `rmo validate` reports for this text: the file's findings, then the rules
         across the workspace's charters, then the git-history rule."""
         display = self.space.display(state.path)
-        found, doc = check_text(display, text, dt.date.today())
+        found, doc = check_text(display, text, today())
         if doc is not None:
             open_docs = {
                 s.path.resolve(): s.last_good
