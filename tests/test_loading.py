@@ -239,3 +239,42 @@ def test_hex_and_octal_integers_too_long_to_write_are_refused_where_they_stand()
         assert "too long to read" in finding.message and finding.line == 1
     short = parse_yaml(b"n: 0xff\nm: 0o17\n", "s.yaml").document
     assert short is not None and short.data == {"n": 255, "m": 15}
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "hint"),
+    [
+        (
+            "apiVersion: rmo/v1\ntitle: Note: read this\n",
+            (2, 12),
+            'quote the text, as in title: "Note: read this"',
+        ),
+        (
+            "apiVersion: rmo/v1\nparties:\n  - purpose: Why: because\n",
+            (3, 17),
+            'quote the text, as in purpose: "Why: because"',
+        ),
+        (
+            "apiVersion: rmo/v1\nparties:\n\t- id: x\n",
+            (3, 1),
+            "not tabs: replace the tab with spaces",
+        ),
+        ("a:\n  b: 1\n\tc: 2\n", (3, 1), "not tabs: replace the tab with spaces"),
+        (
+            'apiVersion: rmo/v1\ntitle: "abc\nid: x\n',
+            (4, 1),
+            "the quote opened at line 2, column 8 is never closed: add the closing quote",
+        ),
+    ],
+)
+def test_syntax_error_with_a_known_cause_gets_a_hint(text, place, hint) -> None:
+    (finding,) = parse_charter(text.encode(), "c.yaml").findings
+    assert finding.rule == "yaml-syntax"
+    assert (finding.line, finding.column) == place
+    assert finding.message.startswith("YAML syntax: ")
+    assert finding.message.endswith(hint)
+
+
+def test_syntax_error_without_a_known_cause_gets_no_guess() -> None:
+    (finding,) = parse_charter(b"a: b\n  c: d\n", "c.yaml").findings
+    assert finding.message == "YAML syntax: mapping values are not allowed in this context"

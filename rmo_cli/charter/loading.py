@@ -222,7 +222,7 @@ def parse_yaml(raw: bytes, file: str) -> LoadResult:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        return LoadResult(file, None, [_syntax_finding(file, exc)], text)
+        return LoadResult(file, None, [_syntax_finding(file, exc, text)], text)
     except yaml.reader.ReaderError as exc:
         line, column = _line_col(text, exc.position)
         char = (
@@ -273,7 +273,7 @@ def _encoding_finding(file: str, raw: bytes, exc: UnicodeDecodeError) -> Finding
     )
 
 
-def _syntax_finding(file: str, exc: yaml.MarkedYAMLError) -> Finding:
+def _syntax_finding(file: str, exc: yaml.MarkedYAMLError, text: str = "") -> Finding:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if _is_depth_error(exc):
@@ -284,7 +284,34 @@ def _syntax_finding(file: str, exc: yaml.MarkedYAMLError) -> Finding:
         problem = f"{problem} ({exc.context} at line {exc.context_mark.line + 1})"
     elif exc.context:
         problem = f"{exc.context}: {problem}"
-    return Finding(file, line, column, ERROR, "yaml-syntax", "", f"YAML syntax: {problem}")
+    message = f"YAML syntax: {problem}{_syntax_hint(exc, mark, text)}"
+    return Finding(file, line, column, ERROR, "yaml-syntax", "", message)
+
+
+def _syntax_hint(exc: yaml.MarkedYAMLError, mark: Any, text: str) -> str:
+    """What usually causes this syntax error, when that is known ("" when it is not)."""
+    problem = exc.problem or ""
+    lines = text.splitlines()
+    row = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if "tab" in problem or (mark is not None and row[mark.column : mark.column + 1] == "\t"):
+        return "; YAML indents with spaces, not tabs: replace the tab with spaces"
+    if "mapping values are not allowed" in problem and mark is not None:
+        key, sep, value = row.partition(": ")
+        if sep and len(key) < mark.column and not value.lstrip().startswith(("'", '"', "[", "{")):
+            example = ""
+            if '"' not in value and "\\" not in value:
+                example = f', as in {key.strip().lstrip("- ")}: "{value.strip()}"'
+            return (
+                "; a colon followed by a space inside unquoted text starts a new key: "
+                f"quote the text{example}"
+            )
+    if "while scanning a quoted scalar" in (exc.context or "") and exc.context_mark is not None:
+        opened = exc.context_mark
+        return (
+            f"; the quote opened at line {opened.line + 1}, column {opened.column + 1} is never "
+            "closed: add the closing quote"
+        )
+    return ""
 
 
 def _line_col(text: str, index: int) -> Position:
@@ -321,7 +348,7 @@ def _prescan(text: str, file: str) -> Finding | None:
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         if _is_depth_error(exc):
-            return _syntax_finding(file, exc)
+            return _syntax_finding(file, exc, text)
         return None  # composing again reports the syntax error with its place
     except yaml.YAMLError:
         return None

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rmo_cli.charter.loading import Document, LoadResult, read_charter
+from rmo_cli.charter.loading import Document, LoadResult, parse_charter, read_charter
 from rmo_cli.ops.repository import CharterFile
 from rmo_cli.support.findings import ERROR, Finding
 
@@ -33,6 +33,15 @@ def check_document(doc: Document, as_of: dt.date) -> list[Finding]:
     findings = schema_findings(doc)
     findings.extend(run_rules(doc, as_of))
     return findings
+
+
+def check_text(file: str, text: str, as_of: dt.date) -> tuple[list[Finding], Document | None]:
+    """Read and check one charter given as text (an editor's buffer) exactly as a file is."""
+    loaded = parse_charter(text.encode("utf-8", "surrogatepass"), file)
+    findings = list(loaded.findings)
+    if loaded.document is not None:
+        findings.extend(check_document(loaded.document, as_of))
+    return findings, loaded.document
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:
