@@ -62,6 +62,7 @@ def test_rows_carry_signoff_review_and_expiry_state(tmp_path: Path) -> None:
         "days": 70,
         "expires": "2028-01-31",
         "expiry_state": "ok",
+        "kpis": {},
     }
     b = rows["acme-initech"]
     assert (b.signed, b.parties_total, b.stale) == (0, 2, 1)
@@ -121,7 +122,7 @@ def test_markdown_escapes_charter_text() -> None:
     text = status_markdown([row], TODAY)
     table_row = next(line for line in text.splitlines() if "acme-globex" in line)
     assert r"A \| B \*bold\*" in table_row
-    assert table_row.count(" | ") == 7  # eight cells, none split by the title's |
+    assert table_row.count(" | ") == 8  # nine cells, none split by the title's |
 
 
 # ---------------------------------------------------------------------------- the graph
