@@ -172,10 +172,20 @@ def test_graph_filters_and_json(cli, portfolio: Path) -> None:
     assert [p["id"] for p in data["parties"]] == ["acme", "globex", "hooli", "initech"]
 
 
-def test_graph_svg(cli, portfolio: Path) -> None:
-    result = cli("graph", "charters", "-f", "svg")
+def test_graph_svg_builtin_layout(cli, portfolio: Path) -> None:
+    result = cli("graph", "charters", "-f", "svg", env={"RMO_NO_GRAPHVIZ": "1"})
     assert result.exit_code == 0
     assert result.stdout.startswith("<svg") and result.stdout.count("<line ") == 5
+    assert 'stroke="#6b7785"' in result.stdout  # visible without any stylesheet
+
+
+def test_graph_svg_graphviz_layout(cli, portfolio: Path) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed")
+    result = cli("graph", "charters", "-f", "svg")
+    assert result.exit_code == 0
+    assert "<svg" in result.stdout and result.stdout.count('class="edge"') == 5
+    assert result.stdout.count('class="node"') == 4
 
 
 def test_graph_unknown_format(cli, portfolio: Path) -> None:

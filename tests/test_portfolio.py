@@ -273,9 +273,10 @@ def test_svg_is_well_formed_and_deterministic(tmp_path: Path) -> None:
     assert [p.get("class") for p in parties] == ["party lead", "party", "party lead", "party"]
     lines = root.findall(f".//{SVG}line")
     assert len(lines) == 5
-    (anchor,) = root.findall(f".//{SVG}a")
-    assert anchor.get("href") == "acme-globex.html"
+    anchor, label = root.findall(f".//{SVG}a")  # the charter's lines, and its label
+    assert anchor.get("href") == label.get("href") == "acme-globex.html"
     assert anchor.find(f"{SVG}g").get("data-charter") == "acme-globex"
+    assert label.find(f"{SVG}text").get("data-charter") == "acme-globex"
     titles = {t.text for t in root.iter(f"{SVG}title")}
     assert "Logistics Framework (market)" in titles
 

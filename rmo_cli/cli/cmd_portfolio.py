@@ -172,7 +172,7 @@ def graph(
     """
     from rmo_cli.ops.portfolio import filter_rows
     from rmo_cli.ops.portfolio import graph as build_graph
-    from rmo_cli.render.graph import to_dot, to_mermaid, to_svg
+    from rmo_cli.render.graph import graph_svg, to_dot, to_mermaid
 
     _check_choice(format, GRAPH_FORMATS, "--format")
     _check_filters(statuses, models)
@@ -181,7 +181,7 @@ def graph(
     if format == "dot":
         typer.echo(to_dot(network), nl=False)
     elif format == "svg":
-        typer.echo(to_svg(network))
+        typer.echo(graph_svg(network))
     elif format == "json":
         typer.echo(jsontext.dumps(network.as_dict(), indent=2))
     else:
