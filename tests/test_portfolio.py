@@ -306,7 +306,7 @@ def test_dashboard_links_every_charter_and_escapes_text(tmp_path: Path) -> None:
     for name in links.values():
         assert parser.hrefs.count(name) >= 2  # the table row and the graph link
     assert "svg" in parser.tags
-    assert "As of 2026-11-23" in page
+    assert 'As of <span class="nowrap">23 November 2026</span>' in page  # unbroken
 
 
 def test_write_dashboard_writes_the_page(tmp_path: Path) -> None:
