@@ -186,7 +186,7 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
     n = len(g.parties)
     radius = max(220.0, n * 70 / (2 * math.pi))
     # Names are written beside the circles, so the sides need more room than top and bottom.
-    width, height = 2 * (radius + 270.0), 2 * (radius + 90.0)
+    width, height = 2 * (radius + 330.0), 2 * (radius + 90.0)
     centre, middle = width / 2, height / 2
     position: dict[str, tuple[float, float]] = {}
     for i, pid in enumerate(circle_order(g)):
@@ -202,7 +202,7 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
         x, y = position[p.id]
         anchor = "start" if x >= centre - 1 else "end"
         dx = 16 if anchor == "start" else -16
-        text = _short(p.name, 36)
+        text = _short(p.name, 44)
         step = -_LINE_HEIGHT if y < middle else _LINE_HEIGHT
         spots = [(x + dx, y + 4 + k * step) for k in range(12)]
         lx, ly = _free_spot(spots, text, anchor, taken)
