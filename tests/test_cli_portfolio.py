@@ -113,7 +113,7 @@ def test_status_usage_errors(cli, portfolio: Path, args: list[str]) -> None:
 
 
 def test_status_table_and_summary(cli, portfolio: Path) -> None:
-    result = cli("status", "charters", env=ENV)
+    result = cli("status", "charters", "--wide", env=ENV)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     row = next(line for line in lines if "acme-initech" in line)
@@ -129,9 +129,11 @@ def test_status_markdown(cli, portfolio: Path) -> None:
     result = cli("status", "charters", "-f", "md", env=ENV)
     assert result.exit_code == 0, result.stderr
     table = [line for line in result.stdout.splitlines() if line.startswith("|")]
-    assert table[0] == "| Id | Title | Status | Model | Parties | Sign-off | Review | Expires |"
+    assert table[0] == (
+        "| Id | Title | Status | Model | Parties | Sign-off | Review | KPIs | Expires |"
+    )
     assert len(table) == 2 + 4
-    assert all(line.count(" | ") == 7 for line in table[2:])
+    assert all(line.count(" | ") == 8 for line in table[2:])
 
 
 def test_status_works_on_schema_invalid_and_skips_unreadable(cli, portfolio: Path) -> None:
@@ -170,10 +172,20 @@ def test_graph_filters_and_json(cli, portfolio: Path) -> None:
     assert [p["id"] for p in data["parties"]] == ["acme", "globex", "hooli", "initech"]
 
 
-def test_graph_svg(cli, portfolio: Path) -> None:
-    result = cli("graph", "charters", "-f", "svg")
+def test_graph_svg_builtin_layout(cli, portfolio: Path) -> None:
+    result = cli("graph", "charters", "-f", "svg", env={"RMO_NO_GRAPHVIZ": "1"})
     assert result.exit_code == 0
     assert result.stdout.startswith("<svg") and result.stdout.count("<line ") == 5
+    assert 'stroke="#6b7785"' in result.stdout  # visible without any stylesheet
+
+
+def test_graph_svg_graphviz_layout(cli, portfolio: Path) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed")
+    result = cli("graph", "charters", "-f", "svg")
+    assert result.exit_code == 0
+    assert "<svg" in result.stdout and result.stdout.count('class="edge"') == 5
+    assert result.stdout.count('class="node"') == 4
 
 
 def test_graph_unknown_format(cli, portfolio: Path) -> None:
@@ -280,7 +292,6 @@ def test_status_table_on_a_terminal(portfolio: Path, no_color: bool) -> None:
     green = "\x1b[32m"  # the ok review state: colour on a terminal, never with NO_COLOR
     assert (green in output) is not no_color
     assert "overdue (due 2025-07-01)" in output
-    assert "─" in output  # drawn by rich, not the plain columns
     assert "4 charters · status: 1 draft, 3 active" in output
 
 

@@ -281,3 +281,22 @@ def test_templates_ship_with_the_package() -> None:
     names = {p.name for p in templates_dir().iterdir()}
     assert {"charter.md.j2", "charter.html.j2", "index.md.j2", "index.html.j2"} <= names
     assert (ROOT / "templates") == templates_dir() or "site-packages" in str(templates_dir())
+
+
+def test_repository_templates_override_the_site_pages(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _repository(tmp_path, "{{ charter.title }}\n")
+    (repo / "templates" / "dashboard.html.j2").write_text(
+        "<p>Ours: {{ rows|length }} charter, {{ kpis|length }} KPIs</p>\n", encoding="utf-8"
+    )
+    (repo / "templates" / "organisation.html.j2").write_text(
+        "<p>Org {{ org.name }}</p>\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(repo)
+    result = cli("render", "charters", "-o", "site", "--to", "html")
+    assert result.exit_code == 0, result.stderr
+    assert (repo / "site" / "dashboard.html").read_text() == "<p>Ours: 1 charter, 0 KPIs</p>\n"
+    assert (repo / "site" / "org-acme.html").read_text().startswith("<p>Org ")
+    index = (repo / "site" / "index.html").read_text()
+    assert 'href="organisations.html"' in index and 'id="search"' in index

@@ -62,6 +62,7 @@ def test_rows_carry_signoff_review_and_expiry_state(tmp_path: Path) -> None:
         "days": 70,
         "expires": "2028-01-31",
         "expiry_state": "ok",
+        "kpis": {},
     }
     b = rows["acme-initech"]
     assert (b.signed, b.parties_total, b.stale) == (0, 2, 1)
@@ -121,7 +122,7 @@ def test_markdown_escapes_charter_text() -> None:
     text = status_markdown([row], TODAY)
     table_row = next(line for line in text.splitlines() if "acme-globex" in line)
     assert r"A \| B \*bold\*" in table_row
-    assert table_row.count(" | ") == 7  # eight cells, none split by the title's |
+    assert table_row.count(" | ") == 8  # nine cells, none split by the title's |
 
 
 # ---------------------------------------------------------------------------- the graph
@@ -272,9 +273,10 @@ def test_svg_is_well_formed_and_deterministic(tmp_path: Path) -> None:
     assert [p.get("class") for p in parties] == ["party lead", "party", "party lead", "party"]
     lines = root.findall(f".//{SVG}line")
     assert len(lines) == 5
-    (anchor,) = root.findall(f".//{SVG}a")
-    assert anchor.get("href") == "acme-globex.html"
+    anchor, label = root.findall(f".//{SVG}a")  # the charter's lines, and its label
+    assert anchor.get("href") == label.get("href") == "acme-globex.html"
     assert anchor.find(f"{SVG}g").get("data-charter") == "acme-globex"
+    assert label.find(f"{SVG}text").get("data-charter") == "acme-globex"
     titles = {t.text for t in root.iter(f"{SVG}title")}
     assert "Logistics Framework (market)" in titles
 
@@ -304,7 +306,7 @@ def test_dashboard_links_every_charter_and_escapes_text(tmp_path: Path) -> None:
     for name in links.values():
         assert parser.hrefs.count(name) >= 2  # the table row and the graph link
     assert "svg" in parser.tags
-    assert "As of 2026-11-23" in page
+    assert 'As of <span class="nowrap">23 November 2026</span>' in page  # unbroken
 
 
 def test_write_dashboard_writes_the_page(tmp_path: Path) -> None:

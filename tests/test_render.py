@@ -291,7 +291,7 @@ def test_markdown_table_cells_survive_pipes_stars_and_html() -> None:
     kpi_table = rendered[rendered.index("Performance measures") :].split("</table>")[0]
     rows = re.findall(r"<tr>(.*?)</tr>", kpi_table, re.S)
     assert len(rows) == 3
-    assert all(row.count("<td") == 8 for row in rows[1:])
+    assert all(row.count("<td") == 9 for row in rows[1:])  # eight columns and Latest
     assert "Cost | margin *per* unit" in html.unescape(kpi_table)
     assert "<em>" not in kpi_table
     assert "&lt;script&gt;x&lt;/script&gt;<br>second line" in kpi_table.replace("<br />", "<br>")

@@ -54,6 +54,14 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "error",
     ),
     (
+        "kpi-threshold",
+        lambda d: d.update(
+            kpis=[{"id": "kpi-1", "name": "Uptime", "target": 95, "thresholds": {"at_risk": 99}}]
+        ),
+        "at_risk: 99",
+        "error",
+    ),
+    (
         "duplicate-id",
         lambda d: d["objectives"].append({"id": "obj-1", "statement": "Again."}),
         "- id: obj-1\n  statement: Again.",

@@ -20,6 +20,8 @@ class FailOn(str, Enum):
     overdue = "overdue"
     due_soon = "due-soon"
     none = "none"
+    off_track = "off-track"
+    at_risk = "at-risk"
 
 
 @app.command()
@@ -48,16 +50,18 @@ def check(
         help="The due-soon window, an ISO 8601 duration (default: rmo.yaml due_soon, P30D).",
         metavar="DURATION",
     ),
-    fail_on: FailOn = typer.Option(
-        FailOn.overdue,
+    fail_on: Optional[list[FailOn]] = typer.Option(  # noqa: UP045
+        None,
         "--fail-on",
-        help="Review state that fails: overdue, due-soon (overdue too) or none.",
+        help="What fails (repeatable): review state overdue (the default), due-soon (overdue "
+        "too) or none; KPI state off-track or at-risk (off-track too), opt-in.",
     ),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
 ) -> None:
     """Validate charters, verify sign-offs and check reviews in one pass (for CI).
 
-    Exits 1 for an invalid charter, a stale or bad sign-off, or a review in the --fail-on state.
+    Exits 1 for an invalid charter, a stale or bad sign-off, a review in the --fail-on
+    state, or (only when named) a KPI off-track or at risk.
 
     Warnings (a missing sign-off, a review due soon) fail only with --strict.
 
@@ -74,7 +78,11 @@ def check(
     config = load_config()
     files = discover(paths or [], config)
     report = check_files(
-        files, day, within or config.due_soon, fail_on.value, repo_root=config.root
+        files,
+        day,
+        within or config.due_soon,
+        [f.value for f in fail_on] if fail_on else "overdue",
+        repo_root=config.root,
     )
     fmt = format.value
 

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import due_soon_window, fail, parse_date, stdout_console, today
+from rmo_cli.cli.common import (
+    due_soon_window,
+    fail,
+    parse_date,
+    table_width,
+    today,
+    use_colour,
+)
 from rmo_cli.support import jsontext
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
@@ -106,11 +113,13 @@ def status(
     within: str = typer.Option(
         None, "--within", help="Due-soon window, e.g. P30D (default rmo.yaml due_soon)."
     ),
+    wide: bool = typer.Option(False, "--wide", help="Table: every column, however wide."),
 ) -> None:
     """Portfolio: one row per charter with sign-off, review and expiry state.
 
     Columns: id, title, status, governance model, parties, sign-off (parties
-    with a valid sign-off, stale ones), review state and next due date, expiry.
+    with a valid sign-off, stale ones), review state and next due date, KPI
+    states, expiry. The table fits the terminal (or $COLUMNS); --wide shows all.
     Filters combine: --status active --party acme.
 
     Example: rmo status charters/ --status active --format json
@@ -129,52 +138,16 @@ def status(
     elif format == "md":
         typer.echo(status_markdown(rows, day), nl=False)
     else:
-        _print_table(rows)
+        _print_table(rows, wide)
     if unreadable:
         raise typer.Exit(1)
 
 
-# Above this many rows a terminal gets the plain table too: rich lays out slowly.
-RICH_TABLE_LIMIT = 1000
-RICH_TABLE_WIDTH = 140  # columns below which the plain table reads better
+def _print_table(rows: list[StatusRow], wide: bool) -> None:
+    """Aligned columns fitted to the terminal (or $COLUMNS), wrapped at word boundaries."""
+    from rmo_cli.reporters.status import status_text
 
-
-def _print_table(rows: list[StatusRow]) -> None:
-    """A rich table on a terminal; plain aligned columns elsewhere (fast, one row a line)."""
-    from rmo_cli.ops.portfolio import summarize
-    from rmo_cli.reporters.status import expiry_text, review_text, status_text
-
-    console = stdout_console()
-    # Eight columns need room: squeezed, rich cut titles and dates down to "…".
-    narrow = console.width < RICH_TABLE_WIDTH
-    if not console.is_terminal or narrow or len(rows) > RICH_TABLE_LIMIT:
-        typer.echo(status_text(rows), nl=False)
-        return
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=box.SIMPLE_HEAD)
-    for name in ("Id", "Title", "Status", "Model", "Parties", "Sign-off", "Review", "Expires"):
-        # Ids, states and dates stay on one line; titles and parties wrap at word ends.
-        wraps = name in ("Title", "Parties")
-        table.add_column(name, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis")
-    styles = {"overdue": "bold red", "due-soon": "yellow", "ok": "green"}
-    expiry_styles = {"expired": "bold red", "expiring": "yellow"}
-    for r in rows:
-        table.add_row(
-            r.id or "?",
-            r.title,
-            r.status,
-            r.model,
-            ", ".join(r.parties),
-            Text(r.signoff_text, style="red" if r.stale else ""),
-            Text(review_text(r), style=styles.get(r.review_state, "")),
-            Text(expiry_text(r), style=expiry_styles.get(r.expiry_state or "", "")),
-        )
-    if rows:
-        console.print(table)
-    console.print(summarize(rows).text(), markup=False)
+    typer.echo(status_text(rows, table_width(wide), use_colour(sys.stdout)), nl=False)
 
 
 @app.command()
@@ -199,7 +172,7 @@ def graph(
     """
     from rmo_cli.ops.portfolio import filter_rows
     from rmo_cli.ops.portfolio import graph as build_graph
-    from rmo_cli.render.graph import to_dot, to_mermaid, to_svg
+    from rmo_cli.render.graph import graph_svg, to_dot, to_mermaid
 
     _check_choice(format, GRAPH_FORMATS, "--format")
     _check_filters(statuses, models)
@@ -208,7 +181,7 @@ def graph(
     if format == "dot":
         typer.echo(to_dot(network), nl=False)
     elif format == "svg":
-        typer.echo(to_svg(network))
+        typer.echo(graph_svg(network))
     elif format == "json":
         typer.echo(jsontext.dumps(network.as_dict(), indent=2))
     else:

@@ -122,8 +122,9 @@ def render(
     documents, unreadable = read_charters(given)
     if site_mode:
         assert out is not None
-        # HTML sites get the portfolio dashboard
+        # HTML sites get the portfolio dashboard, organisation pages, navigation and search
         from rmo_cli.render.dashboard import dashboard_page
+        from rmo_cli.render.organisations import organisation_pages
 
         result = render_site(
             documents,
@@ -133,7 +134,16 @@ def render(
             as_of=as_of,
             force=force,
             within=config.due_soon,
-            extra_pages=[dashboard_page(documents, config.due_soon)] if fmt != "md" else [],
+            extra_pages=(
+                [dashboard_page(documents, config.due_soon), organisation_pages(documents)]
+                if fmt != "md"
+                else []
+            ),
+            nav=[
+                ("Charters", "index"),
+                ("Dashboard", "dashboard"),
+                ("Organisations", "organisations"),
+            ],
         )
         for refused in result.refused:
             _report_refused(refused.file, refused.findings, refused.message)

@@ -9,7 +9,14 @@ from typing import Optional
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import PATHS_HELP, due_soon_window, parse_date, today, use_colour
+from rmo_cli.cli.common import (
+    PATHS_HELP,
+    due_soon_window,
+    parse_date,
+    table_width,
+    today,
+    use_colour,
+)
 
 
 class ReviewsFormat(str, Enum):
@@ -61,6 +68,7 @@ def reviews(
         help="Exit 1 when a review is overdue (or expired), or with due-soon also when one is "
         "due soon (or expiring).",
     ),
+    wide: bool = typer.Option(False, "--wide", help="Table: every column, however wide."),
 ) -> None:
     """Show the review state of charters: overdue, due soon, ok or not scheduled.
 
@@ -84,7 +92,17 @@ def reviews(
         typer.echo(str(f), err=True)
     fmt = format.value
     if fmt == "table":
-        text = format_table(entries, when, span, colour=use_colour(sys.stdout))
+        width = table_width(wide)
+        text = format_table(entries, when, span, colour=use_colour(sys.stdout), width=width)
+    elif fmt == "ics":
+        # Charters named by their place in their repository, never by a local path.
+        from dataclasses import replace
+        from pathlib import Path
+
+        from rmo_cli.ops.repository import repository_path
+
+        named = [replace(e, file=repository_path(Path(e.file))) for e in entries]
+        text = FORMATTERS[fmt](named, when, span)
     else:
         text = FORMATTERS[fmt](entries, when, span)
     if fmt == "ics":

@@ -126,3 +126,19 @@ def read_charters(paths: list[str] | None) -> tuple[list[Document], bool]:
         else:
             documents.append(loaded.document)
     return documents, unreadable
+
+
+def table_width(wide: bool = False) -> int | None:
+    """Columns a table may take: None with --wide; else $COLUMNS when set, else the
+    terminal's width (of stdout, stderr or stdin, so a piped table fits too), else 100."""
+    if wide:
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 20)
+    for stream in (sys.stdout, sys.stderr, sys.stdin):
+        try:
+            return max(os.get_terminal_size(stream.fileno()).columns, 20)
+        except (OSError, ValueError, AttributeError):
+            continue
+    return 100

@@ -24,6 +24,11 @@ FAIL_ON: dict[str, frozenset[str]] = {
     "due-soon": frozenset({"overdue", "due-soon"}),
     "none": frozenset(),
 }
+# KPI states are opt-in: `--fail-on off-track` (or at-risk, which includes off-track).
+KPI_FAIL_ON: dict[str, frozenset[str]] = {
+    "off-track": frozenset({"off-track"}),
+    "at-risk": frozenset({"off-track", "at-risk"}),
+}
 DEFAULT_FAIL_ON = "overdue"
 
 # A validation rule that says the same as a review finding at the same place; the review
@@ -38,10 +43,23 @@ def fail_on_states(fail_on: str | Iterable[str]) -> frozenset[str]:
     chosen = [fail_on] if isinstance(fail_on, str) else list(fail_on)
     states: set[str] = set()
     for name in chosen:
+        if name in KPI_FAIL_ON:
+            continue
         if name not in FAIL_ON:
-            choices = ", ".join(FAIL_ON)
+            choices = ", ".join([*FAIL_ON, *KPI_FAIL_ON])
             raise RmoError(f"--fail-on: {name!r} is not one of {choices}")
         states |= FAIL_ON[name]
+    if chosen and all(name in KPI_FAIL_ON for name in chosen):
+        states |= FAIL_ON[DEFAULT_FAIL_ON]  # naming a KPI state keeps the review default
+    return frozenset(states)
+
+
+def kpi_fail_states(fail_on: str | Iterable[str]) -> frozenset[str]:
+    """The KPI states that fail the check for a `--fail-on` value (or several); none by default."""
+    chosen = [fail_on] if isinstance(fail_on, str) else list(fail_on)
+    states: set[str] = set()
+    for name in chosen:
+        states |= KPI_FAIL_ON.get(name, frozenset())
     return frozenset(states)
 
 
@@ -81,8 +99,9 @@ def document_findings(
     within: str,
     fail_states: frozenset[str],
     signers_of: SignersOf,
+    kpi_states: frozenset[str] = frozenset(),
 ) -> list[Finding]:
-    """Sign-off and review findings for one readable charter."""
+    """Sign-off and review findings (and KPI findings in kpi_states) for one readable charter."""
     from rmo_cli.rules import signoffs as signoff
     from rmo_cli.rules.reviews import review_findings
 
@@ -90,6 +109,10 @@ def document_findings(
     history = getattr(signoff, "changes_since", None)
     findings = signoff.verify_findings(doc, signers_of(path), history=history)
     findings.extend(review_findings(doc, as_of, within, fail_states))
+    if kpi_states:
+        from rmo_cli.rules.kpis import kpi_findings
+
+        findings.extend(kpi_findings(doc, kpi_states))
     return findings
 
 
@@ -104,8 +127,9 @@ def check_files(
     """Validate, verify sign-offs and judge reviews of files on as_of; one report for all.
 
     within is the due-soon window; fail_on says which review states are errors (others are
-    warnings). signers is the allowed signers file for every charter, or a function giving
-    it per charter path (default: the `signers` of the charter's nearest rmo.yaml).
+    warnings) and which KPI states are reported as errors (none unless named). signers is
+    the allowed signers file for every charter, or a function giving it per charter path
+    (default: the `signers` of the charter's nearest rmo.yaml).
     With repo_root set, the rules that read git history run too, each charter against the
     git repository that holds it.
     """
@@ -114,6 +138,7 @@ def check_files(
 
     window(within)  # a bad window is a usage error before any work
     fail_states = fail_on_states(fail_on)
+    kpi_states = kpi_fail_states(fail_on)
     if signers is None:
         from rmo_cli.ops.signoffs import signers_for
 
@@ -125,7 +150,9 @@ def check_files(
     path_of = {f.display: f.path for f in files}
     for doc in result.documents:
         path = path_of.get(doc.file, Path(doc.file))
-        findings.extend(document_findings(doc, path, as_of, within, fail_states, signers_of))
+        findings.extend(
+            document_findings(doc, path, as_of, within, fail_states, signers_of, kpi_states)
+        )
     if repo_root is not None:
         from rmo_cli.rules.reviews import history_findings
 

@@ -130,6 +130,19 @@ class StatusRow:
     days: int | None
     expires: str | None
     expiry_state: str | None
+    kpi_states: tuple[str, ...] = ()  # each KPI's state (SPEC §11), in file order
+
+    @property
+    def kpi_text(self) -> str:
+        """'1 off-track, 2 on-track' (worst first; no-data left out), or '-' without data."""
+        from rmo_cli.charter.kpis import KPI_STATES
+
+        parts = [
+            f"{self.kpi_states.count(state)} {state}"
+            for state in KPI_STATES[:-1]
+            if state in self.kpi_states
+        ]
+        return ", ".join(parts) or "-"
 
     @property
     def party_labels(self) -> tuple[str, ...]:
@@ -162,11 +175,13 @@ class StatusRow:
             "days": self.days,
             "expires": self.expires,
             "expiry_state": self.expiry_state,
+            "kpis": {state: self.kpi_states.count(state) for state in sorted(set(self.kpi_states))},
         }
 
 
 def status_row(doc: Document, as_of: dt.date, within: str = DEFAULT_DUE_SOON) -> StatusRow:
     """The portfolio row of one charter on as_of (within: the due-soon window)."""
+    from rmo_cli.charter.kpis import kpi_statuses
     from rmo_cli.charter.reviews import review_status
 
     facts = charter_facts(doc)
@@ -191,6 +206,7 @@ def status_row(doc: Document, as_of: dt.date, within: str = DEFAULT_DUE_SOON) ->
         days=review.days,
         expires=expires,
         expiry_state=review.expiry_state,
+        kpi_states=tuple(k.state for k in kpi_statuses(data)),
     )
 
 

@@ -103,6 +103,16 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def repository_path(path: Path) -> str:
+    """A charter's place in its repository (relative to the nearest folder above it with an
+    rmo.yaml or .git, with / separators); its file name when it is in none."""
+    resolved = Path(os.path.realpath(path))
+    for folder in resolved.parents:
+        if (folder / CONFIG_NAME).is_file() or (folder / ".git").exists():
+            return resolved.relative_to(folder).as_posix()
+    return resolved.name
+
+
 def _walk_yaml(folder: Path) -> Iterable[Path]:
     def unreadable(error: OSError) -> None:  # never skip charters silently
         raise RmoError(f"{error.filename}: cannot read this folder ({error.strerror or error})")

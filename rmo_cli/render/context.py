@@ -171,6 +171,7 @@ def charter_context(
             if isinstance(o, dict) and isinstance(o.get("id"), str)
         },
         "signoffs": rows,
+        "kpis": _kpi_states(data),
         "review": {
             "cadence": review.get("cadence"),
             "last_reviewed": review.get("last_reviewed"),
@@ -193,6 +194,23 @@ def charter_context(
             "findings": errors,
         },
     }
+
+
+def _kpi_states(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """KPI id → its state, trend and latest measurement (value, date, note), as plain data."""
+    from rmo_cli.charter.kpis import kpi_statuses
+
+    states = {}
+    for status in kpi_statuses(data):
+        latest = status.latest
+        states[status.id] = {
+            "state": status.state,
+            "trend": status.trend,
+            "value": latest.value if latest else None,
+            "date": latest.date.isoformat() if latest else None,
+            "note": latest.note if latest else None,
+        }
+    return states
 
 
 def _lookup_person(context: Any, person_id: object) -> dict[str, Any] | None:

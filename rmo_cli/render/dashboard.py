@@ -1,13 +1,16 @@
-"""The portfolio dashboard page: counts, the network picture and a row per charter."""
+"""The portfolio dashboard page (dashboard.html.j2): counts, a row per charter, a trend line
+per KPI and the network picture; Markdown sites get dashboard_markdown."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rmo_cli.charter.kpis import KpiStatus
 from rmo_cli.charter.model import as_mapping
+from rmo_cli.ops.kpis import KpiRow, kpi_rows_of
 from rmo_cli.ops.portfolio import Graph, StatusRow, graph, status_rows, summarize
 from rmo_cli.render.graph import _e, to_mermaid, to_svg
 from rmo_cli.reporters.status import _md, expiry_text, review_text
@@ -17,38 +20,165 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from rmo_cli.charter.loading import Document
+    from rmo_cli.render.document import Renderer
     from rmo_cli.render.site import Site
 
 
 DASHBOARD_PAGE = "dashboard"  # dashboard.html (dashboard.md in a Markdown site)
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1d232a}
-h1{margin-bottom:.2rem} .as-of{color:#555;margin-top:0}
-table{border-collapse:collapse;margin:1rem 0;font-size:.92rem}
-th,td{border:1px solid #ccd;padding:.3rem .55rem;text-align:left;vertical-align:top}
-th{background:#eef1f5}
-.counts{display:flex;gap:2rem;flex-wrap:wrap;align-items:flex-start}
-.state-overdue,.expiry-expired{color:#a40000;font-weight:600}
-.state-due-soon,.expiry-expiring{color:#8a5a00;font-weight:600}
-.stale{color:#a40000}
-.graph{overflow:auto;border:1px solid #ccd}
-.graph svg{max-width:100%;height:auto}
-svg.rmo-graph line{stroke:#6b7785;stroke-width:1.5}
-svg.rmo-graph a line{stroke:#2b5d9b}
-svg.rmo-graph text{font-size:11px;fill:#1d232a}
-svg.rmo-graph .links text{fill:#2b5d9b;stroke:#fff;stroke-width:3px;paint-order:stroke}
-svg.rmo-graph .party circle{fill:#fff;stroke:#1d232a;stroke-width:1.5}
-svg.rmo-graph .party.lead circle{fill:#ffe9a8;stroke-width:4}
-svg.rmo-graph .party.lead text{font-weight:bold}
-@media print{.graph{overflow:visible}}
-"""
+DASHBOARD_TEMPLATE = "dashboard.html.j2"
 
 
-def _count_table(caption: str, counts: Mapping[str, int]) -> str:
-    rows = "".join(f"<tr><td>{_e(k)}</td><td>{v}</td></tr>" for k, v in counts.items())
-    return f"<table><caption>{_e(caption)}</caption>{rows}</table>"
+def _date_of(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def trend_svg(status: KpiStatus, width: int = 180, height: int = 44) -> str:
+    """A KPI's trend line as a small inline SVG (no script, no CSS needed): its numeric
+    measurements in date order, the target dashed, the at-risk threshold dotted, the
+    latest point coloured by state. Empty text when nothing is numeric."""
+    points = [(m.date, m.value) for m in status.measurements if _is_number(m.value)]
+    if not points:
+        return ""
+    values = [float(v) for _, v in points]
+    levels = [*values]
+    if status.target is not None:
+        levels.append(status.target)
+    if status.at_risk is not None:
+        levels.append(status.at_risk)
+    low, high = min(levels), max(levels)
+    span = (high - low) or 1.0
+    pad = 6.0
+
+    def y(value: float) -> float:
+        return pad + (height - 2 * pad) * (1 - (value - low) / span)
+
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    xy = [(pad + i * step if len(values) > 1 else width / 2, y(v)) for i, v in enumerate(values)]
+    colour = _STATE_COLOURS.get(status.state, "#5b6270")
+    title = "; ".join(f"{d.isoformat()}: {v}" for d, v in points)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Trend of {_e(status.name or status.id)}">',
+        f"<title>{_e(title)}</title>",
+    ]
+    if status.target is not None:
+        ty = y(status.target)
+        parts.append(
+            f'<line class="target" x1="0" y1="{ty:.1f}" x2="{width}" y2="{ty:.1f}" '
+            'stroke="#1b5e20" stroke-width="1" stroke-dasharray="4 3"/>'
+        )
+    if status.at_risk is not None:
+        ry = y(status.at_risk)
+        parts.append(
+            f'<line class="at-risk" x1="0" y1="{ry:.1f}" x2="{width}" y2="{ry:.1f}" '
+            'stroke="#8a5a00" stroke-width="1" stroke-dasharray="1 3"/>'
+        )
+    if len(xy) > 1:
+        coords = " ".join(f"{px:.1f},{py:.1f}" for px, py in xy)
+        parts.append(
+            f'<polyline class="values" points="{coords}" fill="none" stroke="#1f4e79" '
+            'stroke-width="2" stroke-linejoin="round"/>'
+        )
+    lx, ly = xy[-1]
+    parts.append(f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="3.5" fill="{colour}"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_STATE_COLOURS = {
+    "on-track": "#1b5e20",
+    "at-risk": "#8a5a00",
+    "off-track": "#8a1c1c",
+    "no-data": "#5b6270",
+}
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def dashboard_context(
+    rows: Sequence[StatusRow],
+    g: Graph,
+    links: Mapping[str, str] | None = None,
+    as_of: dt.date | None = None,
+    title: str = "Charter portfolio",
+    kpis: Sequence[KpiRow] = (),
+    site_nav: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """What dashboard.html.j2 receives (plain data; the SVGs are rmo's own, escaped)."""
+    from rmo_cli.charter.kpis import KPI_STATES
+    from rmo_cli.reporters.kpis import number_text, target_text
+
+    links = links or {}
+    summary = summarize(rows)
+    kpi_counts = {state: sum(1 for k in kpis if k.kpi.state == state) for state in KPI_STATES}
+    table = []
+    for r in rows:
+        worst = next((s for s in KPI_STATES[:-1] if s in r.kpi_states), "no-data")
+        table.append(
+            {
+                "id": r.id,
+                "title": r.title or r.id or r.file,
+                "href": links.get(r.file) or links.get(r.id),
+                "status": r.status,
+                "model": r.model,
+                "parties": list(r.party_labels),
+                "signed": f"{r.signed} of {r.parties_total}" if r.parties_total else "no parties",
+                "stale": r.stale,
+                "review_state": r.review_state,
+                "review_text": review_text(r),
+                "next_due": _date_of(r.next_due),
+                "expiry_state": r.expiry_state,
+                "expires": _date_of(r.expires),
+                "expiry_text": expiry_text(r),
+                "kpi_text": r.kpi_text,
+                "kpi_state": worst,
+            }
+        )
+    kpi_rows = []
+    for k in kpis:
+        latest = k.kpi.latest
+        kpi_rows.append(
+            {
+                "charter": k.charter,
+                "charter_title": k.title,
+                "href": links.get(k.file) or links.get(k.charter),
+                "id": k.kpi.id,
+                "name": k.kpi.name or k.kpi.id,
+                "unit": k.kpi.unit,
+                "owner": k.kpi.owner,
+                "state": k.kpi.state,
+                "value": number_text(latest.value) if latest else None,
+                "date": latest.date.isoformat() if latest else None,
+                "target": target_text(k.kpi),
+                "trend": k.kpi.trend,
+                "svg": trend_svg(k.kpi),
+            }
+        )
+    return {
+        "title": title,
+        "as_of": as_of.isoformat() if as_of else None,
+        "summary": {
+            "text": summary.text(),
+            "by_status": summary.by_status,
+            "by_review_state": summary.by_review_state,
+            "signoffs": {
+                "fully signed": summary.fully_signed,
+                "with stale sign-offs": summary.with_stale,
+                "expired": summary.expired,
+                "expiring": summary.expiring,
+            },
+            "kpis": kpi_counts if kpis else {},
+        },
+        "rows": table,
+        "kpis": kpi_rows,
+        "graph_svg": to_svg(g, links),
+        "site_nav": [dict(item) for item in site_nav],
+    }
 
 
 def dashboard_html(
@@ -57,56 +187,27 @@ def dashboard_html(
     links: Mapping[str, str] | None = None,
     as_of: dt.date | None = None,
     title: str = "Charter portfolio",
+    kpis: Sequence[KpiRow] = (),
+    renderer: Renderer | None = None,
+    site_nav: Sequence[Mapping[str, Any]] = (),
 ) -> str:
-    """The self-contained dashboard page: counts, status table, network SVG; no JavaScript.
+    """The self-contained dashboard page (dashboard.html.j2, overridable by a repository's
+    templates): counts, status table, a trend line per KPI, network SVG; no JavaScript.
 
     links maps a charter's file (or id) to the href of its rendered document.
     """
-    links = links or {}
-    summary = summarize(rows)
-    body = []
-    for r in rows:
-        href = links.get(r.file) or links.get(r.id)
-        name = _e(r.title or r.id or r.file)
-        cell = f'<a href="{_e(href)}">{name}</a>' if href else name
-        stale = f' <span class="stale">({r.stale} stale)</span>' if r.stale else ""
-        signed = f"{r.signed} of {r.parties_total}" if r.parties_total else "no parties"
-        body.append(
-            f'<tr data-charter="{_e(r.id)}"><td><code>{_e(r.id)}</code></td><td>{cell}</td>'
-            f"<td>{_e(r.status)}</td><td>{_e(r.model)}</td>"
-            f"<td>{_e(', '.join(r.party_labels))}</td><td>{signed}{stale}</td>"
-            f'<td class="state-{_e(r.review_state)}">{_e(review_text(r))}</td>'
-            f'<td class="expiry-{_e(r.expiry_state or "none")}">{_e(expiry_text(r))}</td></tr>'
-        )
-    as_of_text = f'<p class="as-of">As of {as_of.isoformat()}</p>' if as_of else ""
-    signoffs = {
-        "fully signed": summary.fully_signed,
-        "with stale sign-offs": summary.with_stale,
-        "expired": summary.expired,
-        "expiring": summary.expiring,
-    }
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n"
-        f"<h1>{_e(title)}</h1>{as_of_text}\n"
-        f'<p class="summary">{_e(summary.text())}</p>\n'
-        '<div class="counts">'
-        + _count_table("By status", summary.by_status)
-        + _count_table("By review state", summary.by_review_state)
-        + _count_table("Sign-off and term", signoffs)
-        + "</div>\n<h2>Charters</h2>\n"
-        '<table class="charters"><thead><tr><th>Id</th><th>Title</th><th>Status</th>'
-        "<th>Model</th><th>Parties</th><th>Signed</th><th>Review</th><th>Expires</th></tr>"
-        "</thead><tbody>\n" + "\n".join(body) + "\n</tbody></table>\n"
-        "<h2>Relationship network</h2>\n"
-        "<p>Parties are circles (thick and shaded: lead party of at least one charter); each "
-        "charter is a line from its lead party (else its first party) to each other party, "
-        "and links to its document.</p>\n"
-        f'<div class="graph">{to_svg(g, links)}</div>\n'
-        "</body></html>\n"
-    )
+    from rmo_cli.render.document import Renderer
+
+    context = dashboard_context(rows, g, links, as_of, title, kpis, site_nav)
+    return (renderer or Renderer()).render(DASHBOARD_TEMPLATE, context)
+
+
+def _kpi_rows(documents: Sequence[Document]) -> list[KpiRow]:
+    from rmo_cli.charter.kpis import KPI_STATES
+
+    rows = [row for doc in documents for row in kpi_rows_of(doc.data, doc.file)]
+    order = {state: i for i, state in enumerate(KPI_STATES)}
+    return sorted(rows, key=lambda r: (order[r.kpi.state], r.file))
 
 
 def write_dashboard(
@@ -123,7 +224,7 @@ def write_dashboard(
     from rmo_cli.support.atomic import atomic_write
 
     rows = status_rows(documents, as_of, within)
-    page = dashboard_html(rows, graph(documents), links, as_of)
+    page = dashboard_html(rows, graph(documents), links, as_of, kpis=_kpi_rows(documents))
     target = Path(out_dir) / f"{DASHBOARD_PAGE}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(target, page)
@@ -186,7 +287,15 @@ def dashboard_page(
         if site.page_extension == "md":
             page = dashboard_markdown(rows, g, links, site.as_of)
         else:
-            page = dashboard_html(rows, g, links, site.as_of)
+            page = dashboard_html(
+                rows,
+                g,
+                links,
+                site.as_of,
+                kpis=_kpi_rows(documents),
+                renderer=site.renderer,
+                site_nav=site.nav_for(DASHBOARD_PAGE),
+            )
         site.write_page(DASHBOARD_PAGE, page, "Portfolio dashboard")
 
     return write

@@ -20,7 +20,7 @@ import os
 import re
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -243,8 +243,10 @@ def render_charter(
     findings: Sequence[Finding] = (),
     draft: bool = False,
     within: str = DEFAULT_DUE_SOON,
+    site_nav: Sequence[Mapping[str, Any]] = (),
 ) -> str | bytes:
-    """One charter as Markdown or HTML text, or PDF bytes."""
+    """One charter as Markdown or HTML text, or PDF bytes (site_nav: a site's navigation
+    bar, for HTML pages of a rendered site)."""
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if draft:  # a charter with errors: drop what the templates cannot show
@@ -252,6 +254,8 @@ def render_charter(
     context = charter_context(
         data, as_of=as_of, file=file, git=git, findings=findings, draft=draft, within=within
     )
+    if site_nav and fmt == "html":
+        context["site_nav"] = [dict(item) for item in site_nav]
     text = renderer.render(CHARTER_TEMPLATE[fmt], context)
     if fmt == "pdf":
         return html_to_pdf(text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -92,8 +91,8 @@ def to_dot(g: Graph) -> str:
     lines = [
         "digraph rmo {",
         "  graph [rankdir=LR, overlap=false, splines=true];",
-        '  node [shape=box, style="rounded"];',
-        "  edge [fontsize=10];",
+        '  node [shape=box, style="rounded", fontname="DejaVu Sans", fontsize=11];',
+        '  edge [fontsize=9, fontname="DejaVu Sans", color="#6b7785", fontcolor="#2b5d9b"];',
     ]
     for p in g.parties:
         attrs = [f"label={_dot_quote(p.name)}"]
@@ -137,18 +136,57 @@ def circle_order(g: Graph) -> list[str]:
     return list(order)
 
 
+# Presentation attributes written on the shapes themselves, so the SVG looks right on its
+# own (opened from a file, embedded as an image) and not only under the dashboard's CSS.
+_LINE = 'stroke="#6b7785" stroke-width="1.5" fill="none"'
+_LINK_LINE = 'stroke="#2b5d9b" stroke-width="1.8" fill="none"'
+_FONT = 'font-family="DejaVu Sans, Verdana, sans-serif" font-size="11"'
+_CHAR_WIDTH = 7.0  # a generous average advance at 11px, so estimated boxes cover the text
+_LINE_HEIGHT = 14.0
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def _text_box(x: float, y: float, text: str, anchor: str) -> Box:
+    """The box a one-line label at (x, baseline y) takes, estimated generously."""
+    width = len(text) * _CHAR_WIDTH + 4
+    left = x - width / 2 if anchor == "middle" else x if anchor == "start" else x - width
+    return left, y - 11.0, left + width, y + 4.0
+
+
+def _overlaps(box: Box, others: Sequence[Box]) -> bool:
+    return any(
+        box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in others
+    )
+
+
+def _free_spot(
+    candidates: Sequence[tuple[float, float]], text: str, anchor: str, taken: list[Box]
+) -> tuple[float, float]:
+    """The first candidate position whose label box overlaps none taken; records it."""
+    for x, y in candidates:
+        box = _text_box(x, y, text, anchor)
+        if not _overlaps(box, taken):
+            taken.append(box)
+            return x, y
+    x, y = candidates[0]
+    taken.append(_text_box(x, y, text, anchor))
+    return x, y
+
+
 def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
     """An inline SVG of the network: parties on a circle, charters as lines between them.
 
     Deterministic and script-free: parties are placed in the order they first appear in
     the charters; a charter's lines link to its document when links (file or id → href)
-    has it.
+    has it. Colours and strokes are attributes (visible without CSS), and labels are
+    moved along their line or away from the circle until they overlap no other label.
     """
     links = links or {}
     n = len(g.parties)
     radius = max(220.0, n * 70 / (2 * math.pi))
     # Names are written beside the circles, so the sides need more room than top and bottom.
-    width, height = 2 * (radius + 270.0), 2 * (radius + 50.0)
+    width, height = 2 * (radius + 330.0), 2 * (radius + 90.0)
     centre, middle = width / 2, height / 2
     position: dict[str, tuple[float, float]] = {}
     for i, pid in enumerate(circle_order(g)):
@@ -157,32 +195,56 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
         position[pid] = (centre + r * math.cos(angle), middle + r * math.sin(angle))
     edge_total = sum(len(link.edges()) for link in g.links)
     show_labels = edge_total <= _SVG_LABEL_LIMIT
+    taken: list[Box] = []
+    # Party names first: they stay beside their circle, stepping away from the centre.
+    party_labels: dict[str, tuple[float, float, str, str]] = {}
+    for p in g.parties:
+        x, y = position[p.id]
+        anchor = "start" if x >= centre - 1 else "end"
+        dx = 16 if anchor == "start" else -16
+        text = _short(p.name, 44)
+        step = -_LINE_HEIGHT if y < middle else _LINE_HEIGHT
+        spots = [(x + dx, y + 4 + k * step) for k in range(12)]
+        lx, ly = _free_spot(spots, text, anchor, taken)
+        party_labels[p.id] = (lx, ly, anchor, text)
+    # Keep charter labels off the circles too.
+    for x, y in position.values():
+        taken.append((x - 13, y - 13, x + 13, y + 13))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="rmo-graph" role="img" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
-        f'aria-label="Relationship network: {n} parties, {len(g.links)} charters">',
+        f'aria-label="Relationship network: {n} parties, {len(g.links)} charters" {_FONT}>',
         "<title>Relationship network</title>",
         '<defs><marker id="rmo-arrow" viewBox="0 0 10 10" refX="22" refY="5" '
         'markerWidth="8" markerHeight="8" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
+        '<rect class="background" x="0" y="0" width="100%" height="100%" fill="#fff"/>',
         '<g class="links">',
     ]
-    pair_count: Counter[tuple[str, str]] = Counter()
+    labels: list[str] = []
     for link in g.links:
         href = links.get(link.file) or links.get(link.charter)
         parts = []
         for a, b in link.edges():
             (x1, y1), (x2, y2) = position[a], position[b]
             marker = ' marker-end="url(#rmo-arrow)"' if link.lead else ""
-            parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"{marker}/>')
+            style = _LINK_LINE if href else _LINE
+            parts.append(
+                f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" {style}{marker}/>'
+            )
             if show_labels and len(parts) == 1:  # one label per charter, on its first line
-                key = (min(a, b), max(a, b))
-                offset = pair_count[key] * 14
-                pair_count[key] += 1
-                parts.append(
-                    f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 + offset:.1f}" '
-                    f'text-anchor="middle">{_e(_short(link.label))}</text>'
+                text = _short(link.label)
+                spots = []
+                for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+                    mx, my = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
+                    spots += [(mx, my + 4 + k * _LINE_HEIGHT) for k in (0, 1, -1, 2, -2)]
+                lx, ly = _free_spot(spots, text, "middle", taken)
+                label = (
+                    f'<text class="link-label" x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" '
+                    f'fill="#2b5d9b" stroke="#fff" stroke-width="3" paint-order="stroke" '
+                    f'data-charter="{_e(link.charter)}">{_e(text)}</text>'
                 )
+                labels.append(f'<a href="{_e(href)}">{label}</a>' if href else label)
         if not parts:
             continue
         body = f"<title>{_e(link.label)}</title>" + "".join(parts)
@@ -193,18 +255,30 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
         else:
             out.append(f"{group}{body}</g>")
     out.append("</g>")
+    out.append('<g class="labels">' + "".join(labels) + "</g>")
     out.append('<g class="parties">')
     for p in g.parties:
         x, y = position[p.id]
+        lx, ly, anchor, text = party_labels[p.id]
         cls = "party lead" if p.is_lead else "party"
-        anchor = "start" if x >= centre - 1 else "end"
-        dx = 16 if anchor == "start" else -16
         tip = p.name + (f" (lead party of {', '.join(p.lead_in)})" if p.is_lead else "")
+        fill, stroke = ("#ffe9a8", "4") if p.is_lead else ("#fff", "1.5")
+        weight = ' font-weight="bold"' if p.is_lead else ""
         out.append(
             f'<g class="{cls}" data-party="{_e(p.id)}"><title>{_e(tip)}</title>'
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{12 if p.is_lead else 9}"/>'
-            f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}">'
-            f"{_e(_short(p.name, 36))}</text></g>"
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{12 if p.is_lead else 9}" fill="{fill}" '
+            f'stroke="#1d232a" stroke-width="{stroke}"/>'
+            f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="#1d232a"{weight}>'
+            f"{_e(text)}</text></g>"
         )
     out.append("</g></svg>")
     return "\n".join(out)
+
+
+def graph_svg(g: Graph) -> str:
+    """The network as a standalone SVG: Graphviz's layout when dot is installed, else the
+    built-in circle layout (to_svg)."""
+    from rmo_cli.adapters.graphviz import dot_to_svg
+
+    drawn = dot_to_svg(to_dot(g))
+    return drawn if drawn is not None else to_svg(g)

@@ -47,6 +47,15 @@ class Site:
     charters: list[dict[str, Any]] = field(default_factory=list)  # index rows
     pages: list[SitePage] = field(default_factory=list)  # extra pages, linked from the index
     written: list[Path] = field(default_factory=list)
+    nav: list[tuple[str, str]] = field(default_factory=list)  # (title, page name) on every page
+
+    def nav_for(self, current: str) -> list[dict[str, Any]]:
+        """The navigation bar's items (title, href, current) as seen from page `current`."""
+        ext = self.page_extension
+        return [
+            {"title": title, "href": f"{name}.{ext}", "current": name == current}
+            for title, name in self.nav
+        ]
 
     @property
     def page_extension(self) -> str:
@@ -113,6 +122,7 @@ class _SiteJob:
     as_of: dt.date
     force: bool
     within: str
+    site_nav: list[dict[str, Any]] = field(default_factory=list)
 
 
 # A checked and rendered page: (error findings, invalid, content or None, template error).
@@ -143,6 +153,7 @@ def _render_page(job: _SiteJob, index: int) -> _PageResult:
             findings=errors,
             draft=invalid,
             within=job.within,
+            site_nav=job.site_nav,
         )
     except RmoError as exc:  # exceptions do not keep their type through a pool
         return errors, invalid, None, (exc.message, isinstance(exc, RefusedError))
@@ -202,6 +213,7 @@ def render_site(
     within: str = DEFAULT_DUE_SOON,
     extra_pages: Sequence[Callable[[Site], None]] = (),
     git: GitLookup | None = None,
+    nav: Sequence[tuple[str, str]] = (),
 ) -> SiteResult:
     """Write one page per charter plus `index.<ext>` into out_dir.
 
@@ -210,6 +222,8 @@ def render_site(
     `extra_pages` run after the charters and before the index; each receives the Site
     (with `charters`, the index rows) and calls `site.write_page`. Many charters are
     checked and rendered by worker processes; the result is the same, in the same order.
+    nav: (title, page name) of the pages every HTML page links to (`index` among them);
+    with it, the index also gets a search box over the charters' text (works from file://).
     """
     from rmo_cli.support.atomic import atomic_write
 
@@ -220,12 +234,20 @@ def render_site(
     out_dir.mkdir(parents=True, exist_ok=True)
     docs = list(documents)
     git = git or GitLookup()
+    site = Site(out_dir, fmt, renderer, as_of, nav=list(nav) if fmt == "html" else [])
     job = _SiteJob(
-        docs, [git.state(Path(d.file)) for d in docs], fmt, renderer, as_of, force, within
+        docs,
+        [git.state(Path(d.file)) for d in docs],
+        fmt,
+        renderer,
+        as_of,
+        force,
+        within,
+        site.nav_for(""),
     )
-    site = Site(out_dir, fmt, renderer, as_of)
     result = SiteResult(site)
     used: dict[str, str] = {}
+    search: list[dict[str, Any]] = []
     for doc, (errors, invalid, content, failure) in zip(docs, _render_all(job), strict=True):
         if failure is not None:
             message, refused = failure
@@ -243,6 +265,8 @@ def render_site(
             )
             continue
         used[name] = doc.file
+        if site.nav:
+            search.append(search_entry(data, name))
         path = out_dir / name
         atomic_write(path, content, fsync=False)
         site.written.append(path)
@@ -272,10 +296,42 @@ def render_site(
             "pages": site.pages,
             "generated": as_of.isoformat(),
             "refused": [r.file for r in result.refused],
+            "site_nav": site.nav_for("index"),
+            "search": search,
         },
     )
     site.write_page("index", index, link=False)
     return result
+
+
+_SEARCH_TEXT_LIMIT = 20_000  # characters of a charter's text in the search index
+
+
+def search_entry(data: Any, href: str) -> dict[str, Any]:
+    """A charter in the index page's search data: title, href, id, party names and its
+    text (every string value, in file order, up to a limit)."""
+    texts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            texts.append(" ".join(value.split()))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if key not in ("signoffs", "fingerprint", "signature"):
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(data)
+    parties = [p for p in as_list(data.get("parties")) if isinstance(p, dict)]
+    return {
+        "title": _text_or(data.get("title"), _text_or(data.get("id"), href)),
+        "href": href,
+        "id": data.get("id") if isinstance(data.get("id"), str) else "",
+        "parties": [p.get("name") for p in parties if isinstance(p.get("name"), str)],
+        "text": " ".join(texts)[:_SEARCH_TEXT_LIMIT],
+    }
 
 
 def _text_or(value: Any, fallback: str) -> str:

@@ -79,22 +79,29 @@ def _expiring(entries: Sequence[ReviewEntry]) -> list[ReviewEntry]:
 # --- table ----------------------------------------------------------------------------
 
 
-def _columns(rows: list[list[str]], states: list[str], colour: bool) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
-        style = _STYLES.get(states[n]) if colour and n else None
-        if style:
-            cells[0] = f"{style}{cells[0]}\x1b[0m"
-        lines.append("  ".join(cells).rstrip())
-    return lines
+def _columns(
+    rows: list[list[str]], states: list[str], colour: bool, width: int | None = None
+) -> list[str]:
+    from rmo_cli.support.table import render_table
+
+    def style(r: int, column: int, text: str) -> str:
+        code = _STYLES.get(states[r]) if colour and r and column == 0 else None
+        return f"{code}{text}\x1b[0m" if code else text
+
+    # FILE, then OWNER, then WHEN go first when the terminal is narrow.
+    return render_table(rows[0], rows[1:], width, (5, 2, 4), style)
 
 
 def format_table(
-    entries: Sequence[ReviewEntry], as_of: dt.date, within: str, colour: bool = False
+    entries: Sequence[ReviewEntry],
+    as_of: dt.date,
+    within: str,
+    colour: bool = False,
+    width: int | None = None,
 ) -> str:
-    """Aligned columns: state, charter, owner, next due, when, file; then expiries."""
+    """Aligned columns: state, charter, owner, next due, when, file; then expiries.
+
+    width: the columns to fit (wrapping cells, dropping file, owner, when); None: all."""
     if not entries:
         return f"No charters found (as of {as_of}).\n"
     rows = [["STATE", "CHARTER", "OWNER", "NEXT DUE", "WHEN", "FILE"]]
@@ -104,7 +111,7 @@ def format_table(
         when = days_in_words(r.days) if r.scheduled else (r.reason or "")
         rows.append([r.state, _ident(e), _owner_name(e), _iso(r.next_due) or "-", when, e.file])
         states.append(r.state)
-    lines = _columns(rows, states, colour)
+    lines = _columns(rows, states, colour, width)
     expiring = _expiring(entries)
     if expiring:
         lines.append("")
@@ -117,7 +124,7 @@ def format_table(
                  _ago(r.expiry_days), e.file]
             )  # fmt: skip
             states.append(r.expiry_state or "")
-        lines.extend(_columns(rows, states, colour))
+        lines.extend(_columns(rows, states, colour, width))
     lines.append("")
     lines.append(summary_line(entries, as_of, within))
     return "\n".join(lines) + "\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.ops.portfolio import StatusRow, summarize
@@ -36,7 +36,11 @@ def expiry_text(row: StatusRow) -> str:
     return row.expires
 
 
-STATUS_COLUMNS = ("Id", "Title", "Status", "Model", "Parties", "Sign-off", "Review", "Expires")
+STATUS_COLUMNS = (
+    "Id", "Title", "Status", "Model", "Parties", "Sign-off", "Review", "KPIs", "Expires",
+)  # fmt: skip
+# Columns left out first when the table is wider than the terminal (least valuable first).
+_DROP_ORDER = (3, 4, 8, 1)
 
 
 def status_cells(row: StatusRow) -> list[str]:
@@ -49,23 +53,51 @@ def status_cells(row: StatusRow) -> list[str]:
         ", ".join(row.parties),
         row.signoff_text,
         review_text(row),
+        row.kpi_text,
         expiry_text(row),
     ]
 
 
-def status_text(rows: Sequence[StatusRow]) -> str:
-    """Plain aligned columns, one charter a line, then the summary line."""
-    table = [list(STATUS_COLUMNS)] + [
-        [" ".join(cell.split()) for cell in status_cells(r)] for r in rows
-    ]
-    from rmo_cli.support.width import display_width, ljust
+_STYLES = {
+    "overdue": "\x1b[1;31m",
+    "due-soon": "\x1b[33m",
+    "ok": "\x1b[32m",
+    "expired": "\x1b[1;31m",
+    "expiring": "\x1b[33m",
+    "off-track": "\x1b[1;31m",
+    "at-risk": "\x1b[33m",
+}
 
-    widths = [max(display_width(line[i]) for line in table) for i in range(len(STATUS_COLUMNS))]
+
+def _style(rows: Sequence[StatusRow]) -> Callable[[int, int, str], str]:
+    """Colours for the review, KPI and expiry cells of a row (row 0 is the header)."""
+
+    def style(r: int, column: int, text: str) -> str:
+        if not r:
+            return text
+        row = rows[r - 1]
+        state = {
+            6: row.review_state,
+            7: next((s for s in ("off-track", "at-risk") if s in row.kpi_states), None),
+            8: row.expiry_state,
+        }.get(column)
+        if column == 5 and row.stale:
+            return f"\x1b[31m{text}\x1b[0m"
+        code = _STYLES.get(state or "")
+        return f"{code}{text}\x1b[0m" if code else text
+
+    return style
+
+
+def status_text(rows: Sequence[StatusRow], width: int | None = None, colour: bool = False) -> str:
+    """Aligned columns fitted to width (None: every column), then the summary line."""
+    from rmo_cli.support.table import render_table
+
     lines = []
     if rows:
-        for line in table:
-            cells = (ljust(c, w) for c, w in zip(line, widths, strict=True))
-            lines.append("  ".join(cells).rstrip())
+        style = _style(rows) if colour else None
+        cells = [status_cells(r) for r in rows]
+        lines = render_table(STATUS_COLUMNS, cells, width, _DROP_ORDER, style)
         lines.append("")
     lines.append(summarize(rows).text())
     return "\n".join(lines) + "\n"
