@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.adapters.git import GitState
+from rmo_cli.adapters.worktree import GitState
 from rmo_cli.render.context import _filters, _finalize_factory, charter_context, renderable
 from rmo_cli.render.pdf import html_to_pdf
 from rmo_cli.render.sandbox import (

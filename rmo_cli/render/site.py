@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.adapters.git import GitLookup, GitState
+from rmo_cli.adapters.worktree import GitLookup, GitState
 from rmo_cli.charter.model import as_list
 from rmo_cli.render.context import _review_state, next_review
 from rmo_cli.render.document import (
