@@ -219,57 +219,54 @@ def _verdict_words(verdict: CharterDiff, style: Any = None, warn: bool = True) -
     return f"{text} {warning}"
 
 
-def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]<>|~])", r"\\\1", text)
-
-
 def _markdown(
     heading: tuple[str, tuple[str, str], str | None, str, bool],
     verdict: CharterDiff,
     describer: Describer,
 ) -> str:
     from rmo_cli.charter.diff import group_by_section
+    from rmo_cli.support.escape import md_escape
 
     file, (old_label, new_label), old_path, new_path, copied = heading
     lines = [
         f"### Charter changes: `{file}`",
         "",
-        f"{_md_escape(old_label)} → {_md_escape(new_label)}",
+        f"{md_escape(old_label)} → {md_escape(new_label)}",
     ]
     if old_path is None:
-        lines.append(f"(new charter: not in {_md_escape(old_label)})")
+        lines.append(f"(new charter: not in {md_escape(old_label)})")
     elif old_path != new_path:
         lines.append(f"({'copied' if copied else 'renamed'} from `{old_path}`)")
     lines.append("")
     if not verdict.changes:
         lines.append("No changes.")
         if verdict.reordered_only:
-            lines += ["", _md_escape(REORDERED)]
+            lines += ["", md_escape(REORDERED)]
         return "\n".join(lines) + "\n"
     if verdict.needs_version_bump:
         lines += [
             f"> **Warning:** signed content changed but the version was not bumped (still "
-            f"{_md_escape(str(verdict.new_version))}).",
+            f"{md_escape(str(verdict.new_version))}).",
             "",
         ]
     for section, changes in group_by_section(verdict.changes).items():
         lines += [f"#### {section}", ""]
         for change, phrase in describer.phrases(changes):
-            lead = _md_escape(phrase.lead)
+            lead = md_escape(phrase.lead)
             if phrase.old is not None and phrase.new is not None:
                 lines.append(
-                    f"- {lead}{phrase.sep}~~{_md_escape(phrase.old or '')}~~ → "
-                    f"**{_md_escape(phrase.new or '')}**"
+                    f"- {lead}{phrase.sep}~~{md_escape(phrase.old or '')}~~ → "
+                    f"**{md_escape(phrase.new or '')}**"
                 )
             elif phrase.old is None and phrase.new is None:
                 lines.append(f"- **{lead}**" if change.op == "added" else f"- ~~{lead}~~")
             elif phrase.new is not None:
-                lines.append(f"- {lead}{phrase.sep}**{_md_escape(phrase.new or '')}**")
+                lines.append(f"- {lead}{phrase.sep}**{md_escape(phrase.new or '')}**")
             else:
-                lines.append(f"- {lead}{phrase.sep}~~{_md_escape(phrase.old or '')}~~")
+                lines.append(f"- {lead}{phrase.sep}~~{md_escape(phrase.old or '')}~~")
         lines.append("")
     # The missing version bump is already the warning at the top.
-    lines.append(_md_escape(_verdict_words(verdict, warn=False)))
+    lines.append(md_escape(_verdict_words(verdict, warn=False)))
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections import Counter
@@ -10,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rmo_cli.ops.portfolio import Graph, Party
+from rmo_cli.support.escape import xml_escape
 
 if TYPE_CHECKING:
     pass
@@ -116,12 +116,7 @@ def to_dot(g: Graph) -> str:
 _SVG_LABEL_LIMIT = 80  # above this many edges, titles are tooltips only (no text on lines)
 
 
-# Characters XML 1.0 does not allow (a charter may hold them through YAML escapes).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _e(text: object) -> str:
-    return html.escape(_NOT_XML.sub("\ufffd", str(text)), quote=True)
+_e = xml_escape  # the name the dashboard page (render/dashboard.py) imports
 
 
 def _short(text: str, limit: int = 48) -> str:
@@ -181,15 +176,15 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
                 pair_count[key] += 1
                 parts.append(
                     f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 + offset:.1f}" '
-                    f'text-anchor="middle">{_e(_short(link.label))}</text>'
+                    f'text-anchor="middle">{xml_escape(_short(link.label))}</text>'
                 )
         if not parts:
             continue
-        body = f"<title>{_e(link.label)}</title>" + "".join(parts)
-        model = _e(link.model or "none")
-        group = f'<g class="link model-{model}" data-charter="{_e(link.charter)}">'
+        body = f"<title>{xml_escape(link.label)}</title>" + "".join(parts)
+        model = xml_escape(link.model or "none")
+        group = f'<g class="link model-{model}" data-charter="{xml_escape(link.charter)}">'
         if href:
-            out.append(f'<a href="{_e(href)}">{group}{body}</g></a>')
+            out.append(f'<a href="{xml_escape(href)}">{group}{body}</g></a>')
         else:
             out.append(f"{group}{body}</g>")
     out.append("</g>")
@@ -201,10 +196,10 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
         dx = 16 if anchor == "start" else -16
         tip = p.name + (f" (lead party of {', '.join(p.lead_in)})" if p.is_lead else "")
         out.append(
-            f'<g class="{cls}" data-party="{_e(p.id)}"><title>{_e(tip)}</title>'
+            f'<g class="{cls}" data-party="{xml_escape(p.id)}"><title>{xml_escape(tip)}</title>'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{12 if p.is_lead else 9}"/>'
             f'<text x="{x + dx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}">'
-            f"{_e(_short(p.name, 36))}</text></g>"
+            f"{xml_escape(_short(p.name, 36))}</text></g>"
         )
     out.append("</g></svg>")
     return "\n".join(out)
