@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -33,50 +32,6 @@ class LogFormat(str, Enum):
 
 
 CHARTER_HELP = "The charter: a file path, or a charter id found among the repository's charters."
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
-
-
-def _charter_path(charter: str) -> Path:
-    """The file a CHARTER argument names: a path, else the charter whose `id` it is."""
-    if not charter.strip():
-        fail("an empty CHARTER names no file; give a charter's path or id")
-    given = Path(charter)
-    try:
-        exists = given.exists()
-    except OSError as exc:  # e.g. a name longer than the file system allows
-        fail(f"{charter[:80]}: not a usable path ({exc.strerror or exc})")
-    if exists or not _ID_RE.match(charter):
-        return given
-    from rmo_cli.charter.loading import read_charter
-    from rmo_cli.ops.repository import discover
-    from rmo_cli.support.errors import RmoError
-
-    try:
-        files = discover([])
-    except RmoError as exc:
-        message = f"{charter}: no such file, and no charters to search for that id ({exc})"
-    else:
-        message = ""
-    if message:
-        fail(message)
-    # The file is normally named after the id: that one wins; else the id must be unique.
-    files.sort(key=lambda f: f.path.stem != charter)
-    found: list[str] = []
-    for file in files:
-        loaded = read_charter(file.path, file.display)
-        if loaded.document is not None and isinstance(loaded.document.data, dict):
-            if loaded.document.data.get("id") == charter:
-                if file.path.stem == charter:
-                    return Path(file.display)
-                found.append(file.display)
-    if len(found) == 1:
-        return Path(found[0])
-    if found:
-        fail(f"{charter}: {len(found)} charters have this id ({', '.join(found)}); give a path")
-    fail(
-        f"{charter}: no such file and no charter with that id among {len(files)} charter(s); "
-        "give the charter's path"
-    )
 
 
 def _split_revisions(revisions: list[str]) -> list[str]:
@@ -125,9 +80,10 @@ def diff(
     from rmo_cli.adapters import git as gitrepo
     from rmo_cli.charter.diff import compare
     from rmo_cli.ops import history
+    from rmo_cli.ops.repository import find_charter
 
     revs = _split_revisions(revisions or [])
-    path = _charter_path(charter)
+    path = find_charter(charter)
     sides = history.diff_sides(path, revs)
     for result in (sides.old, sides.new):
         if result is not None and result.document is None:
@@ -287,8 +243,9 @@ def log(
     """
     from rmo_cli.adapters import git as gitrepo
     from rmo_cli.ops import history
+    from rmo_cli.ops.repository import find_charter
 
-    path = _charter_path(charter)
+    path = find_charter(charter)
     if path.is_dir():
         fail(f"{path} is a folder; give one charter file (or a charter id)")
     if path.is_symlink():
