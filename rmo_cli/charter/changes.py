@@ -169,22 +169,22 @@ def _diff_lists(
     old_keys = [_item_key(item) for item in old]
     if old_keys == new_keys:
         return
-    remaining = Counter(new_keys)
-    removed: list[Any] = []
-    for item, key in zip(old, old_keys, strict=True):
+    removed = unmatched(old, old_keys, new_keys)
+    added = unmatched(new, new_keys, old_keys)
+    out.extend(_change(REMOVED, path, item, None) for item in removed)
+    out.extend(_change(ADDED, path, None, item) for item in added)
+
+
+def unmatched(items: list[Any], keys: list[Any], other_keys: Iterable[Any]) -> list[Any]:
+    """The items whose key is not matched by one of other_keys (each key used once)."""
+    remaining = Counter(other_keys)
+    left: list[Any] = []
+    for item, key in zip(items, keys, strict=True):
         if remaining[key] > 0:
             remaining[key] -= 1
         else:
-            removed.append(item)
-    kept = Counter(old_keys)
-    added: list[Any] = []
-    for item, key in zip(new, new_keys, strict=True):
-        if kept[key] > 0:
-            kept[key] -= 1
-        else:
-            added.append(item)
-    out.extend(_change(REMOVED, path, item, None) for item in removed)
-    out.extend(_change(ADDED, path, None, item) for item in added)
+            left.append(item)
+    return left
 
 
 def _change(op: Op, segments: tuple[Segment, ...], old: Any, new: Any) -> Change:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +11,7 @@ from rmo_cli.charter.changes import (
     canonical_key,
     diff_charters,
     fingerprint_changed,
+    unmatched,
     version_bumped,
 )
 from rmo_cli.charter.wording import Describer, group_by_section
@@ -78,16 +78,12 @@ def describe_step(
         if str(person) not in replaced:
             events.append(f"sign-off removed: {describer.person(person)}")
     old_log, new_log = _review_entries(old), _review_entries(new)
-    remaining = Counter(old_log)
-    for entry in new_log:
-        if remaining[entry] > 0:
-            remaining[entry] -= 1
+    for entry in unmatched(new_log, new_log, old_log):
+        data = json.loads(entry)
+        if isinstance(data, dict):
+            events.append(f"review recorded ({describer.value(data)})")
         else:
-            data = json.loads(entry)
-            if isinstance(data, dict):
-                events.append(f"review recorded ({describer.value(data)})")
-            else:
-                events.append("review recorded")
+            events.append("review recorded")
     changes = diff_charters(old, new)
     others = [
         c

@@ -14,31 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from rmo_cli.charter.scaffold import (
-    DEFAULT_REVIEW,
-    CharterSpec,
-    Party,
-    charter_text,
-    check_cadence,
-    check_date,
-    check_governance,
-    check_id,
-    check_lead_party,
-    check_parties,
-    check_text,
-    parse_party,
-    slugify,
-)
-from rmo_cli.ops.scaffold import (
-    SCHEMA_FILE,
-    charter_from,
-    check_new_file,
-    id_in_use,
-    outside_repository_globs,
-    schema_reference,
-    schema_root,
-    write_new_charter,
-)
+from rmo_cli.ops import scaffold
 from rmo_cli.support.errors import RmoError
 from rmo_cli.support.vocabulary import LEAD_MODELS
 
@@ -55,7 +31,7 @@ class Prompter(Protocol):
         """Ask until the answer passes check."""
         ...
 
-    def ask_parties(self, parties: list[Party]) -> list[Party]:
+    def ask_parties(self, parties: list[scaffold.Party]) -> list[scaffold.Party]:
         """Ask for more parties, after those given."""
         ...
 
@@ -64,7 +40,7 @@ class Prompter(Protocol):
         ...
 
     def ask_lead_party(
-        self, parties: list[Party], check: Callable[[str], str | None]
+        self, parties: list[scaffold.Party], check: Callable[[str], str | None]
     ) -> str | None:
         """Ask for the lead party, one of parties."""
         ...
@@ -121,10 +97,10 @@ def id_check(charters_dir: Path, force: bool) -> Callable[[str], str]:
     """The check of a new charter id: a safe slug, not taken, no file in the way."""
 
     def check(value: str) -> str:
-        charter_id = check_id(value, shortest=2)  # the charter schema's 2 to 64
+        charter_id = scaffold.check_id(value, shortest=2)  # the charter schema's 2 to 64
         path = charters_dir / f"{charter_id}.yaml"
-        check_new_file(path, force)
-        other = id_in_use(charters_dir, charter_id, path)
+        scaffold.check_new_file(path, force)
+        other = scaffold.id_in_use(charters_dir, charter_id, path)
         if other is not None:
             raise RmoError(f"the id {charter_id!r} is already used by {display_path(other)}")
         return charter_id
@@ -145,7 +121,7 @@ def _missing_flags(
     source: Path | None,
     title: str | None,
     charter_id: str | None,
-    parties: list[Party],
+    parties: list[scaffold.Party],
     governance: str | None,
     lead_party: str | None,
 ) -> list[str]:
@@ -191,7 +167,7 @@ class _Answers:
     """The flags, checked; None where not given."""
 
     title: str | None
-    parties: list[Party]
+    parties: list[scaffold.Party]
     governance: str | None
     lead_party: str | None
     review_every: str | None
@@ -202,19 +178,19 @@ def _check_flags(request: NewCharterRequest, interactive: bool) -> _Answers:
     """Every flag given is checked first, so a bad one fails before any question."""
     title = request.title
     if title is not None:
-        title = _flag("--title", check_text, title, "title")
-    parties = [_flag("--party", parse_party, spec) for spec in request.parties]
+        title = _flag("--title", scaffold.check_text, title, "title")
+    parties = [_flag("--party", scaffold.parse_party, spec) for spec in request.parties]
     governance = request.governance
     if governance is not None:
-        governance = _flag("--governance", check_governance, governance)
+        governance = _flag("--governance", scaffold.check_governance, governance)
     review_every = request.review_every
     if review_every is not None:
-        review_every = _flag("--review-every", check_cadence, review_every)
+        review_every = _flag("--review-every", scaffold.check_cadence, review_every)
     when = None
     if request.effective is not None:
-        when = _flag("--effective", check_date, request.effective)
+        when = _flag("--effective", scaffold.check_date, request.effective)
     if parties and (len(parties) >= 2 or not interactive):
-        parties = _flag("--party", check_parties, parties)
+        parties = _flag("--party", scaffold.check_parties, parties)
     return _Answers(title, parties, governance, request.lead_party, review_every, when)
 
 
@@ -234,18 +210,20 @@ def _complete_spec(
     title: str,
     charter_id: str,
     as_of: dt.date,
-) -> CharterSpec:
+) -> scaffold.CharterSpec:
     """The new charter's answers: the flags given, the rest asked (or defaults without a tty)."""
     parties, governance, lead_party = answers.parties, answers.governance, answers.lead_party
     if prompter is not None and len(parties) < 2:
-        parties = check_parties(prompter.ask_parties(parties))
+        parties = scaffold.check_parties(prompter.ask_parties(parties))
     if governance is None:
         assert prompter is not None  # without prompts, a missing flag was refused
         governance = prompter.ask_governance()
     model = governance
     if lead_party is not None:
         try:
-            lead_party = _flag("--lead-party", check_lead_party, lead_party, parties, model)
+            lead_party = _flag(
+                "--lead-party", scaffold.check_lead_party, lead_party, parties, model
+            )
         except RmoError as exc:
             if prompter is None:
                 raise
@@ -254,18 +232,22 @@ def _complete_spec(
             lead_party = None
     if lead_party is None and model in LEAD_MODELS:
         assert prompter is not None
-        lead_party = prompter.ask_lead_party(parties, lambda v: check_lead_party(v, parties, model))
+        lead_party = prompter.ask_lead_party(
+            parties, lambda v: scaffold.check_lead_party(v, parties, model)
+        )
     review_every = answers.review_every
     if review_every is None:
-        review_every = DEFAULT_REVIEW
+        review_every = scaffold.DEFAULT_REVIEW
         if prompter is not None:
-            review_every = prompter.ask("Review every", check_cadence, DEFAULT_REVIEW)
+            review_every = prompter.ask(
+                "Review every", scaffold.check_cadence, scaffold.DEFAULT_REVIEW
+            )
     effective = answers.effective
     if effective is None:
         effective = as_of
         if prompter is not None:
-            effective = prompter.ask("Effective date", check_date, as_of.isoformat())
-    return CharterSpec(
+            effective = prompter.ask("Effective date", scaffold.check_date, as_of.isoformat())
+    return scaffold.CharterSpec(
         title=title,
         id=charter_id,
         parties=parties,
@@ -310,11 +292,11 @@ def create_charter(
         assert prompter is not None  # without prompts, a missing --title was refused
         title = prompter.ask(
             "Title",
-            lambda v: check_text(v, "title"),
+            lambda v: scaffold.check_text(v, "title"),
             _source_title(source) if source is not None else None,
         )
     if charter_id is None:
-        default_id = slugify(title or "")
+        default_id = scaffold.slugify(title or "")
         if prompter is not None:
             charter_id = prompter.ask("Charter id", check, default_id or None)
         else:
@@ -323,11 +305,11 @@ def create_charter(
             charter_id = _flag("--id", check, default_id)
 
     path = charters_dir / f"{charter_id}.yaml"
-    root = schema_root(charters_dir)
-    reference = schema_reference(path, root / SCHEMA_FILE)
+    root = scaffold.schema_root(charters_dir)
+    reference = scaffold.schema_reference(path, root / scaffold.SCHEMA_FILE)
     as_of = clock()
     if source is not None:
-        text = charter_from(
+        text = scaffold.charter_from(
             source,
             new_id=charter_id,
             schema_ref=reference,
@@ -338,6 +320,6 @@ def create_charter(
     else:
         assert title is not None
         spec = _complete_spec(prompter, answers, title, charter_id, as_of)
-        text = charter_text(spec, reference, today=as_of)
-    written = write_new_charter(path, text, force=request.force, as_of=as_of)
-    return NewCharter(path, charter_id, written, outside_repository_globs(path))
+        text = scaffold.charter_text(spec, reference, today=as_of)
+    written = scaffold.write_new_charter(path, text, force=request.force, as_of=as_of)
+    return NewCharter(path, charter_id, written, scaffold.outside_repository_globs(path))

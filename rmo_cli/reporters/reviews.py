@@ -41,13 +41,7 @@ def _owner_name(entry: ReviewEntry) -> str:
 
 
 def _ago(days: int | None) -> str:
-    if days is None:
-        return ""
-    if days == 0:
-        return "today"
-    n = abs(days)
-    unit = "day" if n == 1 else "days"
-    return f"{n} {unit} ago" if days < 0 else f"in {n} {unit}"
+    return days_in_words(days, today="today", past="ago")
 
 
 def summary(entries: Sequence[ReviewEntry]) -> dict[str, int]:
