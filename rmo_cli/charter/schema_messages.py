@@ -157,11 +157,23 @@ class _Failure:
 
     doc: Document
     error: Any
-    rule_id: str
-    path: tuple[Any, ...]
-    instance: Any
     where: str
-    schema: dict[str, Any]
+
+    @property
+    def rule_id(self) -> str:
+        return SCHEMA_RULES.get(self.error.validator, _OTHER_RULE)[0]
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        return tuple(self.error.absolute_path)
+
+    @property
+    def instance(self) -> Any:
+        return self.error.instance
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return self.error.schema if isinstance(self.error.schema, dict) else {}
 
 
 # A message maker returns the message, whole findings, or None for the default message.
@@ -298,15 +310,7 @@ def describe(doc: Document, error: Any) -> list[Finding]:
     path = tuple(error.absolute_path)
     # An rmo.yaml is checked the same way: its top level is not "the charter".
     top = "rmo.yaml" if PurePath(doc.file).name == "rmo.yaml" else "the charter"
-    failure = _Failure(
-        doc=doc,
-        error=error,
-        rule_id=SCHEMA_RULES.get(validator, _OTHER_RULE)[0],
-        path=path,
-        instance=error.instance,
-        where=_where(path, top),
-        schema=error.schema if isinstance(error.schema, dict) else {},
-    )
+    failure = _Failure(doc, error, _where(path, top))
     maker = _MESSAGES.get(validator)
     made = maker(failure) if maker is not None else None
     if isinstance(made, list):
