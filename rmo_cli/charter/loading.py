@@ -3,6 +3,9 @@
 Reading rules (SPEC §3): YAML 1.2 core scalars (only true/false are booleans, dates stay
 strings), duplicate keys rejected, language tags refused, bounded depth, aliases and size,
 and every problem reported as a `Finding` instead of an exception.
+
+Over 500 lines on purpose: the reading rules are one security boundary (limits, loader and
+the builder that enforces them), kept in one module so they are reviewed together.
 """
 
 from __future__ import annotations

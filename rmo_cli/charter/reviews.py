@@ -175,15 +175,18 @@ def review_owner(data: Any) -> tuple[str, str] | None:
     return None
 
 
-def days_in_words(days: int | None) -> str:
-    """-3 → '3 days overdue', 0 → 'due today', 1 → 'in 1 day', None → ''."""
+def days_in_words(days: int | None, today: str = "due today", past: str = "overdue") -> str:
+    """-3 → '3 days overdue', 0 → 'due today', 1 → 'in 1 day', None → ''.
+
+    today and past reword the day itself and the days before it (`today`, `3 days ago`).
+    """
     if days is None:
         return ""
     if days == 0:
-        return "due today"
+        return today
     n = abs(days)
     unit = "day" if n == 1 else "days"
-    return f"{n} {unit} overdue" if days < 0 else f"in {n} {unit}"
+    return f"{n} {unit} {past}" if days < 0 else f"in {n} {unit}"
 
 
 def failing_reasons(status: ReviewStatus, fail_on: Iterable[str]) -> list[str]:

@@ -7,7 +7,8 @@ value is close to an allowed one, which one was probably meant.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import PurePath
 from typing import Any
@@ -150,92 +151,169 @@ def _written(doc: Document, path: tuple[Any, ...]) -> str | None:
     return text if text and '"' not in text else None
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """One schema error, with what every message needs: where it is, in words."""
+
+    doc: Document
+    error: Any
+    where: str
+
+    @property
+    def rule_id(self) -> str:
+        return SCHEMA_RULES.get(self.error.validator, _OTHER_RULE)[0]
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        return tuple(self.error.absolute_path)
+
+    @property
+    def instance(self) -> Any:
+        return self.error.instance
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return self.error.schema if isinstance(self.error.schema, dict) else {}
+
+
+# A message maker returns the message, whole findings, or None for the default message.
+_Message = str | list[Finding] | None
+
+
+def _unknown_keys(f: _Failure) -> _Message:
+    if not isinstance(f.instance, dict):
+        return None
+    known = set(f.schema.get("properties", {}))
+    findings = []
+    for key in (k for k in f.instance if k not in known):
+        message = f"unknown key {key!r} in {f.where}{_suggest(key, known)}"
+        if not _suggest(key, known):
+            message += f" (allowed: {', '.join(sorted(known))})"
+        findings.append(f.doc.finding((*f.path, key), f.rule_id, message, ERROR, key=True))
+    return findings or None
+
+
+def _required(f: _Failure) -> _Message:
+    # jsonschema reports each missing key as its own error, naming it in the message.
+    match = re.match(r"^'(.+)' is a required property$", f.error.message)
+    names = repr(match.group(1)) if match else f.error.message
+    message = f"{f.where} is missing the required key {names}"
+    return [f.doc.finding(f.path, f.rule_id, message, ERROR, key=bool(f.path))]
+
+
+def _enum(f: _Failure) -> _Message:
+    allowed = ", ".join(str(v) for v in f.error.validator_value)
+    return (
+        f"{f.where}: {_short(f.instance)} is not allowed; use one of: {allowed}"
+        f"{_suggest(f.instance, f.error.validator_value)}"
+    )
+
+
+def _const(f: _Failure) -> _Message:
+    return f"{f.where} must be {f.error.validator_value!r}, not {_short(f.instance)}"
+
+
+def _type(f: _Failure) -> _Message:
+    expected = f.error.validator_value
+    expected_list = expected if isinstance(expected, list) else [expected]
+    wanted = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in expected_list)
+    message = f"{f.where} must be {wanted}, not {_value_words(f.instance)}"
+    instance = f.instance
+    if "string" in expected_list and isinstance(instance, (int, float, bool)):
+        # What the user wrote (1.10, 007), not what it was read as (1.1, 7).
+        shown = _written(f.doc, f.path) or (
+            "true" if instance is True else "false" if instance is False else instance
+        )
+        message += f'; put it in quotes: "{shown}"'
+    elif "boolean" in expected_list and isinstance(instance, str):
+        message += "; write true or false (YAML 1.2: yes/no/on/off are text)"
+    return message
+
+
+def _pattern(f: _Failure) -> _Message:
+    return f"{f.where}: {_short(f.instance)} is not {_pattern_words(f.error.validator_value)}"
+
+
+def _format(f: _Failure) -> _Message:
+    kind = f.error.validator_value
+    if kind == "date":
+        return f"{f.where}: {_short(f.instance)} is not a valid date; write YYYY-MM-DD"
+    if kind == "email":
+        return f"{f.where}: {_short(f.instance)} is not a valid email address"
+    return f"{f.where}: {_short(f.instance)} is not a valid {kind}"
+
+
+def _min_items(f: _Failure) -> _Message:
+    count = len(f.instance) if isinstance(f.instance, list) else 0
+    return f"{f.where} needs at least {f.error.validator_value} item(s), has {count}"
+
+
+def _min_length(f: _Failure) -> _Message:
+    return f"{f.where} must not be empty"
+
+
+def _max_length(f: _Failure) -> _Message:
+    return f"{f.where} is longer than {f.error.validator_value} characters"
+
+
+def _bounds(f: _Failure) -> _Message:
+    low, high = f.schema.get("minimum"), f.schema.get("maximum")
+    if low is not None and high is not None:
+        return f"{f.where} must be from {low} to {high}, not {f.instance}"
+    if low is not None:
+        return f"{f.where} must be at least {low}, not {f.instance}"
+    return f"{f.where} must be at most {high}, not {f.instance}"
+
+
+def _unique_items(f: _Failure) -> _Message:
+    if not isinstance(f.instance, list):
+        return None
+    seen: set[str] = set()
+    dupes = []
+    for item in f.instance:
+        key = repr(item)
+        if key in seen:
+            dupes.append(item)
+        seen.add(key)
+    return f"{f.where} lists {', '.join(_short(d) for d in dupes) or 'an item'} more than once"
+
+
+def _branches(f: _Failure) -> _Message:
+    if not f.error.context:
+        return None
+    return describe(f.doc, _nearest_branch_error(f.error))
+
+
+# jsonschema validator keyword → the maker of its message (others: jsonschema's own words).
+_MESSAGES: dict[str, Callable[[_Failure], _Message]] = {
+    "additionalProperties": _unknown_keys,
+    "required": _required,
+    "enum": _enum,
+    "const": _const,
+    "type": _type,
+    "pattern": _pattern,
+    "format": _format,
+    "minItems": _min_items,
+    "minLength": _min_length,
+    "maxLength": _max_length,
+    "minimum": _bounds,
+    "maximum": _bounds,
+    "uniqueItems": _unique_items,
+    "oneOf": _branches,
+    "anyOf": _branches,
+}
+
+
 def describe(doc: Document, error: Any) -> list[Finding]:
     """Findings for one jsonschema ValidationError, placed at the offending value or key."""
     validator = error.validator
-    rule_id = SCHEMA_RULES.get(validator, _OTHER_RULE)[0]
     path = tuple(error.absolute_path)
-    instance = error.instance
     # An rmo.yaml is checked the same way: its top level is not "the charter".
     top = "rmo.yaml" if PurePath(doc.file).name == "rmo.yaml" else "the charter"
-    where = _where(path, top)
-    schema = error.schema if isinstance(error.schema, dict) else {}
-
-    if validator == "additionalProperties" and isinstance(instance, dict):
-        known = set(schema.get("properties", {}))
-        extras = [k for k in instance if k not in known]
-        findings = []
-        for key in extras:
-            message = f"unknown key {key!r} in {where}{_suggest(key, known)}"
-            if not _suggest(key, known):
-                message += f" (allowed: {', '.join(sorted(known))})"
-            findings.append(doc.finding((*path, key), rule_id, message, ERROR, key=True))
-        if findings:
-            return findings
-
-    if validator == "required":
-        # jsonschema reports each missing key as its own error, naming it in the message.
-        match = re.match(r"^'(.+)' is a required property$", error.message)
-        names = repr(match.group(1)) if match else error.message
-        message = f"{where} is missing the required key {names}"
-        return [doc.finding(path, rule_id, message, ERROR, key=bool(path))]
-
-    if validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
-        message = (
-            f"{where}: {_short(instance)} is not allowed; use one of: {allowed}"
-            f"{_suggest(instance, error.validator_value)}"
-        )
-    elif validator == "const":
-        message = f"{where} must be {error.validator_value!r}, not {_short(instance)}"
-    elif validator == "type":
-        expected = error.validator_value
-        expected_list = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in expected_list)
-        message = f"{where} must be {wanted}, not {_value_words(instance)}"
-        if "string" in expected_list and isinstance(instance, (int, float, bool)):
-            # What the user wrote (1.10, 007), not what it was read as (1.1, 7).
-            shown = _written(doc, path) or (
-                "true" if instance is True else "false" if instance is False else instance
-            )
-            message += f'; put it in quotes: "{shown}"'
-        elif "boolean" in expected_list and isinstance(instance, str):
-            message += "; write true or false (YAML 1.2: yes/no/on/off are text)"
-    elif validator == "pattern":
-        message = f"{where}: {_short(instance)} is not {_pattern_words(error.validator_value)}"
-    elif validator == "format":
-        if error.validator_value == "date":
-            message = f"{where}: {_short(instance)} is not a valid date; write YYYY-MM-DD"
-        elif error.validator_value == "email":
-            message = f"{where}: {_short(instance)} is not a valid email address"
-        else:
-            message = f"{where}: {_short(instance)} is not a valid {error.validator_value}"
-    elif validator == "minItems":
-        count = len(instance) if isinstance(instance, list) else 0
-        message = f"{where} needs at least {error.validator_value} item(s), has {count}"
-    elif validator == "minLength":
-        message = f"{where} must not be empty"
-    elif validator == "maxLength":
-        message = f"{where} is longer than {error.validator_value} characters"
-    elif validator in ("minimum", "maximum"):
-        low, high = schema.get("minimum"), schema.get("maximum")
-        if low is not None and high is not None:
-            message = f"{where} must be from {low} to {high}, not {instance}"
-        elif low is not None:
-            message = f"{where} must be at least {low}, not {instance}"
-        else:
-            message = f"{where} must be at most {high}, not {instance}"
-    elif validator == "uniqueItems" and isinstance(instance, list):
-        seen: set[str] = set()
-        dupes = []
-        for item in instance:
-            key = repr(item)
-            if key in seen:
-                dupes.append(item)
-            seen.add(key)
-        message = f"{where} lists {', '.join(_short(d) for d in dupes) or 'an item'} more than once"
-    elif validator in ("oneOf", "anyOf") and error.context:
-        return describe(doc, _nearest_branch_error(error))
-    else:
-        message = f"{where}: {error.message}"
-    return [doc.finding(path, rule_id, message, ERROR)]
+    failure = _Failure(doc, error, _where(path, top))
+    maker = _MESSAGES.get(validator)
+    made = maker(failure) if maker is not None else None
+    if isinstance(made, list):
+        return made
+    message = made if made is not None else f"{failure.where}: {error.message}"
+    return [doc.finding(path, failure.rule_id, message, ERROR)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -33,50 +32,6 @@ class LogFormat(str, Enum):
 
 
 CHARTER_HELP = "The charter: a file path, or a charter id found among the repository's charters."
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
-
-
-def _charter_path(charter: str) -> Path:
-    """The file a CHARTER argument names: a path, else the charter whose `id` it is."""
-    if not charter.strip():
-        fail("an empty CHARTER names no file; give a charter's path or id")
-    given = Path(charter)
-    try:
-        exists = given.exists()
-    except OSError as exc:  # e.g. a name longer than the file system allows
-        fail(f"{charter[:80]}: not a usable path ({exc.strerror or exc})")
-    if exists or not _ID_RE.match(charter):
-        return given
-    from rmo_cli.charter.loading import read_charter
-    from rmo_cli.ops.repository import discover
-    from rmo_cli.support.errors import RmoError
-
-    try:
-        files = discover([])
-    except RmoError as exc:
-        message = f"{charter}: no such file, and no charters to search for that id ({exc})"
-    else:
-        message = ""
-    if message:
-        fail(message)
-    # The file is normally named after the id: that one wins; else the id must be unique.
-    files.sort(key=lambda f: f.path.stem != charter)
-    found: list[str] = []
-    for file in files:
-        loaded = read_charter(file.path, file.display)
-        if loaded.document is not None and isinstance(loaded.document.data, dict):
-            if loaded.document.data.get("id") == charter:
-                if file.path.stem == charter:
-                    return Path(file.display)
-                found.append(file.display)
-    if len(found) == 1:
-        return Path(found[0])
-    if found:
-        fail(f"{charter}: {len(found)} charters have this id ({', '.join(found)}); give a path")
-    fail(
-        f"{charter}: no such file and no charter with that id among {len(files)} charter(s); "
-        "give the charter's path"
-    )
 
 
 def _split_revisions(revisions: list[str]) -> list[str]:
@@ -125,9 +80,10 @@ def diff(
     from rmo_cli.adapters import git as gitrepo
     from rmo_cli.charter.diff import compare
     from rmo_cli.ops import history
+    from rmo_cli.ops.repository import find_charter
 
     revs = _split_revisions(revisions or [])
-    path = _charter_path(charter)
+    path = find_charter(charter)
     sides = history.diff_sides(path, revs)
     for result in (sides.old, sides.new):
         if result is not None and result.document is None:
@@ -219,57 +175,54 @@ def _verdict_words(verdict: CharterDiff, style: Any = None, warn: bool = True) -
     return f"{text} {warning}"
 
 
-def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]<>|~])", r"\\\1", text)
-
-
 def _markdown(
     heading: tuple[str, tuple[str, str], str | None, str, bool],
     verdict: CharterDiff,
     describer: Describer,
 ) -> str:
     from rmo_cli.charter.diff import group_by_section
+    from rmo_cli.support.escape import md_escape
 
     file, (old_label, new_label), old_path, new_path, copied = heading
     lines = [
         f"### Charter changes: `{file}`",
         "",
-        f"{_md_escape(old_label)} → {_md_escape(new_label)}",
+        f"{md_escape(old_label)} → {md_escape(new_label)}",
     ]
     if old_path is None:
-        lines.append(f"(new charter: not in {_md_escape(old_label)})")
+        lines.append(f"(new charter: not in {md_escape(old_label)})")
     elif old_path != new_path:
         lines.append(f"({'copied' if copied else 'renamed'} from `{old_path}`)")
     lines.append("")
     if not verdict.changes:
         lines.append("No changes.")
         if verdict.reordered_only:
-            lines += ["", _md_escape(REORDERED)]
+            lines += ["", md_escape(REORDERED)]
         return "\n".join(lines) + "\n"
     if verdict.needs_version_bump:
         lines += [
             f"> **Warning:** signed content changed but the version was not bumped (still "
-            f"{_md_escape(str(verdict.new_version))}).",
+            f"{md_escape(str(verdict.new_version))}).",
             "",
         ]
     for section, changes in group_by_section(verdict.changes).items():
         lines += [f"#### {section}", ""]
         for change, phrase in describer.phrases(changes):
-            lead = _md_escape(phrase.lead)
+            lead = md_escape(phrase.lead)
             if phrase.old is not None and phrase.new is not None:
                 lines.append(
-                    f"- {lead}{phrase.sep}~~{_md_escape(phrase.old or '')}~~ → "
-                    f"**{_md_escape(phrase.new or '')}**"
+                    f"- {lead}{phrase.sep}~~{md_escape(phrase.old or '')}~~ → "
+                    f"**{md_escape(phrase.new or '')}**"
                 )
             elif phrase.old is None and phrase.new is None:
                 lines.append(f"- **{lead}**" if change.op == "added" else f"- ~~{lead}~~")
             elif phrase.new is not None:
-                lines.append(f"- {lead}{phrase.sep}**{_md_escape(phrase.new or '')}**")
+                lines.append(f"- {lead}{phrase.sep}**{md_escape(phrase.new or '')}**")
             else:
-                lines.append(f"- {lead}{phrase.sep}~~{_md_escape(phrase.old or '')}~~")
+                lines.append(f"- {lead}{phrase.sep}~~{md_escape(phrase.old or '')}~~")
         lines.append("")
     # The missing version bump is already the warning at the top.
-    lines.append(_md_escape(_verdict_words(verdict, warn=False)))
+    lines.append(md_escape(_verdict_words(verdict, warn=False)))
     return "\n".join(lines) + "\n"
 
 
@@ -290,8 +243,9 @@ def log(
     """
     from rmo_cli.adapters import git as gitrepo
     from rmo_cli.ops import history
+    from rmo_cli.ops.repository import find_charter
 
-    path = _charter_path(charter)
+    path = find_charter(charter)
     if path.is_dir():
         fail(f"{path} is a folder; give one charter file (or a charter id)")
     if path.is_symlink():

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.charter.model import as_list, as_mapping
@@ -228,19 +229,15 @@ class Scan:
     unreadable: list[Finding]
 
 
-def _scan_chunk(
-    chunk: Sequence[CharterFile], as_of: dt.date, within: str
-) -> list[tuple[StatusRow | None, list[Finding]]]:
+def _scan_file(
+    file: CharterFile, as_of: dt.date, within: str
+) -> tuple[StatusRow | None, list[Finding]]:
     from rmo_cli.charter.loading import read_charter
 
-    out: list[tuple[StatusRow | None, list[Finding]]] = []
-    for file in chunk:
-        loaded = read_charter(file.path, file.display)
-        if loaded.document is None:
-            out.append((None, list(loaded.findings)))
-        else:
-            out.append((status_row(loaded.document, as_of, within), []))
-    return out
+    loaded = read_charter(file.path, file.display)
+    if loaded.document is None:
+        return None, list(loaded.findings)
+    return status_row(loaded.document, as_of, within), []
 
 
 def scan(
@@ -255,26 +252,18 @@ def scan(
     documents). progress, if given, is called with the number of files done since its last
     call. Worker count as for `rmo validate` (env RMO_JOBS overrides).
     """
-    import multiprocessing
-
     from rmo_cli.charter.reviews import window
-    from rmo_cli.ops.validation import _workers
+    from rmo_cli.support.parallel import map_chunks, worker_count
 
     window(within)  # an invalid window is a usage error before any work is done
-    workers = _workers(len(files))
-    size = max(1, min(250, -(-len(files) // (max(workers, 1) * 8))))
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    if workers <= 1 or len(chunks) < 2:
-        results: Iterable[list[tuple[StatusRow | None, list[Finding]]]] = (
-            _scan_chunk(chunk, as_of, within) for chunk in chunks
-        )
-        return _collect(results, progress)
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        n = len(chunks)
-        return _collect(pool.map(_scan_chunk, chunks, [as_of] * n, [within] * n), progress)
+    chunks = map_chunks(
+        partial(_scan_file, as_of=as_of, within=within),
+        files,
+        worker_count(len(files)),
+        chunks_per_worker=8,
+        max_chunk=250,
+    )
+    return _collect(chunks, progress)
 
 
 def _collect(

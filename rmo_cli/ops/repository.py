@@ -200,3 +200,49 @@ def _glob(root: Path, pattern: str) -> list[Path]:
         for m in matches
         if all(not p.startswith(".") or p in literal for p in m.relative_to(base).parts)
     ]
+
+
+def find_charter(charter: str) -> Path:
+    """The file a CHARTER argument names: a path, else the charter whose `id` it is.
+
+    The file named after the id wins; else the id must be unique among the repository's
+    charters. RmoError (exit 2) when it names no file.
+    """
+    from rmo_cli.support.ids import SLUG_RE
+
+    if not charter.strip():
+        raise RmoError("an empty CHARTER names no file; give a charter's path or id")
+    given = Path(charter)
+    try:
+        exists = given.exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        raise RmoError(f"{charter[:80]}: not a usable path ({exc.strerror or exc})") from None
+    if exists or len(charter) < 2 or not SLUG_RE.match(charter):
+        return given
+    from rmo_cli.charter.loading import read_charter  # only to search by id
+
+    try:
+        files = discover([])
+    except RmoError as exc:
+        raise RmoError(
+            f"{charter}: no such file, and no charters to search for that id ({exc})"
+        ) from None
+    files.sort(key=lambda f: f.path.stem != charter)
+    found: list[str] = []
+    for file in files:
+        loaded = read_charter(file.path, file.display)
+        if loaded.document is not None and isinstance(loaded.document.data, dict):
+            if loaded.document.data.get("id") == charter:
+                if file.path.stem == charter:
+                    return Path(file.display)
+                found.append(file.display)
+    if len(found) == 1:
+        return Path(found[0])
+    if found:
+        raise RmoError(
+            f"{charter}: {len(found)} charters have this id ({', '.join(found)}); give a path"
+        )
+    raise RmoError(
+        f"{charter}: no such file and no charter with that id among {len(files)} charter(s); "
+        "give the charter's path"
+    )

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -77,25 +78,6 @@ def _review_file(
     return review_entries([loaded.document], as_of, span)[0], []
 
 
-def _review_chunk(
-    chunk: list[CharterFile], as_of: dt.date, span: Duration
-) -> list[tuple[ReviewEntry | None, list[Finding]]]:
-    return [_review_file(file, as_of, span) for file in chunk]
-
-
-def _workers(count: int) -> int:
-    """Processes for count files: one per core (at most 8) from 300 files; env RMO_JOBS."""
-    import multiprocessing
-    import os
-
-    jobs = os.environ.get("RMO_JOBS", "")
-    if jobs.isdigit() and int(jobs) > 0:
-        return int(jobs)
-    if count < 300 or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(os.cpu_count() or 1, 8)
-
-
 def review_files(
     files: Sequence[CharterFile], as_of: dt.date, within: str | Duration = DEFAULT_DUE_SOON
 ) -> tuple[list[ReviewEntry], list[Finding]]:
@@ -104,20 +86,12 @@ def review_files(
     Many files are read by worker processes that send back only the small entries (not
     the documents), so `rmo reviews` stays cheaper than `rmo validate` on the same files.
     """
-    span = window(within)
-    workers = _workers(len(files))
-    if workers <= 1 or len(files) < 2:
-        results = [_review_file(file, as_of, span) for file in files]
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    from rmo_cli.support.parallel import parallel_map, worker_count
 
-        size = max(1, -(-len(files) // (workers * 4)))
-        chunks = [list(files[i : i + size]) for i in range(0, len(files), size)]
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = pool.map(_review_chunk, chunks, [as_of] * len(chunks), [span] * len(chunks))
-            results = [item for part in parts for item in part]
+    span = window(within)
+    results = parallel_map(
+        partial(_review_file, as_of=as_of, span=span), files, worker_count(len(files))
+    )
     entries = [entry for entry, _ in results if entry is not None]
     unreadable = [finding for _, findings in results for finding in findings]
     return sorted(entries, key=_entry_key), unreadable

@@ -1,8 +1,7 @@
 """Scaffolding: a new charter repository (`rmo init`) and new charters (`rmo new-charter`).
 
-The functions here check answers, build file contents and write them; they never prompt or
-print. Each check raises `RmoError` with a message that names no flag, so the CLI can use
-it both to re-ask a prompt and (prefixed with the flag) to refuse a command line.
+The functions here read and write files; they never prompt or print. The pure half (answer
+checks, ids from names, a new charter's text) is `charter.scaffold`, re-exported here.
 """
 
 from __future__ import annotations
@@ -10,355 +9,69 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
-import subprocess
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from rmo_cli.charter.scaffold import (
+    DEFAULT_REVIEW,
+    MODELINE_PREFIX,
+    NEW_VERSION,
+    CharterSpec,
+    Party,
+    charter_text,
+    check_cadence,
+    check_date,
+    check_governance,
+    check_id,
+    check_lead_party,
+    check_parties,
+    check_text,
+    parse_party,
+    slugify,
+    yaml_scalar,
+)
 from rmo_cli.support.errors import RefusedError, RmoError
-from rmo_cli.support.ids import MAX_ID, SLUG_RE
 from rmo_cli.support.vocabulary import GOVERNANCE_MODELS, LEAD_MODELS
 
-DEFAULT_REVIEW = "P6M"
-NEW_VERSION = "0.1.0"
+__all__ = [  # the pure half is re-exported for the CLI, the sign-off operation and tests
+    "CONFIG_SCHEMA_FILE",
+    "DEFAULT_REVIEW",
+    "GOVERNANCE_MODELS",
+    "LEAD_MODELS",
+    "MODELINE_PREFIX",
+    "NEW_VERSION",
+    "SCHEMA_FILE",
+    "CharterSpec",
+    "InitReport",
+    "Party",
+    "charter_from",
+    "charter_text",
+    "check_cadence",
+    "check_date",
+    "check_governance",
+    "check_id",
+    "check_lead_party",
+    "check_new_file",
+    "check_parties",
+    "check_text",
+    "ensure_schema",
+    "id_in_use",
+    "init_repository",
+    "outside_repository_globs",
+    "parse_party",
+    "scaffold_file",
+    "schema_reference",
+    "schema_root",
+    "slugify",
+    "write_new_charter",
+    "yaml_scalar",
+]
+
 SCHEMA_FILE = Path(".rmo") / "charter.schema.json"
 CONFIG_SCHEMA_FILE = Path(".rmo") / "config.schema.json"
-MODELINE_PREFIX = "# yaml-language-server: $schema="
-
-# Characters a YAML reader refuses or reads as a line break, even inside quotes.
-_BAD_CATEGORIES = {"Cc", "Cs", "Cn", "Zl", "Zp"}
-_YAML_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n"}
-
-
-# ---------------------------------------------------------------------------------------
-# Answers: each check returns the cleaned value or raises RmoError (exit 2).
-
-
-@dataclass(frozen=True)
-class Party:
-    """A party of a new charter: its id and its name."""
-
-    id: str
-    name: str
-
-
-@dataclass
-class CharterSpec:
-    """Everything a new charter is made from (the answers to the prompts or the flags)."""
-
-    title: str
-    id: str
-    parties: list[Party]
-    governance: str
-    effective: dt.date
-    lead_party: str | None = None
-    review_every: str = DEFAULT_REVIEW
-
-
-def slugify(text: str) -> str:
-    """A safe id from free text: accents stripped, lowercase, runs of other characters `-`.
-
-    `Acme Globex Alliance` → `acme-globex-alliance`; at most 64 characters; may be empty.
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
-    return slug[:MAX_ID].rstrip("-")
-
-
-def check_id(value: str, what: str = "id", shortest: int = 1) -> str:
-    """A safe slug id (lowercase letters, digits, hyphens; no path parts), else RmoError.
-
-    A charter id has at least 2 characters (the schema's pattern); a party id may have 1.
-    """
-    value = value.strip()
-    if SLUG_RE.match(value) and len(value) < shortest:
-        raise RmoError(f"{value!r} is too short: use {shortest} to {MAX_ID} characters")
-    if SLUG_RE.match(value) and len(value) <= MAX_ID:
-        return value
-    hint = slugify(value)
-    suggestion = f" (such as {hint!r})" if hint else ""
-    if not value:
-        raise RmoError(f"the {what} is empty")
-    raise RmoError(
-        f"{value!r} is not a safe {what}: use lowercase letters, digits and hyphens, starting "
-        f"and ending with a letter or digit, at most {MAX_ID} characters{suggestion}"
-    )
-
-
-def check_text(value: str, what: str) -> str:
-    """Non-empty one-line text without control characters, stripped."""
-    value = value.strip()
-    if not value:
-        raise RmoError(f"the {what} is empty")
-    for char in value:
-        if unicodedata.category(char) in _BAD_CATEGORIES:
-            raise RmoError(
-                f"the {what} contains the control character U+{ord(char):04X}; "
-                "use one line of ordinary text"
-            )
-    return value
-
-
-def parse_party(spec: str) -> Party:
-    """A party from `ID=NAME` (or just `NAME`, whose slug becomes the id)."""
-    if "=" in spec:
-        raw_id, name = spec.split("=", 1)
-        party_id = check_id(raw_id, "party id")
-    else:
-        name = spec
-        party_id = ""
-    name = check_text(name, "party name")
-    if not party_id:
-        party_id = slugify(name)
-        if not party_id:
-            raise RmoError(f"cannot make an id from {name!r}: give it as ID=NAME")
-    return Party(party_id, name)
-
-
-def check_parties(parties: Sequence[Party]) -> list[Party]:
-    """At least two parties with distinct ids."""
-    seen: set[str] = set()
-    for party in parties:
-        if party.id in seen:
-            raise RmoError(f"two parties have the id {party.id!r}; party ids must differ")
-        seen.add(party.id)
-    if len(parties) < 2:
-        raise RmoError(f"a charter needs at least two parties, {len(parties)} given")
-    return list(parties)
-
-
-def check_governance(value: str) -> str:
-    """One of the governance models (a number 1..4 in the listed order is accepted too)."""
-    value = value.strip().lower()
-    models = list(GOVERNANCE_MODELS)
-    if value.isdigit() and 1 <= int(value) <= len(models):
-        return models[int(value) - 1]
-    if value in GOVERNANCE_MODELS:
-        return value
-    raise RmoError(f"{value!r} is not a governance model: choose one of {', '.join(models)}")
-
-
-def check_lead_party(value: str | None, parties: Sequence[Party], model: str) -> str | None:
-    """The lead party: one of the parties; required for quasi-hierarchy and hierarchy."""
-    ids = [p.id for p in parties]
-    if value is None or not value.strip():
-        if model in LEAD_MODELS:
-            raise RmoError(f"a {model} needs a lead party: one of {', '.join(ids)}")
-        return None
-    value = value.strip()
-    if value not in ids:
-        raise RmoError(f"{value!r} is not one of the parties: choose one of {', '.join(ids)}")
-    return value
-
-
-def check_cadence(value: str) -> str:
-    """An ISO 8601 duration (P6M, P1Y, P2W, P90D) or a cadence keyword."""
-    from rmo_cli.support.dates import CADENCE_KEYWORDS, is_duration
-
-    value = value.strip()
-    if not is_duration(value) or value.upper() == "P0D":
-        raise RmoError(
-            f"{value!r} is not a review cadence: use an ISO 8601 duration such as P3M, P6M, "
-            f"P1Y or one of {', '.join(CADENCE_KEYWORDS)}"
-        )
-    return value
-
-
-def check_date(value: str | dt.date) -> dt.date:
-    """An effective date written YYYY-MM-DD, early enough for a three-year term to end."""
-    from rmo_cli.support.dates import read_date
-
-    if isinstance(value, dt.date):
-        when = value
-    else:
-        try:
-            when = read_date(value.strip())
-        except ValueError:
-            raise RmoError(f"{value!r} is not a date: use YYYY-MM-DD, such as 2026-03-01") from None
-    if when.year > dt.date.max.year - 3:
-        raise RmoError(
-            f"{when.isoformat()} is too late: the default three-year term must end by 9999"
-        )
-    return when
-
-
-# ---------------------------------------------------------------------------------------
-# The charter text.
-
-
-def yaml_scalar(value: str) -> str:
-    """A string as a YAML scalar: plain when that is unambiguous, else double-quoted."""
-    import json
-
-    plain = (
-        value
-        and value == value.strip()
-        and unicodedata.category(value[0]).startswith("L")
-        and ":" not in value
-        and "#" not in value
-        and value.lower() not in _YAML_WORDS
-        and not any(unicodedata.category(c) in _BAD_CATEGORIES for c in value)
-    )
-    return value if plain else json.dumps(value, ensure_ascii=False)
-
-
-def _person_id(party_id: str) -> str:
-    return f"{party_id[: MAX_ID - 4].rstrip('-')}-ser"
-
-
-def charter_text(spec: CharterSpec, schema_ref: str, today: dt.date | None = None) -> str:
-    """The YAML text of a new draft charter, every optional section a commented example."""
-    from rmo_cli.support.dates import add_duration
-
-    q = yaml_scalar
-    first = spec.parties[0]
-    people = [_person_id(p.id) for p in spec.parties]
-    both = f"[{people[0]}, {people[1]}]"
-    expires = add_duration(spec.effective, "P3Y") - dt.timedelta(days=1)
-    names = ", ".join(p.name for p in spec.parties[:-1]) + f" and {spec.parties[-1].name}"
-    made = f" on {today.isoformat()}" if today else ""
-    out: list[str] = [
-        f"{MODELINE_PREFIX}{schema_ref}",
-        "#",
-        f"# A draft relationship charter, made by `rmo new-charter`{made}.",
-        "# The commented sections are examples: uncomment them (remove the leading '# '),",
-        "# fill them in, then run `rmo validate`. Your editor checks the file as you type",
-        "# against the schema named on the first line.",
-        "apiVersion: rmo/v1",
-        "kind: RelationshipCharter",
-        f"id: {spec.id}",
-        f"title: {q(spec.title)}",
-        f'version: "{NEW_VERSION}"',
-        "# Status values: draft | proposed | active | under-review | suspended | terminated",
-        "#   | expired | superseded",
-        "status: draft",
-        "# Lifecycle stages (ISO 44001): operational-awareness | knowledge | internal-assessment",
-        "#   | partner-selection | working-together | value-creation | staying-together",
-        "#   | exit-strategy",
-        "# lifecycle_stage: working-together",
-        "",
-        "parties:",
-    ]
-    for party, person in zip(spec.parties, people, strict=True):
-        out += [
-            f"  - id: {party.id}",
-            f"    name: {q(party.name)}",
-            "    # type: private   # public-sector | private | non-profit | academic | other",
-            "    # people:   # the party's representatives; person ids are unique across parties",
-            f"    #   - id: {person}",
-            "    #     name: Full Name",
-            "    #     title: Job title",
-            f"    #     email: {person}@{party.id}.example",
-            "    #     ser: true   # the Senior Executive Responsible for this party",
-        ]
-    out += [
-        "",
-        "purpose: |",
-        f"  To be written together: why {names} work together,",
-        "  the background, and any linked contracts.",
-        "",
-        "objectives:",
-        "  - id: obj-1",
-        "    statement: " + q("To be agreed: the first shared objective, measurable and dated."),
-        f"    # owner: {people[0]}   # a person id",
-        f"    # target_date: {expires.isoformat()}",
-        "",
-        "# --- Principles and behaviours the parties commit to",
-        "# principles:",
-        "#   - name: Open book",
-        "#     description: Costs and margins are shared on request.",
-        "#   - name: No blame",
-        "#     description: Issues are reviewed to learn, not to assign fault.",
-        "",
-        "governance:",
-        f"  model: {spec.governance}   # {GOVERNANCE_MODELS[spec.governance]}",
-    ]
-    if spec.lead_party:
-        out.append(f"  lead_party: {spec.lead_party}")
-    out += [
-        "  # decision_rule: consensus   # consensus | majority | lead-party",
-        "  # bodies:",
-        "  #   - id: steering",
-        "  #     name: Executive Steering Committee",
-        f"  #     members: {both}",
-        f"  #     chair: {people[0]}",
-        "  #     cadence: P3M",
-        "",
-        "# --- Roles and responsibilities",
-        "# roles:",
-        f"#   - id: rm-{first.id[: MAX_ID - 3]}",
-        "#     title: Relationship Manager",
-        f"#     party: {first.id}",
-        f"#     holder: {people[0]}",
-        "#     responsibilities: [Runs the quarterly review, Keeps the risk register]",
-        "",
-        "# --- Escalation ladder: resolve at the lowest level, never skip a level",
-        "# escalation:",
-        "#   levels:",
-        "#     - level: 1",
-        "#       name: Operational",
-        f"#       people: {both}",
-        "#       time_limit: P5D",
-        "#     - level: 2",
-        "#       name: Executive",
-        f"#       people: {both}",
-        "#       time_limit: P10D",
-        "#   final_recourse: mediation   # mediation | expert-determination | arbitration |"
-        " contract",
-        "",
-        "# --- Communication cadence",
-        "# communication:",
-        "#   meetings:",
-        "#     - id: qbr",
-        "#       name: Quarterly business review",
-        "#       cadence: P3M",
-        f"#       attendees: {both}",
-        "",
-        "# --- Performance measures",
-        "# kpis:",
-        "#   - id: kpi-1",
-        "#     name: On-time delivery",
-        "#     objective: obj-1",
-        "#     unit: percent",
-        "#     baseline: 80",
-        "#     target: 95",
-        "#     direction: higher-is-better   # higher-is-better | lower-is-better",
-        "#     frequency: P1M",
-        f"#     owner: {people[-1]}",
-        "",
-        "# --- Joint risk register",
-        "# risks:",
-        "#   - id: risk-1",
-        "#     title: Key staff turnover",
-        f"#     owner: {people[0]}",
-        "#     likelihood: 3   # 1..5",
-        "#     impact: 4   # 1..5",
-        "#     treatment: treat   # treat | tolerate | transfer | terminate",
-        "#     mitigation: Named deputies for every role.",
-        "",
-        "term:",
-        f"  effective: {spec.effective.isoformat()}",
-        f"  # expires: {expires.isoformat()}   # after the effective date",
-        "  # notice_period: P90D",
-        "",
-        "review:",
-        f"  cadence: {spec.review_every}   # ISO 8601 duration (P3M, P1Y) or monthly | quarterly"
-        " | semiannual | annual",
-        "  # `rmo record-review` adds last_reviewed and the review log after each review.",
-        "",
-        "# --- Exit strategy: agreed at the start, reviewed at least yearly",
-        "# exit:",
-        "#   triggers: [Either party gives notice, The linked contract ends]",
-        f"#   owner: {people[0]}",
-        "",
-        "# Sign-offs are added by `rmo sign CHARTER --person ID` once the parties agree.",
-    ]
-    return "\n".join(out) + "\n"
 
 
 def _round_trip() -> Any:
@@ -428,26 +141,20 @@ def charter_from(
 # Where a new charter goes and what it points at.
 
 
-def _git_top(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
-
-
 def schema_root(charters_dir: Path) -> Path:
     """The folder whose `.rmo/charter.schema.json` a charter in charters_dir names.
 
     The folder of the nearest `rmo.yaml`, else the top of the git repository, else the
     current directory when charters_dir is below it, else charters_dir itself.
     """
+    from rmo_cli.adapters.git import git_top
     from rmo_cli.ops.repository import find_config_file
 
     folder = Path(os.path.abspath(charters_dir))
     config = find_config_file(folder)
     if config is not None:
         return config.parent
-    top = _git_top(folder)
+    top = git_top(folder)
     if top is not None:
         return top
     here = Path.cwd().resolve()
@@ -669,36 +376,25 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
 
 
 def _init_git(root: Path, report: InitReport) -> None:
-    from rmo_cli.adapters.git import run_git
+    from rmo_cli.adapters.git import init_work_tree
 
-    try:
-        found = run_git(root, "rev-parse", "--show-toplevel")
-    except RmoError:
+    setup = init_work_tree(root, ("diff.rmo.textconv", TEXTCONV))
+    if setup.git_missing:
         report.notes.append(
             "git is not installed: run `git init` and "
             f'`git config diff.rmo.textconv "{TEXTCONV}"` once it is'
         )
         return
-    top = found.stdout.decode("utf-8", "replace").strip()
-    if found.returncode == 0 and top:
-        if Path(top).resolve() != root.resolve():
-            report.notes.append(
-                f"{root} is inside the git repository {top}: GitHub and pre-commit only "
-                "read .github/workflows/ and .pre-commit-config.yaml at its top; move them "
-                "there (or run 'rmo init' there)"
-            )
-    else:
-        done = run_git(root, "init", "-q")
-        if done.returncode != 0:
-            report.notes.append(f"git init failed: {_stderr(done)}")
-            return
-        report.git_initialised = True
-    done = run_git(root, "config", "diff.rmo.textconv", TEXTCONV)
-    if done.returncode == 0:
-        report.git_configured = True
-    else:
-        report.notes.append(f"git config diff.rmo.textconv failed: {_stderr(done)}")
-
-
-def _stderr(done: subprocess.CompletedProcess[bytes]) -> str:
-    return done.stderr.decode("utf-8", "replace").strip()
+    if setup.enclosing_top is not None:
+        report.notes.append(
+            f"{root} is inside the git repository {setup.enclosing_top}: GitHub and pre-commit "
+            "only read .github/workflows/ and .pre-commit-config.yaml at its top; move them "
+            "there (or run 'rmo init' there)"
+        )
+    if setup.init_error is not None:
+        report.notes.append(f"git init failed: {setup.init_error}")
+        return
+    report.git_initialised = setup.initialised
+    report.git_configured = setup.configured
+    if setup.config_error is not None:
+        report.notes.append(f"git config diff.rmo.textconv failed: {setup.config_error}")

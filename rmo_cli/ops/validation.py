@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from rmo_cli.charter.loading import Document, LoadResult, parse_charter, read_charter
 from rmo_cli.ops.repository import CharterFile
 from rmo_cli.support.findings import ERROR, Finding
+from rmo_cli.support.parallel import parallel_map, worker_count
 
 
 @dataclass
@@ -49,10 +51,6 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == ERROR for f in findings)
 
 
-# Below this many files one process is faster than starting workers.
-PARALLEL_THRESHOLD = 300
-
-
 def _check_file(file: CharterFile, as_of: dt.date) -> tuple[list[Finding], Document | None]:
     loaded = read_charter(file.path, file.display)
     findings = list(loaded.findings)
@@ -61,43 +59,21 @@ def _check_file(file: CharterFile, as_of: dt.date) -> tuple[list[Finding], Docum
     return findings, loaded.document
 
 
-def _check_chunk(
-    chunk: list[CharterFile], as_of: dt.date
-) -> list[tuple[list[Finding], Document | None]]:
-    return [_check_file(file, as_of) for file in chunk]
+def _compile_schema() -> None:
+    from rmo_cli.charter.schema import _validator
 
-
-def _workers(count: int) -> int:
-    """How many processes to use for count files (env RMO_JOBS overrides; 1 = no pool)."""
-    import multiprocessing
-    import os
-
-    jobs = os.environ.get("RMO_JOBS", "")
-    if jobs.isdigit() and int(jobs) > 0:
-        return int(jobs)
-    if count < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(os.cpu_count() or 1, 8)
+    _validator("charter.schema.json")  # compile once; forked workers inherit it
 
 
 def _check_all(
     files: Sequence[CharterFile], as_of: dt.date
 ) -> list[tuple[list[Finding], Document | None]]:
-    workers = _workers(len(files))
-    if workers <= 1 or len(files) < 2:
-        return [_check_file(file, as_of) for file in files]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from rmo_cli.charter.schema import _validator
-
-    _validator("charter.schema.json")  # compile once; forked workers inherit it
-    size = max(1, -(-len(files) // (workers * 4)))
-    chunks = [list(files[i : i + size]) for i in range(0, len(files), size)]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results = pool.map(_check_chunk, chunks, [as_of] * len(chunks))
-        return [item for chunk in results for item in chunk]
+    return parallel_map(
+        partial(_check_file, as_of=as_of),
+        files,
+        worker_count(len(files)),
+        before_fork=_compile_schema,
+    )
 
 
 def validate_files(files: Sequence[CharterFile], as_of: dt.date) -> ValidationResult:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rmo_cli.adapters.git import GitState
+from rmo_cli.adapters.worktree import GitState
 from rmo_cli.charter.model import as_list, as_mapping
 from rmo_cli.render.markdown import markdown_html
 from rmo_cli.support.escape import MdSafe, md_block, md_escape

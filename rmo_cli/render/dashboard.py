@@ -12,8 +12,9 @@ from rmo_cli.charter.kpis import KpiStatus
 from rmo_cli.charter.model import as_mapping
 from rmo_cli.ops.kpis import KpiRow, kpi_rows_of
 from rmo_cli.ops.portfolio import Graph, StatusRow, graph, status_rows, summarize
-from rmo_cli.render.graph import _e, to_mermaid, to_svg
-from rmo_cli.reporters.status import _md, expiry_text, review_text
+from rmo_cli.render.graph import to_mermaid, to_svg
+from rmo_cli.reporters.status import expiry_text, review_text
+from rmo_cli.support.escape import md_escape, xml_escape
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 if TYPE_CHECKING:
@@ -61,8 +62,8 @@ def trend_svg(status: KpiStatus, width: int = 180, height: int = 44) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Trend of {_e(status.name or status.id)}">',
-        f"<title>{_e(title)}</title>",
+        f'aria-label="Trend of {xml_escape(status.name or status.id)}">',
+        f"<title>{xml_escape(title)}</title>",
     ]
     if status.target is not None:
         ty = y(status.target)
@@ -241,22 +242,22 @@ def dashboard_markdown(
     """The dashboard for Markdown sites: status table with links, summary, Mermaid graph."""
     links = links or {}
     head = ["Charter", "Status", "Model", "Parties", "Sign-off", "Review", "Expires"]
-    lines = [f"# {_md(title)}", ""]
+    lines = [f"# {md_escape(title)}", ""]
     if as_of:
         lines += [f"As of {as_of.isoformat()}.", ""]
-    lines += [_md(summarize(rows).text()), "", "| " + " | ".join(head) + " |"]
+    lines += [md_escape(summarize(rows).text()), "", "| " + " | ".join(head) + " |"]
     lines.append("|" + "---|" * len(head))
     for r in rows:
         href = links.get(r.file) or links.get(r.id)
-        name = _md(r.title or r.id or r.file)
+        name = md_escape(r.title or r.id or r.file)
         cells = [
             f"[{name}]({href.replace(' ', '%20').replace(')', '%29')})" if href else name,
-            _md(r.status),
-            _md(r.model),
-            _md(", ".join(r.party_labels)),
-            _md(r.signoff_text),
-            _md(review_text(r)),
-            _md(expiry_text(r)),
+            md_escape(r.status),
+            md_escape(r.model),
+            md_escape(", ".join(r.party_labels)),
+            md_escape(r.signoff_text),
+            md_escape(review_text(r)),
+            md_escape(expiry_text(r)),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Relationship network", "", "```mermaid", to_mermaid(g).rstrip(), "```", ""]

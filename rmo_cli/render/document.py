@@ -16,7 +16,6 @@ call `site.write_page(name, content, title)`.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
 import traceback
@@ -24,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.adapters.git import GitState
+from rmo_cli.adapters.worktree import GitState
 from rmo_cli.render.context import _filters, _finalize_factory, charter_context, renderable
 from rmo_cli.render.pdf import html_to_pdf
 from rmo_cli.render.sandbox import (
@@ -40,6 +39,7 @@ from rmo_cli.render.sandbox import (
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 from rmo_cli.support.ids import is_charter_id
+from rmo_cli.support.parallel import can_fork
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 FORMATS = ("md", "html", "pdf")
@@ -101,7 +101,7 @@ class Renderer:
         self.max_output = max_output
         self.sandboxed = templates is not None
         # Fork the sandboxed render so time, output and memory bounds hold even in C code.
-        self.isolate = isolate and self.sandboxed and hasattr(os, "fork")
+        self.isolate = isolate and self.sandboxed and can_fork()
         self._warmed: set[str] = set()  # templates compiled before forking
         self.roots = [p for p in (templates, templates_dir()) if p is not None]
         options: dict[str, Any] = {

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rmo_cli.ops.portfolio import Graph, Party
+from rmo_cli.support.escape import xml_escape
 
 if TYPE_CHECKING:
     pass
@@ -115,14 +115,6 @@ def to_dot(g: Graph) -> str:
 _SVG_LABEL_LIMIT = 80  # above this many edges, titles are tooltips only (no text on lines)
 
 
-# Characters XML 1.0 does not allow (a charter may hold them through YAML escapes).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _e(text: object) -> str:
-    return html.escape(_NOT_XML.sub("\ufffd", str(text)), quote=True)
-
-
 def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -155,9 +147,7 @@ def _text_box(x: float, y: float, text: str, anchor: str) -> Box:
 
 
 def _overlaps(box: Box, others: Sequence[Box]) -> bool:
-    return any(
-        box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in others
-    )
+    return any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in others)
 
 
 def _free_spot(
@@ -242,16 +232,16 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
                 label = (
                     f'<text class="link-label" x="{lx:.1f}" y="{ly:.1f}" text-anchor="middle" '
                     f'fill="#2b5d9b" stroke="#fff" stroke-width="3" paint-order="stroke" '
-                    f'data-charter="{_e(link.charter)}">{_e(text)}</text>'
+                    f'data-charter="{xml_escape(link.charter)}">{xml_escape(text)}</text>'
                 )
-                labels.append(f'<a href="{_e(href)}">{label}</a>' if href else label)
+                labels.append(f'<a href="{xml_escape(href)}">{label}</a>' if href else label)
         if not parts:
             continue
-        body = f"<title>{_e(link.label)}</title>" + "".join(parts)
-        model = _e(link.model or "none")
-        group = f'<g class="link model-{model}" data-charter="{_e(link.charter)}">'
+        body = f"<title>{xml_escape(link.label)}</title>" + "".join(parts)
+        model = xml_escape(link.model or "none")
+        group = f'<g class="link model-{model}" data-charter="{xml_escape(link.charter)}">'
         if href:
-            out.append(f'<a href="{_e(href)}">{group}{body}</g></a>')
+            out.append(f'<a href="{xml_escape(href)}">{group}{body}</g></a>')
         else:
             out.append(f"{group}{body}</g>")
     out.append("</g>")
@@ -265,11 +255,11 @@ def to_svg(g: Graph, links: Mapping[str, str] | None = None) -> str:
         fill, stroke = ("#ffe9a8", "4") if p.is_lead else ("#fff", "1.5")
         weight = ' font-weight="bold"' if p.is_lead else ""
         out.append(
-            f'<g class="{cls}" data-party="{_e(p.id)}"><title>{_e(tip)}</title>'
+            f'<g class="{cls}" data-party="{xml_escape(p.id)}"><title>{xml_escape(tip)}</title>'
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{12 if p.is_lead else 9}" fill="{fill}" '
             f'stroke="#1d232a" stroke-width="{stroke}"/>'
             f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="#1d232a"{weight}>'
-            f"{_e(text)}</text></g>"
+            f"{xml_escape(text)}</text></g>"
         )
     out.append("</g></svg>")
     return "\n".join(out)

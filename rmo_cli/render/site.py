@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.adapters.git import GitLookup, GitState
+from rmo_cli.adapters.worktree import GitLookup, GitState
 from rmo_cli.charter.model import as_list
 from rmo_cli.render.context import _review_state, next_review
 from rmo_cli.render.document import (
@@ -24,6 +24,7 @@ from rmo_cli.render.document import (
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 from rmo_cli.support.ids import SLUG_RE
+from rmo_cli.support.parallel import parallel_map, worker_count
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 
@@ -129,9 +130,6 @@ class _SiteJob:
 _PageResult = tuple[list[Finding], bool, "str | bytes | None", "tuple[str, bool] | None"]
 
 
-_SITE_JOB: _SiteJob | None = None
-
-
 def _render_page(job: _SiteJob, index: int) -> _PageResult:
     """Check one charter and render it unless refused; template errors come back as values."""
     from rmo_cli.ops.validation import check_document, has_errors
@@ -160,46 +158,20 @@ def _render_page(job: _SiteJob, index: int) -> _PageResult:
     return errors, invalid, content, None
 
 
-def _render_pages(indices: list[int]) -> list[_PageResult]:
-    """Worker entry point: render some pages of the inherited site job."""
-    assert _SITE_JOB is not None
-    return [_render_page(_SITE_JOB, i) for i in indices]
-
-
-def _site_workers(count: int, fmt: str) -> int:
-    """How many processes render a site of count charters (env RMO_JOBS overrides)."""
-    jobs = os.environ.get("RMO_JOBS", "")
-    if jobs.isdigit() and int(jobs) > 0:
-        return int(jobs)
-    if count < PARALLEL_PAGES[fmt] or not hasattr(os, "fork"):
-        return 1
-    return min(os.cpu_count() or 1, 8)
-
-
 def _render_all(job: _SiteJob) -> list[_PageResult]:
     """Every page of the job, in order: in this process, or by forked workers."""
-    global _SITE_JOB
     count = len(job.documents)
-    workers = min(_site_workers(count, job.fmt), count)
-    if workers <= 1:
-        return [_render_page(job, i) for i in range(count)]
-    import multiprocessing
-    import warnings
-    from concurrent.futures import ProcessPoolExecutor
 
-    if job.renderer.isolate:  # compile once here; every worker inherits the compiled code
-        job.renderer._warm(CHARTER_TEMPLATE[job.fmt])
-    size = max(1, -(-count // (workers * 4)))
-    chunks = [list(range(i, min(i + size, count))) for i in range(0, count, size)]
-    _SITE_JOB = job
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                return [page for chunk in pool.map(_render_pages, chunks) for page in chunk]
-    finally:
-        _SITE_JOB = None
+    def warm() -> None:  # compile once here; every worker inherits the compiled code
+        if job.renderer.isolate:
+            job.renderer._warm(CHARTER_TEMPLATE[job.fmt])
+
+    return parallel_map(
+        partial(_render_page, job),
+        range(count),
+        worker_count(count, PARALLEL_PAGES[job.fmt]),
+        before_fork=warm,
+    )
 
 
 def render_site(

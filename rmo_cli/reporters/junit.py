@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from xml.etree import ElementTree as ET
 
+from rmo_cli.support.escape import NOT_XML
 from rmo_cli.support.findings import Report, count
-
-# Characters XML 1.0 cannot hold at all, not even escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml(text: str) -> str:
     """Text an XML parser accepts: a control character in a file name becomes `\\x01`."""
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def render(report: Report, colour: bool = False) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ from rmo_cli.charter.reviews import days_in_words
 from rmo_cli.ops.reviews import ReviewEntry
 from rmo_cli.support import jsontext
 from rmo_cli.support.dates import duration_in_words
+from rmo_cli.support.escape import md_escape
 from rmo_cli.support.ids import MAX_ID, SLUG_RE
 
 FORMATS = ("table", "json", "md", "ics")
@@ -41,13 +41,7 @@ def _owner_name(entry: ReviewEntry) -> str:
 
 
 def _ago(days: int | None) -> str:
-    if days is None:
-        return ""
-    if days == 0:
-        return "today"
-    n = abs(days)
-    unit = "day" if n == 1 else "days"
-    return f"{n} {unit} ago" if days < 0 else f"in {n} {unit}"
+    return days_in_words(days, today="today", past="ago")
 
 
 def summary(entries: Sequence[ReviewEntry]) -> dict[str, int]:
@@ -171,14 +165,6 @@ def format_json(entries: Sequence[ReviewEntry], as_of: dt.date, within: str) -> 
 
 
 # --- Markdown -------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!])")
-
-
-def md_escape(text: object) -> str:
-    """Charter text made safe inside a Markdown table cell."""
-    flat = " ".join(str(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
 
 
 def md_code(text: object) -> str:

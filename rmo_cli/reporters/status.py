@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.ops.portfolio import StatusRow, summarize
+from rmo_cli.support.escape import md_escape
 
 if TYPE_CHECKING:
     pass
@@ -103,13 +103,6 @@ def status_text(rows: Sequence[StatusRow], width: int | None = None, colour: boo
     return "\n".join(lines) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!~])")
-
-
-def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
 def status_markdown(rows: Sequence[StatusRow], as_of: dt.date) -> str:
     """A Markdown table of the rows with the summary line (charter text escaped)."""
     lines = [
@@ -119,6 +112,6 @@ def status_markdown(rows: Sequence[StatusRow], as_of: dt.date) -> str:
         "|" + "---|" * len(STATUS_COLUMNS),
     ]
     for r in rows:
-        lines.append("| " + " | ".join(_md(c) for c in status_cells(r)) + " |")
-    lines += ["", _md(summarize(rows).text()), ""]
+        lines.append("| " + " | ".join(md_escape(c) for c in status_cells(r)) + " |")
+    lines += ["", md_escape(summarize(rows).text()), ""]
     return "\n".join(lines)

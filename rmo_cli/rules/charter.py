@@ -58,32 +58,34 @@ def _closest(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
+# Where person ids are used, in the order they are reported: the list of items, then per
+# item each field holding a person id (True: a list of ids), with what the field is called.
+_PERSON_FIELDS: tuple[tuple[tuple[str, ...], tuple[tuple[str, bool, str], ...]], ...] = (
+    (("objectives",), (("owner", False, "objective owner"),)),
+    (("governance", "bodies"), (("members", True, "body member"), ("chair", False, "body chair"))),
+    (("roles",), (("holder", False, "role holder"),)),
+    (("escalation", "levels"), (("people", True, "escalation contact"),)),
+    (("communication", "meetings"), (("attendees", True, "meeting attendee"),)),
+    (("kpis",), (("owner", False, "KPI owner"),)),
+    (("risks",), (("owner", False, "risk owner"),)),
+    (("review", "log"), (("reviewers", True, "reviewer"),)),
+    (("exit",), ()),  # a mapping, not a list: its owner is yielded in its place below
+    (("signoffs",), (("person", False, "sign-off person"),)),
+)
+
+
 def _person_refs(data: dict[str, Any]) -> Iterator[tuple[YamlPath, Any, str]]:
     """(path, value, what) for every place a person id is used."""
-    for path, item in _items(data, "objectives"):
-        yield (*path, "owner"), item.get("owner"), "objective owner"
-    for path, item in _items(data, "governance", "bodies"):
-        for i, member in enumerate(as_list(item.get("members"))):
-            yield (*path, "members", i), member, "body member"
-        yield (*path, "chair"), item.get("chair"), "body chair"
-    for path, item in _items(data, "roles"):
-        yield (*path, "holder"), item.get("holder"), "role holder"
-    for path, item in _items(data, "escalation", "levels"):
-        for i, person in enumerate(as_list(item.get("people"))):
-            yield (*path, "people", i), person, "escalation contact"
-    for path, item in _items(data, "communication", "meetings"):
-        for i, person in enumerate(as_list(item.get("attendees"))):
-            yield (*path, "attendees", i), person, "meeting attendee"
-    for path, item in _items(data, "kpis"):
-        yield (*path, "owner"), item.get("owner"), "KPI owner"
-    for path, item in _items(data, "risks"):
-        yield (*path, "owner"), item.get("owner"), "risk owner"
-    for path, item in _items(data, "review", "log"):
-        for i, person in enumerate(as_list(item.get("reviewers"))):
-            yield (*path, "reviewers", i), person, "reviewer"
-    yield ("exit", "owner"), _get(data, "exit", "owner"), "exit owner"
-    for path, item in _items(data, "signoffs"):
-        yield (*path, "person"), item.get("person"), "sign-off person"
+    for section, fields in _PERSON_FIELDS:
+        if section == ("exit",):
+            yield ("exit", "owner"), _get(data, "exit", "owner"), "exit owner"
+        for path, item in _items(data, *section):
+            for key, many, what in fields:
+                if many:
+                    for i, person in enumerate(as_list(item.get(key))):
+                        yield (*path, key, i), person, what
+                else:
+                    yield (*path, key), item.get(key), what
 
 
 # --- the rules ----------------------------------------------------------------------------
@@ -236,28 +238,35 @@ def _signoff_party(doc: Document, as_of: dt.date) -> Iterator[Finding]:
                 )
 
 
+def _dates_out_of_order(
+    doc: Document, earlier: tuple[str, str], later: tuple[str, str], *, same_day_ok: bool
+) -> tuple[dt.date, dt.date] | None:
+    """The two dates when both are given and earlier is not before later (or on it, when
+    same_day_ok); else None."""
+    first = parse_iso_date(_get(doc.data, *earlier))
+    second = parse_iso_date(_get(doc.data, *later))
+    if first and second and (first > second if same_day_ok else first >= second):
+        return first, second
+    return None
+
+
 @rule("effective-after-expires", "The term's effective date is before its expiry date.")
 def _term_order(doc: Document, as_of: dt.date) -> Iterator[Finding]:
-    effective = parse_iso_date(_get(doc.data, "term", "effective"))
-    expires = parse_iso_date(_get(doc.data, "term", "expires"))
-    if effective and expires and effective >= expires:
-        yield doc.finding(
-            ("term", "expires"),
-            "effective-after-expires",
-            f"the term expires ({expires}) on or before it takes effect ({effective})",
-        )
+    dates = _dates_out_of_order(doc, ("term", "effective"), ("term", "expires"), same_day_ok=False)
+    if dates:
+        effective, expires = dates
+        message = f"the term expires ({expires}) on or before it takes effect ({effective})"
+        yield doc.finding(("term", "expires"), "effective-after-expires", message)
 
 
 @rule("reviewed-before-effective", "review.last_reviewed is not before term.effective.")
 def _reviewed_before_effective(doc: Document, as_of: dt.date) -> Iterator[Finding]:
-    effective = parse_iso_date(_get(doc.data, "term", "effective"))
-    last = parse_iso_date(_get(doc.data, "review", "last_reviewed"))
-    if effective and last and last < effective:
-        yield doc.finding(
-            ("review", "last_reviewed"),
-            "reviewed-before-effective",
-            f"last reviewed {last}, before the charter took effect ({effective})",
-        )
+    earlier, later = ("term", "effective"), ("review", "last_reviewed")
+    dates = _dates_out_of_order(doc, earlier, later, same_day_ok=True)
+    if dates:
+        effective, last = dates
+        message = f"last reviewed {last}, before the charter took effect ({effective})"
+        yield doc.finding(later, "reviewed-before-effective", message)
 
 
 @rule("future-date", "A review-log entry or sign-off is not dated after the as-of date (today).")
@@ -276,15 +285,12 @@ def _future_date(doc: Document, as_of: dt.date) -> Iterator[Finding]:
 
 @rule("next-due-after-expiry", "review.next_due falls after term.expires.", WARNING)
 def _next_due_after_expiry(doc: Document, as_of: dt.date) -> Iterator[Finding]:
-    next_due = parse_iso_date(_get(doc.data, "review", "next_due"))
-    expires = parse_iso_date(_get(doc.data, "term", "expires"))
-    if next_due and expires and next_due > expires:
-        yield doc.finding(
-            ("review", "next_due"),
-            "next-due-after-expiry",
-            f"next review due {next_due}, after the charter expires ({expires})",
-            WARNING,
-        )
+    earlier, later = ("review", "next_due"), ("term", "expires")
+    dates = _dates_out_of_order(doc, earlier, later, same_day_ok=True)
+    if dates:
+        next_due, expires = dates
+        message = f"next review due {next_due}, after the charter expires ({expires})"
+        yield doc.finding(earlier, "next-due-after-expiry", message, WARNING)
 
 
 @rule("escalation-level-gap", "Escalation levels are numbered 1..n without gaps or repeats.")

@@ -1,7 +1,13 @@
-"""Escapers: one per output language (Markdown here; HTML is Jinja's autoescape)."""
+"""Escapers: one per output language.
+
+Markdown: `md_escape` (documents, reports, diffs) and `md_block`; XML (SVG, JUnit): `NOT_XML`
+and `xml_escape`; HTML pages use Jinja's autoescape; iCalendar text is `reporters.reviews`'
+only escaper.
+"""
 
 from __future__ import annotations
 
+import html
 import re
 
 
@@ -10,7 +16,8 @@ class MdSafe(str):
 
 
 # `_` inside a word (snake_case) cannot start emphasis, so it stays readable unescaped.
-_MD_INLINE_RE = re.compile(r"([\\`*\[\]|~])|(?<![^\W_])_|_(?![^\W_])|(&(?=#?\w+;))|(<)|(>)")
+# `{`, `}`, `#` and `!` are escaped everywhere too (harmless, and what the reports did).
+_MD_INLINE_RE = re.compile(r"([\\`*\[\]|~{}#!])|(?<![^\W_])_|_(?![^\W_])|(&(?=#?\w+;))|(<)|(>)")
 
 
 # At the start of a line (and of the value): headings, list items, thematic breaks (`- --`),
@@ -35,7 +42,7 @@ def _md_line_start_sub(match: re.Match[str]) -> str:
 
 
 def md_escape(value: object, newline: str = " ") -> str:
-    """Charter text as Markdown that renders literally: `|`, `*`, `_`, `<`, `[`… escaped.
+    """Charter text as Markdown that renders literally: `|`, `*`, `_`, `<`, `[`, `#`… escaped.
 
     Newlines become `newline` (a space by default, `<br>` in table cells), so a value can
     never start a new block; a value that starts like a heading or list item is escaped too.
@@ -52,3 +59,13 @@ def md_block(value: object) -> MdSafe:
     text = "" if value is None else str(value).replace("\r\n", "\n")
     # Without `<` there is no tag, comment or autolink: raw HTML shows as text.
     return MdSafe(text.replace("<", "&lt;").strip("\n"))
+
+
+# Characters XML 1.0 cannot hold at all, not even escaped (a charter may hold them through
+# YAML escapes, a file name through the file system).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_escape(value: object) -> str:
+    """Text for XML content or a quoted attribute (SVG): `<&>"'` escaped, others U+FFFD."""
+    return html.escape(NOT_XML.sub("\ufffd", str(value)), quote=True)
