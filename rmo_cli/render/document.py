@@ -26,7 +26,6 @@ from typing import Any
 
 from rmo_cli.adapters.git import GitState
 from rmo_cli.render.context import _filters, _finalize_factory, charter_context, renderable
-from rmo_cli.render.pdf import html_to_pdf
 from rmo_cli.render.sandbox import (
     MAX_OUTPUT,
     TEMPLATE_TIMEOUT,
@@ -243,8 +242,10 @@ def render_charter(
     findings: Sequence[Finding] = (),
     draft: bool = False,
     within: str = DEFAULT_DUE_SOON,
+    source: bytes | None = None,
+    document_frame: dict[str, Any] | None = None,
 ) -> str | bytes:
-    """One charter as Markdown or HTML text, or PDF bytes."""
+    """One charter as Markdown or HTML text, or PDF bytes (PDF/A-3b embedding `source`)."""
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if draft:  # a charter with errors: drop what the templates cannot show
@@ -252,7 +253,44 @@ def render_charter(
     context = charter_context(
         data, as_of=as_of, file=file, git=git, findings=findings, draft=draft, within=within
     )
+    context["frame"] = frame_context(document_frame)
     text = renderer.render(CHARTER_TEMPLATE[fmt], context)
     if fmt == "pdf":
-        return html_to_pdf(text)
+        from rmo_cli.render.evidence import evidence_pdf
+
+        return evidence_pdf(text, context, source)
     return text
+
+
+def source_bytes(file: str, text: str) -> bytes:
+    """The exact bytes of a charter file as read, when the file still holds that text."""
+    try:
+        raw = Path(file).read_bytes()
+    except OSError:
+        return text.encode("utf-8")
+    try:
+        same = raw.decode("utf-8-sig") == text
+    except UnicodeDecodeError:
+        same = False
+    return raw if same else text.encode("utf-8")
+
+
+def frame_context(frame: dict[str, Any] | None) -> dict[str, Any]:
+    """The legal frame (rmo.yaml `document`, SPEC §7) as templates receive it, with defaults."""
+    frame = frame or {}
+    binding = frame.get("binding")
+    return {
+        "binding": binding,
+        "binding_text": (
+            None
+            if binding is None
+            else (
+                "This charter is legally binding."
+                if binding
+                else "This charter is not legally binding."
+            )
+        ),
+        "precedence": frame.get("precedence"),
+        "numbering": bool(frame.get("numbering")),
+        "contents": bool(frame.get("contents")),
+    }

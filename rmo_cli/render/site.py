@@ -20,6 +20,7 @@ from rmo_cli.render.document import (
     Renderer,
     output_name,
     render_charter,
+    source_bytes,
 )
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
@@ -113,6 +114,7 @@ class _SiteJob:
     as_of: dt.date
     force: bool
     within: str
+    frame: dict[str, Any] | None = None
 
 
 # A checked and rendered page: (error findings, invalid, content or None, template error).
@@ -143,6 +145,8 @@ def _render_page(job: _SiteJob, index: int) -> _PageResult:
             findings=errors,
             draft=invalid,
             within=job.within,
+            source=source_bytes(doc.file, doc.text) if job.fmt == "pdf" else None,
+            document_frame=job.frame,
         )
     except RmoError as exc:  # exceptions do not keep their type through a pool
         return errors, invalid, None, (exc.message, isinstance(exc, RefusedError))
@@ -200,6 +204,7 @@ def render_site(
     as_of: dt.date,
     force: bool = False,
     within: str = DEFAULT_DUE_SOON,
+    frame: dict[str, Any] | None = None,
     extra_pages: Sequence[Callable[[Site], None]] = (),
     git: GitLookup | None = None,
 ) -> SiteResult:
@@ -221,7 +226,7 @@ def render_site(
     docs = list(documents)
     git = git or GitLookup()
     job = _SiteJob(
-        docs, [git.state(Path(d.file)) for d in docs], fmt, renderer, as_of, force, within
+        docs, [git.state(Path(d.file)) for d in docs], fmt, renderer, as_of, force, within, frame
     )
     site = Site(out_dir, fmt, renderer, as_of)
     result = SiteResult(site)
