@@ -12,27 +12,24 @@ import json
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from rmo_cli.ops.pdf_evidence import (
+    CHARTER_ATTACHMENT,
+    SIGNOFFS_ATTACHMENT,
+    XMP_NAMESPACE,
+    short,
+)
 from rmo_cli.render.pdf import html_to_pdf
 
 PDF_VARIANT = "pdf/a-3b"
-CHARTER_ATTACHMENT = "charter.yaml"
-SIGNOFFS_ATTACHMENT = "signoffs.json"
-XMP_NAMESPACE = "https://rmo-cli.org/ns/charter/1.0/"
 # Statuses whose documents are not final: every page says DRAFT.
 DRAFT_STATUSES = frozenset({"draft", "proposed", "under-review"})
-SHORT_FINGERPRINT = 12
-
-
-def short_fingerprint(fingerprint: str) -> str:
-    """The first 12 hex digits of a `sha256:<hex>` fingerprint (as the footer shows it)."""
-    return fingerprint.split(":", 1)[-1][:SHORT_FINGERPRINT]
 
 
 def footer_text(document: dict[str, Any]) -> str:
     """The footer's left part: `<id> · version <v> · fingerprint <12 hex>`."""
     return (
         f"{document.get('id')} · version {document.get('version')} · "
-        f"fingerprint {short_fingerprint(str(document.get('fingerprint') or ''))}"
+        f"fingerprint {short(str(document.get('fingerprint') or ''))}"
     )
 
 
