@@ -265,7 +265,9 @@ def _check_pades(result: PdfVerification, data: bytes) -> None:
     for sig in signatures:
         name = sig.field_name
         try:
-            status = validate_pdf_signature(sig, ValidationContext(allow_fetching=False))
+            status = validate_pdf_signature(
+                sig, ValidationContext(trust_roots=[], allow_fetching=False)
+            )
         except Exception as exc:  # noqa: BLE001
             result.add("pades", False, f"signature {name}: cannot be validated ({exc})")
             continue
