@@ -253,7 +253,7 @@ def render_charter(
     context = charter_context(
         data, as_of=as_of, file=file, git=git, findings=findings, draft=draft, within=within
     )
-    context["frame"] = frame_context(document_frame)
+    context["frame"] = frame_context(document_frame, data)
     text = renderer.render(CHARTER_TEMPLATE[fmt], context)
     if fmt == "pdf":
         from rmo_cli.render.evidence import evidence_pdf
@@ -275,22 +275,60 @@ def source_bytes(file: str, text: str) -> bytes:
     return raw if same else text.encode("utf-8")
 
 
-def frame_context(frame: dict[str, Any] | None) -> dict[str, Any]:
-    """The legal frame (rmo.yaml `document`, SPEC §7) as templates receive it, with defaults."""
+# The document's sections in order: (id, title, present?) for numbering and the contents.
+_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("parties", "Parties and representatives"),
+    ("purpose", "Purpose"),
+    ("objectives", "Objectives"),
+    ("principles", "Principles"),
+    ("governance", "Governance"),
+    ("roles", "Roles and responsibilities"),
+    ("communication", "Communication"),
+    ("kpis", "Performance measures"),
+    ("risks", "Risks"),
+    ("escalation", "Escalation"),
+    ("review", "Review"),
+    ("term", "Term"),
+    ("exit", "Exit"),
+    ("signoff", "Sign-off"),
+)
+
+
+def _present(data: dict[str, Any], section: str) -> bool:
+    """Whether the default templates show a section (the same conditions as theirs)."""
+    value = data.get(section)
+    if section in ("parties", "review", "signoff"):
+        return True
+    if section == "communication":
+        return isinstance(value, dict) and bool(value.get("meetings"))
+    if section == "escalation":
+        return isinstance(value, dict) and bool(value.get("levels") or value.get("final_recourse"))
+    return bool(value)
+
+
+def frame_context(frame: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
+    """The legal frame (rmo.yaml `document`, SPEC §7) as templates receive it.
+
+    `binding_text` is the sentence to show (None: say nothing), `numbers` maps section ids
+    to clause numbers, `contents` lists the sections shown (for a table of contents).
+    """
     frame = frame or {}
     binding = frame.get("binding")
+    binding_text = None
+    if binding is True:
+        binding_text = "This charter is legally binding on the parties."
+    elif binding is False:
+        binding_text = "This charter is not legally binding."
+    shown = [(key, title) for key, title in _SECTIONS if _present(data, key)]
     return {
         "binding": binding,
-        "binding_text": (
-            None
-            if binding is None
-            else (
-                "This charter is legally binding."
-                if binding
-                else "This charter is not legally binding."
-            )
-        ),
+        "binding_text": binding_text,
         "precedence": frame.get("precedence"),
         "numbering": bool(frame.get("numbering")),
         "contents": bool(frame.get("contents")),
+        "numbers": {key: str(i) for i, (key, _) in enumerate(shown, start=1)},
+        "sections": [
+            {"id": key, "title": title, "number": str(i)}
+            for i, (key, title) in enumerate(shown, start=1)
+        ],
     }
