@@ -61,9 +61,11 @@ def evidence_css(document: dict[str, Any]) -> str:
         status = str(document.get("status") or "")
         label = "DRAFT, NOT VALID" if document.get("draft") else f"DRAFT ({status})"
         draft = (
-            f"@top-center {{ content: {_css_string(label)} !important; {box} "
-            "color: #8a1c1c !important; font-size: 12pt !important; "
+            f"@top-left {{ content: {_css_string(label)} !important; {box} "
+            "color: #8a1c1c !important; font-size: 12pt !important; width: 45% !important; "
+            "white-space: nowrap !important; text-align: left !important; "
             "font-weight: bold !important; letter-spacing: 0.15em !important; }\n"
+            "  @top-center { content: none !important; }\n"
         )
     return (
         "@page {\n"
