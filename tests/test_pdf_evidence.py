@@ -234,3 +234,55 @@ def test_verify_names_a_pdf_without_evidence(cli, tmp_path: Path) -> None:
     done = cli("verify", broken, "--format", "json")
     assert done.exit_code == 1
     assert json.loads(done.stdout)["documents"][0]["checks"][0]["check"] == "readable"
+
+
+def test_a_repository_template_cannot_remove_the_footer_or_draft_mark(cli, tmp_path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "templates").mkdir(parents=True)
+    (repo / "rmo.yaml").write_text("templates: templates\n", encoding="utf-8")
+    (repo / "templates" / "charter.html.j2").write_text(
+        "<html><head><style>@page { margin: 0; @bottom-left { content: none }"
+        ' @bottom-right { content: "Page 1 of 1" } @top-left { content: none } }'
+        " .x { break-after: page }</style></head><body>"
+        '<p class="x">{{ charter.title }}</p><p class="x">two</p><p>three</p></body></html>',
+        encoding="utf-8",
+    )
+    path = write_charter(repo / "charters" / "c.yaml", charter(status="proposed"))
+    target = tmp_path / "c.pdf"
+    result = cli("render", path, "-o", target)
+    assert result.exit_code == 0, result.stderr
+    short = _fingerprint(path).split(":")[1][:12]
+    pages = [" ".join(p.extract_text().split()) for p in _reader(target).pages]
+    assert len(pages) == 3
+    for number, text in enumerate(pages, start=1):
+        assert f"acme-globex · version 1.0.0 · fingerprint {short}" in text
+        assert f"Page {number} of 3" in text and "DRAFT" in text
+    assert _reader(target).attachments["charter.yaml"] == [path.read_bytes()]
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext) is not installed")
+def test_escalation_levels_and_signoff_rows_never_split(cli, tmp_path: Path) -> None:
+    people = ["jdoe", "rsmith"]
+    wordy = "of the joint operational and commercial resolution panel " * 4
+    levels = [
+        {"level": i, "name": f"Tier {i} {wordy}end{i}", "people": people, "time_limit": "P5D"}
+        for i in range(1, 41)
+    ]
+    data = charter(escalation={"levels": levels, "final_recourse": "mediation"})
+    path = write_charter(tmp_path / "c.yaml", data)
+    target = tmp_path / "c.pdf"
+    assert cli("render", path, "-o", target).exit_code == 0
+    pages = _poppler_pages(target)
+    assert len(pages) >= 3
+    for i in range(1, 41):
+        # A level's name, time limit and people are all on one page.
+        holding = [p for p in pages if f"Level {i}: Tier {i} " in p]
+        assert len(holding) == 1, i
+        rest = holding[0].split(f"Level {i}: Tier {i} ", 1)[1]
+        assert f"end{i} — within 5 calendar days" in rest, i
+        assert "Raj Smith (CEO)" in rest.split(f"end{i}", 1)[1], i
+    for party in ("For ACME Public Works Agency", "For Globex Facilities Ltd"):
+        holding = [p for p in pages if party in p]
+        assert len(holding) == 1
+        block = holding[0].split(party, 1)[1]
+        assert "Signature" in block and "Date" in block

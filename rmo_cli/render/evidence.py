@@ -191,6 +191,6 @@ def evidence_pdf(html_text: str, context: dict[str, Any], source: bytes | None) 
     return html_to_pdf(
         html_text,
         stylesheets=[evidence_css(document)],
-        options={"pdf_variant": PDF_VARIANT},
+        options={"pdf_variant": PDF_VARIANT, "pdf_tags": True},
         finish=finish,
     )
