@@ -124,8 +124,31 @@ def xmp_description(document: dict[str, Any]) -> bytes:
         for key, value in props.items()
         if value is not None
     )
+    described = "".join(
+        '<rdf:li rdf:parseType="Resource">'
+        f"<pdfaProperty:name>{key}</pdfaProperty:name>"
+        "<pdfaProperty:valueType>Text</pdfaProperty:valueType>"
+        "<pdfaProperty:category>external</pdfaProperty:category>"
+        f"<pdfaProperty:description>The charter's {key}</pdfaProperty:description>"
+        "</rdf:li>"
+        for key in props
+    )
+    # PDF/A wants every property outside the standard schemas described by an extension schema.
+    extension = (
+        '<rdf:Description rdf:about="" '
+        'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
+        'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
+        'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+        '<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">'
+        "<pdfaSchema:schema>rmo relationship charter</pdfaSchema:schema>"
+        f"<pdfaSchema:namespaceURI>{XMP_NAMESPACE}</pdfaSchema:namespaceURI>"
+        "<pdfaSchema:prefix>rmo</pdfaSchema:prefix>"
+        f"<pdfaSchema:property><rdf:Seq>{described}</rdf:Seq></pdfaSchema:property>"
+        "</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"
+    )
     return (
-        f'<rdf:Description rdf:about="" xmlns:rmo="{XMP_NAMESPACE}">{inner}</rdf:Description>'
+        extension
+        + f'<rdf:Description rdf:about="" xmlns:rmo="{XMP_NAMESPACE}">{inner}</rdf:Description>'
     ).encode()
 
 
