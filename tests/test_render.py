@@ -180,7 +180,7 @@ def test_people_by_name_and_title_durations_and_dates_in_words() -> None:
         assert "Jane Doe (Director)" in text
         assert "Raj Smith (CEO)" in text
         assert "jdoe" not in text and "rsmith" not in text  # never bare ids
-        assert "within 5 days" in text
+        assert "within 5 calendar days" in text  # SPEC §7: says calendar or working days
         assert "every month" in text
         assert "1 February 2025" in text  # term.effective
         assert "31 January 2028" in text

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import error, fail, read_charters, today, warn
-
-if TYPE_CHECKING:
-    from rmo_cli.support.findings import Finding
+from rmo_cli.cli.common import fail, today
 
 
 class RenderFormat(str, Enum):
@@ -22,21 +20,6 @@ class RenderFormat(str, Enum):
     md = "md"
     html = "html"
     pdf = "pdf"
-
-
-def _finding_line(f: Finding) -> str:
-    return str(f)
-
-
-def _report_refused(file: str, findings: list[Finding], message: str = "") -> None:
-    for f in findings:
-        typer.echo(_finding_line(f), err=True)
-    reason = message or (
-        f"{len(findings)} error{'s' if len(findings) != 1 else ''}; fix "
-        f"{'them' if len(findings) != 1 else 'it'} (rmo validate {file}) or use --force "
-        "to render a draft marked NOT VALID"
-    )
-    error(f"{file}: not rendered: {reason}")
 
 
 @app.command()
@@ -69,12 +52,30 @@ def render(
     force: bool = typer.Option(
         False, "--force", help="Render charters with errors anyway, marked DRAFT, NOT VALID."
     ),
+    sign_with: Optional[Path] = typer.Option(  # noqa: UP045
+        None,
+        "--sign-with",
+        help="PKCS#12 certificate (.p12) to sign the PDF with (PAdES); one charter, --to pdf.",
+        metavar="CERT.p12",
+        show_default=False,
+    ),
+    sign_password_env: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--sign-password-env",
+        help="Name of the environment variable that holds the certificate's password.",
+        metavar="VAR",
+        show_default=False,
+    ),
 ) -> None:
     """Render charters as signable documents: Markdown, HTML (print-ready) or PDF.
 
     One charter prints to stdout; several, or a folder, need -o DIR and
     also get an index page. A charter with errors is refused (exit 1)
     unless --force.
+
+    PDF is PDF/A-3b with the charter and its sign-offs embedded, a footer
+    on every page and a DRAFT mark until the charter is active;
+    --sign-with adds a PAdES signature (rmo verify FILE.pdf checks it all).
 
     Templates in rmo.yaml's `templates` folder (charter.md.j2,
     charter.html.j2, index.md.j2, index.html.j2) override the defaults.
@@ -83,133 +84,36 @@ def render(
 
     Example: rmo render charters/acme-globex.yaml --to pdf -o acme-globex.pdf
     """
-    from rmo_cli.adapters.git import GitLookup
-    from rmo_cli.ops.repository import find_config_file, load_config
-    from rmo_cli.ops.validation import check_document, has_errors
-    from rmo_cli.render.document import Renderer, render_charter
-    from rmo_cli.render.pdf import load_weasyprint
-    from rmo_cli.render.site import render_site
-    from rmo_cli.support.errors import RmoError
+    from rmo_cli.render.job import RenderRequest, output_format, run_render, stdout_is_terminal
 
-    fmt = _format(to, output)
-    if fmt == "pdf":
-        load_weasyprint()  # fail early (exit 2) with install advice, before any work
-    given = list(paths or [])
-    # Templates come from the charter's own repository (rmo.yaml above the first path),
-    # else from the one around the current directory.
-    start = Path(given[0]) if given else Path.cwd()
-    start = start if start.is_dir() else start.parent
-    config = load_config(start.resolve() if find_config_file(start.resolve()) else None)
-    renderer = Renderer(config.templates)
-    as_of = today()
-    out = Path(output) if output else None
-    site_mode = (
-        not given
-        or len(given) > 1
-        or any(Path(p).is_dir() for p in given)
-        or (out is not None and (out.is_dir() or str(output).endswith(("/", "\\"))))
+    request = RenderRequest(
+        paths=list(paths or []),
+        fmt=output_format(to.value if to else None, output),
+        output=output,
+        force=force,
+        as_of=today(),
+        sign_with=sign_with,
+        sign_password=_password(sign_password_env),
+        stdout_is_terminal=stdout_is_terminal(),
     )
-    if site_mode and out is None:
-        raise RmoError(
-            "several charters (or a folder) render to a folder: give -o DIR "
-            "(one page per charter plus an index)",
-        )
-    if not site_mode and out is None and fmt == "pdf" and sys.stdout.isatty():
-        raise RmoError(
-            "PDF is binary and stdout is a terminal: give -o FILE.pdf (or redirect stdout)",
-        )
-
-    documents, unreadable = read_charters(given)
-    if site_mode:
-        assert out is not None
-        # HTML sites get the portfolio dashboard, organisation pages, navigation and search
-        from rmo_cli.render.dashboard import dashboard_page
-        from rmo_cli.render.organisations import organisation_pages
-
-        result = render_site(
-            documents,
-            out,
-            fmt,
-            renderer,
-            as_of=as_of,
-            force=force,
-            within=config.due_soon,
-            extra_pages=(
-                [dashboard_page(documents, config.due_soon), organisation_pages(documents)]
-                if fmt != "md"
-                else []
-            ),
-            nav=[
-                ("Charters", "index"),
-                ("Dashboard", "dashboard"),
-                ("Organisations", "organisations"),
-            ],
-        )
-        for refused in result.refused:
-            _report_refused(refused.file, refused.findings, refused.message)
-        drafts = [row for row in result.site.charters if row["draft"]]
-        for row in drafts:
-            warn(f"{row['href']}: rendered with errors (--force), marked DRAFT, NOT VALID")
-        rendered = len(result.site.charters)
-        others = [p.name for p in result.written[rendered:]]
-        typer.echo(
-            f"rmo: wrote {rendered} charter{'s' if rendered != 1 else ''} and "
-            f"{', '.join(others)} to {out}",
-            err=True,
-        )
-        if result.refused or unreadable:
-            raise typer.Exit(1)
-        return
-
-    if not documents:  # the one charter could not be read (already reported)
-        raise typer.Exit(1)
-    if len(documents) > 1:  # pragma: no cover - one path that is a file gives one document
-        raise RmoError("several charters render to a folder: give -o DIR")
-    doc = documents[0]
-    findings = check_document(doc, as_of)
-    invalid = has_errors(findings)
-    errors = [f for f in findings if f.severity == "error"]
-    if invalid and not force:
-        _report_refused(doc.file, errors)
-        raise typer.Exit(1)
-    content = render_charter(
-        doc.data,
-        fmt,
-        renderer,
-        as_of=as_of,
-        file=doc.file,
-        git=GitLookup().state(Path(doc.file)),
-        findings=errors,
-        draft=invalid,
-        within=config.due_soon,
-    )
-    if invalid:
-        warn(f"{doc.file}: rendered with errors (--force), marked DRAFT, NOT VALID")
-    if out is not None:
-        from rmo_cli.support.atomic import atomic_write
-
-        target = out
-        if not out.suffix:
-            target = out.with_name(out.name + "." + fmt)  # `-o acme` → acme.pdf
-        atomic_write(target, content)
-        typer.echo(f"rmo: wrote {target}", err=True)
-        return
-    if isinstance(content, bytes):
+    outcome = run_render(request)
+    for line in outcome.lines:
+        typer.echo(line, err=True)
+    if isinstance(outcome.content, bytes):
         sys.stdout.flush()
-        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.write(outcome.content)
         sys.stdout.buffer.flush()
-    else:
-        typer.echo(content, nl=False)
+    elif outcome.content is not None:
+        typer.echo(outcome.content, nl=False)
+    if outcome.failed:
+        raise typer.Exit(1)
 
 
-_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
-
-
-def _format(to: RenderFormat | None, output: str | None) -> str:
-    """--to, else the format -o's file name names, else html; a clash is a usage error."""
-    named = _EXTENSIONS.get(Path(output).suffix.lower()) if output else None
-    if to is None:
-        return named or RenderFormat.html.value
-    if named is not None and named != to.value:
-        fail(f"--to {to.value} but -o {output} names a {named} file; change one of them")
-    return to.value
+def _password(variable: str | None) -> bytes | None:
+    """The certificate password from the named environment variable (unset: an error)."""
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if value is None:
+        fail(f"--sign-password-env {variable}: that environment variable is not set")
+    return value.encode("utf-8")

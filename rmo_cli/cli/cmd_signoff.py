@@ -133,6 +133,13 @@ def verify(
         "--history/--no-history",
         help="For stale sign-offs, look up the signed revision in git and say what changed.",
     ),
+    signers: Optional[Path] = typer.Option(  # noqa: UP045
+        None,
+        "--signers",
+        help="Allowed signers file for SSH sign-offs (default: rmo.yaml's `signers`).",
+        metavar="FILE",
+        show_default=False,
+    ),
 ) -> None:
     """Check every sign-off: valid, stale, bad-signature or unknown-signer.
 
@@ -142,8 +149,17 @@ def verify(
     sign-off from every party is a warning. Exit 1 on any stale, bad-signature
     or unknown-signer sign-off, or an unreadable charter.
 
+    A rendered PDF (rmo verify DOCUMENT.pdf) is checked offline: the
+    embedded charter's fingerprint against the metadata and every page,
+    each embedded sign-off again, and a PAdES signature over the whole file.
+
     Example: rmo verify charters/ --format json
     """
+    from rmo_cli.ops.pdf_evidence import is_pdf_path
+
+    if paths and any(is_pdf_path(p) for p in paths):
+        _verify_pdfs(paths, format, signers)
+        return
     from rmo_cli.ops.signoffs import signers_for
     from rmo_cli.rules.signoffs import missing_parties, verify_document
 
@@ -154,7 +170,7 @@ def verify(
     for doc in documents:
         folder = Path(doc.file).resolve().parent
         if folder not in signers_cache:
-            signers_cache[folder] = signers_for(Path(doc.file))
+            signers_cache[folder] = signers or signers_for(Path(doc.file))
         results.append((doc, verify_document(doc, signers_cache[folder], lookup)))
     checks = [c for _, found in results for c in found]
     if format is VerifyFormat.json:
@@ -166,6 +182,27 @@ def verify(
     else:
         typer.echo(_text_report(results), nl=False)
     if unreadable or any(c.failing for c in checks):
+        raise typer.Exit(1)
+
+
+def _verify_pdfs(paths: list[str], format: VerifyFormat, signers: Path | None) -> None:
+    """`rmo verify DOCUMENT.pdf...`: each named check, exit 1 when any fails."""
+    from rmo_cli.ops.pdf_evidence import is_pdf_path, verify_pdf
+
+    others = [p for p in paths if not is_pdf_path(p)]
+    if others:
+        fail(f"verify checks either PDF documents or charters, not both: {others[0]}")
+    results = [verify_pdf(Path(p), p, signers) for p in paths]
+    if format is VerifyFormat.json:
+        typer.echo(jsontext.dumps({"documents": [r.as_dict() for r in results]}, indent=2))
+    else:
+        for result in results:
+            for check in result.checks:
+                mark = "ok" if check.ok else "FAILED"
+                typer.echo(f"{result.file}: {check.name}: {mark}: {check.detail}")
+            verdict = "all checks hold" if result.ok else "checks failed"
+            typer.echo(f"{result.file}: {verdict}")
+    if not all(r.ok for r in results):
         raise typer.Exit(1)
 
 

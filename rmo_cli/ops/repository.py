@@ -37,6 +37,7 @@ class Config:
     templates: Path | None = None
     due_soon: str = DEFAULT_DUE_SOON
     signers: Path | None = None
+    document: dict[str, Any] = field(default_factory=dict)  # the legal frame (SPEC §7)
 
     @property
     def charters_dir(self) -> Path:
@@ -92,6 +93,7 @@ def read_config(config_file: Path) -> Config:
         templates=root / data["templates"] if data.get("templates") else None,
         due_soon=data.get("due_soon", DEFAULT_DUE_SOON),
         signers=root / data["signers"] if data.get("signers") else None,
+        document=dict(data.get("document") or {}),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -282,6 +283,29 @@ def _filters() -> dict[str, Callable[..., Any]]:
             return f"every {words[2:]}"
         return f"every {words}"
 
+    def time_limit(value: object) -> str:
+        """`P5D` → '5 calendar days': ISO 8601 durations count calendar time."""
+        words = duration_in_words("" if value is None else str(value))
+        return re.sub(r"\b(\d+) (days?)\b", r"\1 calendar \2", words)
+
+    def model_sentence(value: object) -> str:
+        """The governance model explained in one plain sentence (empty for unknown models)."""
+        from rmo_cli.support.vocabulary import GOVERNANCE_MODELS
+
+        meaning = GOVERNANCE_MODELS.get(value) if isinstance(value, str) else None
+        if not meaning:
+            return ""
+        return f"The governance model is {label(value).lower()}: {meaning}."
+
+    def css_string(value: object) -> Markup:
+        """A CSS string literal of any text (quotes, backslashes, `<`, `>`, `&` escaped)."""
+        text = "" if value is None else str(value)
+        out = [
+            f"\\{ord(ch):x} " if ch in "\"'\\<>&" or ord(ch) < 0x20 or ord(ch) == 0x7F else ch
+            for ch in text
+        ]
+        return Markup('"' + "".join(out) + '"')
+
     def number(value: object) -> str:
         """41200 → '41,200'; 71.5 → '71.5'."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -303,6 +327,9 @@ def _filters() -> dict[str, Callable[..., Any]]:
         "md_cell": lambda v: MdSafe(md_escape(v, newline="<br>")),
         "label": label,
         "number": number,
+        "time_limit": time_limit,
+        "model_sentence": model_sentence,
+        "css_string": css_string,
     }
 
 

@@ -25,7 +25,6 @@ from typing import Any
 
 from rmo_cli.adapters.worktree import GitState
 from rmo_cli.render.context import _filters, _finalize_factory, charter_context, renderable
-from rmo_cli.render.pdf import html_to_pdf
 from rmo_cli.render.sandbox import (
     MAX_OUTPUT,
     TEMPLATE_TIMEOUT,
@@ -244,9 +243,11 @@ def render_charter(
     draft: bool = False,
     within: str = DEFAULT_DUE_SOON,
     site_nav: Sequence[Mapping[str, Any]] = (),
+    source: bytes | None = None,
+    document_frame: dict[str, Any] | None = None,
 ) -> str | bytes:
-    """One charter as Markdown or HTML text, or PDF bytes (site_nav: a site's navigation
-    bar, for HTML pages of a rendered site)."""
+    """One charter as Markdown or HTML text, or PDF bytes (PDF/A-3b embedding `source`;
+    site_nav: a site's navigation bar, for HTML pages of a rendered site)."""
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if draft:  # a charter with errors: drop what the templates cannot show
@@ -256,7 +257,82 @@ def render_charter(
     )
     if site_nav and fmt == "html":
         context["site_nav"] = [dict(item) for item in site_nav]
+    context["frame"] = frame_context(document_frame, data)
     text = renderer.render(CHARTER_TEMPLATE[fmt], context)
     if fmt == "pdf":
-        return html_to_pdf(text)
+        from rmo_cli.render.evidence import evidence_pdf
+
+        return evidence_pdf(text, context, source)
     return text
+
+
+def source_bytes(file: str, text: str) -> bytes:
+    """The exact bytes of a charter file as read, when the file still holds that text."""
+    try:
+        raw = Path(file).read_bytes()
+    except OSError:
+        return text.encode("utf-8")
+    try:
+        same = raw.decode("utf-8-sig") == text
+    except UnicodeDecodeError:
+        same = False
+    return raw if same else text.encode("utf-8")
+
+
+# The document's sections in order: (id, title, present?) for numbering and the contents.
+_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("parties", "Parties and representatives"),
+    ("purpose", "Purpose"),
+    ("objectives", "Objectives"),
+    ("principles", "Principles"),
+    ("governance", "Governance"),
+    ("roles", "Roles and responsibilities"),
+    ("communication", "Communication"),
+    ("kpis", "Performance measures"),
+    ("risks", "Risks"),
+    ("escalation", "Escalation"),
+    ("review", "Review"),
+    ("term", "Term"),
+    ("exit", "Exit"),
+    ("signoff", "Sign-off"),
+)
+
+
+def _present(data: dict[str, Any], section: str) -> bool:
+    """Whether the default templates show a section (the same conditions as theirs)."""
+    value = data.get(section)
+    if section in ("parties", "review", "signoff"):
+        return True
+    if section == "communication":
+        return isinstance(value, dict) and bool(value.get("meetings"))
+    if section == "escalation":
+        return isinstance(value, dict) and bool(value.get("levels") or value.get("final_recourse"))
+    return bool(value)
+
+
+def frame_context(frame: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
+    """The legal frame (rmo.yaml `document`, SPEC §7) as templates receive it.
+
+    `binding_text` is the sentence to show (None: say nothing), `numbers` maps section ids
+    to clause numbers, `contents` lists the sections shown (for a table of contents).
+    """
+    frame = frame or {}
+    binding = frame.get("binding")
+    binding_text = None
+    if binding is True:
+        binding_text = "This charter is legally binding on the parties."
+    elif binding is False:
+        binding_text = "This charter is not legally binding."
+    shown = [(key, title) for key, title in _SECTIONS if _present(data, key)]
+    return {
+        "binding": binding,
+        "binding_text": binding_text,
+        "precedence": frame.get("precedence"),
+        "numbering": bool(frame.get("numbering")),
+        "contents": bool(frame.get("contents")),
+        "numbers": {key: str(i) for i, (key, _) in enumerate(shown, start=1)},
+        "sections": [
+            {"id": key, "title": title, "number": str(i)}
+            for i, (key, title) in enumerate(shown, start=1)
+        ],
+    }

@@ -1,7 +1,15 @@
-"""PDF output through WeasyPrint (the `pdf` extra), imported only when a PDF is asked for."""
+"""PDF output through WeasyPrint (the `pdf` extra), imported only when a PDF is asked for.
+
+The HTML comes from a template that may be the repository's (untrusted, SPEC §7): the PDF
+engine fetches nothing but `data:` URIs and rmo's own packaged resources, embeds no file the
+HTML names (`rel=attachment` is stripped), and runs in a forked child bounded in time,
+memory and output size, like the template step.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 from rmo_cli.support.errors import RmoError
@@ -13,6 +21,11 @@ PDF_INSTALL_HINT = (
     "or render --to html and print it from a browser"
 )
 
+PDF_TIMEOUT = 30.0  # seconds for laying out and writing one PDF (a sample takes ~0.3 s)
+
+
+MAX_PDF_BYTES = 200 * 1024 * 1024  # bytes of one PDF
+
 
 def load_weasyprint() -> Any:
     """The weasyprint module, or an RmoError (exit 2) that says how to install it."""
@@ -23,13 +36,101 @@ def load_weasyprint() -> Any:
     return weasyprint
 
 
-def html_to_pdf(html_text: str, base_url: str | None = None) -> bytes:
-    """PDF bytes of an HTML document, with WeasyPrint (imported only here)."""
+def _packaged_roots() -> list[str]:
+    """Real paths of the folders whose files the PDF engine may read (rmo's own resources)."""
+    from rmo_cli.support.resources import templates_dir
+
+    return [os.path.realpath(templates_dir()) + os.sep]
+
+
+def safe_url_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that serves `data:` URIs and rmo's packaged files, nothing else.
+
+    Every other URL (http, https, ftp, file outside the packaged resources, relative URLs)
+    raises, so WeasyPrint leaves the resource out: no connection, no local file read.
+    """
+    weasyprint = load_weasyprint()
+    from urllib.parse import unquote, urlsplit
+
+    base = weasyprint.URLFetcher
+
+    class SafeFetcher(base):  # type: ignore[misc, valid-type]
+        """Refuses every URL but `data:` and files inside rmo's packaged resources."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = os.path.realpath(unquote(urlsplit(url).path))
+                if any(path.startswith(root) for root in _packaged_roots()) and os.path.isfile(
+                    path
+                ):
+                    with open(path, "rb") as f:
+                        body = f.read()
+                    return weasyprint.urls.URLFetcherResponse(url, body)
+            raise ValueError(f"rmo does not fetch {url[:80]!r} (only data: URIs)")
+
+    # No redirects, no protocols beyond what fetch() lets through, short timeouts anyway.
+    return SafeFetcher(timeout=1, allow_redirects=False, allowed_protocols=("data", "file"))
+
+
+def strip_attachments(root: Any) -> None:
+    """Remove the `attachment` link type from every `rel` in a parsed HTML tree (in place)."""
+    for element in root.iter():
+        rel = element.get("rel") if hasattr(element, "get") else None
+        if not rel:
+            continue
+        tokens = [t for t in rel.split() if t.lower() != "attachment"]
+        if len(tokens) != len(rel.split()):
+            element.set("rel", " ".join(tokens))
+
+
+def html_to_pdf(
+    html_text: str,
+    *,
+    stylesheets: list[str] | None = None,
+    options: dict[str, Any] | None = None,
+    finish: Callable[[Any], dict[str, Any]] | None = None,
+    isolate: bool = True,
+) -> bytes:
+    """PDF bytes of an HTML document, fetching nothing and embedding no file the HTML names.
+
+    `stylesheets` are rmo's own CSS (user origin), `options` WeasyPrint's write_pdf options
+    (variant, attachments as weasyprint.Attachment built by rmo), `finish` a callback given the
+    laid-out document that may return more options. Runs in a forked child (where the platform
+    has fork) bounded by PDF_TIMEOUT, memory and MAX_PDF_BYTES.
+    """
+    load_weasyprint()  # import here, before forking: children reuse the parent's import
+
+    def work() -> bytes:
+        return _write_pdf(html_text, stylesheets or [], options or {}, finish)
+
+    if isolate and hasattr(os, "fork"):
+        from rmo_cli.render.sandbox import run_forked_bytes
+
+        return run_forked_bytes(work, PDF_TIMEOUT, MAX_PDF_BYTES, "the PDF engine")
+    return work()
+
+
+def _write_pdf(
+    html_text: str,
+    stylesheets: list[str],
+    options: dict[str, Any],
+    finish: Callable[[Any], dict[str, Any]] | None,
+) -> bytes:
     weasyprint = load_weasyprint()
     import logging
 
-    # WeasyPrint logs unsupported CSS at warning level; the CLI prints its own messages.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    # WeasyPrint logs unsupported CSS and refused URLs; the CLI prints its own messages.
+    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    pdf = weasyprint.HTML(string=html_text, base_url=base_url or ".").write_pdf()
+    fetcher = safe_url_fetcher()
+    html = weasyprint.HTML(string=html_text, base_url=None, url_fetcher=fetcher)
+    strip_attachments(html.etree_element)
+    css = [weasyprint.CSS(string=text, url_fetcher=fetcher) for text in stylesheets]
+    document = html.render(stylesheets=css, **options)
+    document.metadata.attachments = []  # nothing the HTML named, whatever got through
+    extra = finish(document) if finish is not None else {}
+    pdf = document.write_pdf(**{**options, **extra})
     return bytes(pdf)

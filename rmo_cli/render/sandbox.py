@@ -156,8 +156,39 @@ def _memory_limit() -> int | None:
 
 def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: str) -> str:
     """Run func in a forked child, killed after timeout (+1 s grace) or on too much output."""
+    data = run_forked_bytes(
+        lambda: func().encode("utf-8", "surrogatepass"),
+        timeout,
+        4 * max_output + 1,  # UTF-8 may take up to 4 bytes a character
+        f"template {name}",
+        (
+            f"{name}: the template used too much memory; rendering stopped",
+            "(a loop without bound?)",
+            f"more than {max_output:,} characters",
+        ),
+    )
+    return data.decode("utf-8", "surrogatepass")
+
+
+def run_forked_bytes(
+    func: Callable[[], bytes],
+    timeout: float,
+    max_bytes: int,
+    what: str,
+    wording: tuple[str, str, str] | None = None,
+) -> bytes:
+    """Run func in a forked child bounded in time, memory and output; its bytes, or RefusedError.
+
+    `what` names the step in messages ("template T", "the PDF engine"); `wording` gives the
+    out-of-memory message, the hint after a timeout and the size in the too-much-output message.
+    """
     import warnings
 
+    memory_msg, timeout_hint, size_words = wording or (
+        f"{what} used too much memory; stopped",
+        "(a document without bound?)",
+        f"more than {max_bytes:,} bytes",
+    )
     read_fd, write_fd = os.pipe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
@@ -178,14 +209,11 @@ def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: 
                 except (ImportError, ValueError, OSError):
                     pass
             try:
-                payload = b"0" + func().encode("utf-8", "surrogatepass")
+                payload = b"0" + func()
             except RmoError as exc:
                 payload = b"1" + exc.message.encode("utf-8", "replace")
             except MemoryError:
-                payload = (
-                    b"1"
-                    + (f"{name}: the template used too much memory; rendering stopped").encode()
-                )
+                payload = b"1" + memory_msg.encode("utf-8", "replace")
             view = memoryview(payload)
             while view:
                 written = os.write(write_fd, view[: 1 << 16])
@@ -205,8 +233,7 @@ def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: 
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise RefusedError(
-                    f"template {name} took longer than {timeout:g} seconds and was stopped "
-                    "(a loop without bound?)",
+                    f"{what} took longer than {timeout:g} seconds and was stopped {timeout_hint}",
                 )
             ready, _, _ = select.select([read_fd], [], [], remaining)
             if not ready:
@@ -216,11 +243,8 @@ def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: 
                 break
             chunks.append(data)
             total += len(data)
-            # UTF-8 may take up to 4 bytes a character.
-            if total > 4 * max_output + 1:
-                raise RefusedError(
-                    f"template {name} produced more than {max_output:,} characters and was stopped",
-                )
+            if total > max_bytes + 1:
+                raise RefusedError(f"{what} produced {size_words} and was stopped")
         os.waitpid(pid, 0)
         reaped = True
     finally:
@@ -233,10 +257,10 @@ def _run_forked(func: Callable[[], str], timeout: float, max_output: int, name: 
             os.waitpid(pid, 0)
     payload = b"".join(chunks)
     if payload[:1] == b"0":
-        return payload[1:].decode("utf-8", "surrogatepass")
+        return payload[1:]
     if payload[:1] == b"1":
         raise RefusedError(payload[1:].decode("utf-8", "replace"))
-    raise RefusedError(f"template {name}: rendering failed (the render process died)")
+    raise RefusedError(f"{what}: rendering failed (the render process died)")
 
 
 def _show_path(name: str | None) -> str:

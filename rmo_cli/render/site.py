@@ -20,6 +20,7 @@ from rmo_cli.render.document import (
     Renderer,
     output_name,
     render_charter,
+    source_bytes,
 )
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
@@ -124,6 +125,7 @@ class _SiteJob:
     force: bool
     within: str
     site_nav: list[dict[str, Any]] = field(default_factory=list)
+    frame: dict[str, Any] | None = None
 
 
 # A checked and rendered page: (error findings, invalid, content or None, template error).
@@ -152,6 +154,8 @@ def _render_page(job: _SiteJob, index: int) -> _PageResult:
             draft=invalid,
             within=job.within,
             site_nav=job.site_nav,
+            source=source_bytes(doc.file, doc.text) if job.fmt == "pdf" else None,
+            document_frame=job.frame,
         )
     except RmoError as exc:  # exceptions do not keep their type through a pool
         return errors, invalid, None, (exc.message, isinstance(exc, RefusedError))
@@ -183,6 +187,7 @@ def render_site(
     as_of: dt.date,
     force: bool = False,
     within: str = DEFAULT_DUE_SOON,
+    frame: dict[str, Any] | None = None,
     extra_pages: Sequence[Callable[[Site], None]] = (),
     git: GitLookup | None = None,
     nav: Sequence[tuple[str, str]] = (),
@@ -216,6 +221,7 @@ def render_site(
         force,
         within,
         site.nav_for(""),
+        frame,
     )
     result = SiteResult(site)
     used: dict[str, str] = {}
