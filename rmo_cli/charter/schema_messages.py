@@ -207,7 +207,11 @@ def describe(doc: Document, error: Any) -> list[Finding]:
         if error.validator_value == "date":
             message = f"{where}: {_short(instance)} is not a valid date; write YYYY-MM-DD"
         elif error.validator_value == "email":
+            from rmo_cli.charter.emails import email_problem
+
+            why = email_problem(instance) if isinstance(instance, str) else None
             message = f"{where}: {_short(instance)} is not a valid email address"
+            message += f" ({why})" if why else ""
         else:
             message = f"{where}: {_short(instance)} is not a valid {error.validator_value}"
     elif validator == "minItems":
