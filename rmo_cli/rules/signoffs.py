@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -203,8 +203,24 @@ def verify_document(
     since a stale sign-off's fingerprint. in_force: the fingerprint of the in-force
     content while an amendment is in progress (SPEC §8), whose sign-offs are `in-force`.
     """
+    checks = verify_signoffs(doc.data, doc.file, trust, in_force)
+    if history is None:
+        return checks
+    return [
+        replace(c, changes=history(doc, c.fingerprint))
+        if c.state == STALE and c.fingerprint
+        else c
+        for c in checks
+    ]
+
+
+def verify_signoffs(
+    data: Any, file: str, trust: Trust | Path | None, in_force: str | None = None
+) -> list[SignoffCheck]:
+    """The SignoffCheck of every sign-off in charter data (see `verify_document`)."""
     trust = _trust(trust)
-    data = doc.data if isinstance(doc.data, dict) else {}
+    if not isinstance(data, dict):
+        return []
     signoffs = data.get("signoffs")
     if not isinstance(signoffs, list):
         return []
@@ -214,25 +230,20 @@ def verify_document(
         if not isinstance(signoff, dict):
             continue
         # A wrong-typed field (the schema's finding) shows as empty, never as a Python repr.
-        stored = as_str(signoff.get("fingerprint"))
         state, detail, email, key = _check_one(data, signoff, trust, current, in_force)
-        changes: tuple[str, ...] = ()
-        if state == STALE and history is not None and stored:
-            changes = history(doc, stored)
         checks.append(
             SignoffCheck(
-                file=doc.file,
+                file=file,
                 person=as_str(signoff.get("person")) or "",
                 party=as_str(signoff.get("party")) or "",
                 state=state,
                 index=index,
                 version=as_str(signoff.get("version")),
                 date=as_str(signoff.get("date")),
-                fingerprint=stored,
+                fingerprint=as_str(signoff.get("fingerprint")),
                 current=current,
                 signed=as_str(signoff.get("signature")) is not None,
                 detail=detail,
-                changes=changes,
                 capacity=as_str(signoff.get("capacity")),
                 email=email,
                 key=key,
