@@ -422,3 +422,33 @@ def test_valid_emails_including_special_use_domains(cli: Any, tmp_path: Path, em
     edit(path, f"email: {JANE}", f"email: {json.dumps(email)}")
     result = cli("validate", path, "--format", "json")
     assert result.exit_code == 0, result.stdout
+
+
+# --- names and sign-off state in the portfolio ----------------------------------------------
+
+
+def test_graph_and_status_name_organisations_as_the_register_does(cli: Any, repo: Path) -> None:
+    path = path_of(repo)
+    edit(path, "name: Globex Facilities Ltd", "name: Globex")  # a warning, not the name shown
+    graph = cli("graph", path).stdout
+    assert '"Globex Facilities Ltd"' in graph and '"Globex"' not in graph
+    sign(cli, repo, "jdoe", "jane")
+    status = json.loads(cli("status", path, "--format", "json").stdout)
+    [row] = status["charters"] if isinstance(status, dict) else status
+    assert row["signed"] == 1
+    edit(path, "capacity: Director", "capacity: Intern")  # a bad signature counts for nothing
+    status = json.loads(cli("status", path, "--format", "json").stdout)
+    [row] = status["charters"] if isinstance(status, dict) else status
+    assert row["signed"] == 0
+
+
+def test_graph_never_merges_two_organisations_silently(cli: Any, tmp_path: Path) -> None:
+    one = write_charter(tmp_path / "a" / "acme-globex.yaml")
+    other = yaml.safe_load(one.read_text(encoding="utf-8"))
+    other["id"] = "acme-initech"
+    other["parties"][0]["name"] = "Acme County Council"
+    other["parties"][0]["people"][0]["email"] = "jane@county.example"
+    other["parties"][1]["people"][0]["email"] = "raj@initech.example"
+    write_charter(tmp_path / "b" / "acme-initech.yaml", other)
+    graph = cli("graph", tmp_path).stdout
+    assert "ACME Public Works Agency / Acme County Council" in graph
