@@ -113,15 +113,20 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _register_of(config_file: Path | None) -> str | None:
-    """The real path of the register a rmo.yaml names (None: none, or an unreadable rmo.yaml)."""
+DEFAULT_REGISTER = "organisations.yaml"  # what `rmo init` offers beside rmo.yaml
+
+
+def _registers_of(config_file: Path | None) -> set[str]:
+    """Real paths of the register a rmo.yaml names and of the one `rmo init` offers beside
+    it (enabled or not, a register is never a charter)."""
     if config_file is None:
-        return None
+        return set()
+    found = {os.path.realpath(config_file.parent / DEFAULT_REGISTER)}
     try:
         register = read_config(config_file).register
     except RmoError:
-        return None
-    return os.path.realpath(register) if register is not None else None
+        return found
+    return found | ({os.path.realpath(register)} if register is not None else set())
 
 
 def _walk_yaml(folder: Path) -> Iterable[Path]:
@@ -129,11 +134,11 @@ def _walk_yaml(folder: Path) -> Iterable[Path]:
         raise RmoError(f"{error.filename}: cannot read this folder ({error.strerror or error})")
 
     # The organisation register is data about charters, never a charter (SPEC §11).
-    registers = {_register_of(find_config_file(folder))}
+    registers = _registers_of(find_config_file(folder))
     for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         if CONFIG_NAME in filenames:
-            registers.add(_register_of(Path(dirpath) / CONFIG_NAME))
+            registers |= _registers_of(Path(dirpath) / CONFIG_NAME)
         for name in sorted(filenames):
             # rmo.yaml and dot-files (.pre-commit-config.yaml) are configuration, not charters.
             if name.endswith(YAML_SUFFIXES) and name != CONFIG_NAME and not name.startswith("."):

@@ -27,6 +27,7 @@ DEFAULT_REVIEW = "P6M"
 NEW_VERSION = "0.1.0"
 SCHEMA_FILE = Path(".rmo") / "charter.schema.json"
 CONFIG_SCHEMA_FILE = Path(".rmo") / "config.schema.json"
+REGISTER_SCHEMA_FILE = Path(".rmo") / "register.schema.json"
 MODELINE_PREFIX = "# yaml-language-server: $schema="
 
 # Characters a YAML reader refuses or reads as a line break, even inside quotes.
@@ -657,6 +658,9 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
             report.kept.append(charters)
         put(root / SCHEMA_FILE, schema_path("charter.schema.json").read_bytes(), replace=True)
         put(root / CONFIG_SCHEMA_FILE, schema_path("config.schema.json").read_bytes(), True)
+        put(root / REGISTER_SCHEMA_FILE, schema_path("register.schema.json").read_bytes(), True)
+        # An empty register to fill in: rmo.yaml names it only once someone enables it.
+        put(root / "organisations.yaml", scaffold_file("organisations.yaml"), replace=False)
         put(root / ".pre-commit-config.yaml", scaffold_file("pre-commit-config.yaml"), force)
         put(root / ".github" / "workflows" / "charters.yml", scaffold_file("charters.yml"), force)
         put(root / "README.md", scaffold_file("README.md"), replace=False)
