@@ -262,7 +262,9 @@ else:  # canonical.py CHARTER N EMAIL: the signed payload of sign-off N (0 is th
 
 
 def test_auditor_recipe_from_the_readme(cli: Any, repo: Path) -> None:
-    """The README's steps, with python's json/hashlib and ssh-keygen only."""
+    """The documented steps, with python's json/hashlib and ssh-keygen only."""
+    docs = (Path(__file__).parents[1] / "docs" / "signoffs.md").read_text(encoding="utf-8")
+    assert AUDITOR_SCRIPT in docs  # the script the auditors' section gives, exactly
     path = charter_path(repo)
     # Values PyYAML's YAML 1.1 would misread: "no" is a string, dates stay strings.
     edit(path, "id: acme\n", "id: 'no'\n")
