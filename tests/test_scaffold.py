@@ -398,8 +398,10 @@ def test_init_makes_a_repository(tmp_path: Path) -> None:
     assert config.charters_dir == root / "charters"
     # The register is offered, not enabled: enabling it is uncommenting one line.
     assert config.register is None
-    enabled = (root / "rmo.yaml").read_text().replace(
-        "# register: organisations.yaml", "register: organisations.yaml"
+    enabled = (
+        (root / "rmo.yaml")
+        .read_text()
+        .replace("# register: organisations.yaml", "register: organisations.yaml")
     )
     (root / "rmo.yaml").write_text(enabled)
     assert read_config(root / "rmo.yaml").register == root / "organisations.yaml"

@@ -207,9 +207,7 @@ def verify_document(
     if history is None:
         return checks
     return [
-        replace(c, changes=history(doc, c.fingerprint))
-        if c.state == STALE and c.fingerprint
-        else c
+        replace(c, changes=history(doc, c.fingerprint)) if c.state == STALE and c.fingerprint else c
         for c in checks
     ]
 
