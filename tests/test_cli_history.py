@@ -127,16 +127,17 @@ def test_rename_is_followed(cli, hist):
     assert "renamed: charters/acme-globex.yaml → charters/acme-globex-alliance.yaml" in text
 
 
-def test_status_change_without_version_bump_is_flagged(cli, hist):
+def test_status_change_needs_no_version_bump(cli, hist):
+    """Fingerprint v2 (SPEC §6): status is not signed content, so no bump is asked for."""
     out = _diff_json(cli, hist.path, hist.rename, hist.activate)
     assert out["changes"] == [{"op": "changed", "path": "status", "old": "draft", "new": "active"}]
-    assert out["needs_version_bump"] is True
+    assert out["needs_version_bump"] is False
     text = cli("diff", hist.path, hist.rename, hist.activate).stdout
     assert "  ~ status: draft → active\n" in text
-    assert "Warning: the version was not bumped (still 1.2.0)." in text
+    assert "the version was not bumped" not in text
     md = cli("diff", hist.path, hist.rename, hist.activate, "--format", "md").stdout
     assert "- status: ~~draft~~ → **active**" in md
-    assert "> **Warning:** signed content changed but the version was not bumped" in md
+    assert "version was not bumped" not in md
 
 
 def test_default_is_head_against_working_tree_and_people_by_name(cli, hist, monkeypatch):

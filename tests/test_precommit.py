@@ -17,13 +17,21 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from conftest import ROOT, SAMPLES, charter, git, git_commit, write_charter
+from conftest import ROOT, SAMPLES, git, git_commit, write_charter
+from conftest import charter as minimal_charter
 
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
 # What `pip install` of the project needs, when the project is not a git checkout.
 PROJECT_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
 PROJECT_DIRS = ("rmo_cli", "schemas", "templates")
 AS_OF = "2026-11-23"
+
+
+def charter(**overrides: Any) -> dict[str, Any]:
+    """The minimal charter, its party globex named as in the samples (no party-id-conflict)."""
+    data = minimal_charter(**overrides)
+    data["parties"][1]["name"] = "Globex Facilities Services plc"
+    return data
 
 
 def hooks() -> dict[str, dict[str, Any]]:

@@ -212,15 +212,19 @@ def test_signoff_block_states_and_wet_ink_lines() -> None:
     ]
     signoff_rows = [r for r in rows if "**" in r]
     assert any(
-        "Jane Doe (Director)" in r and "5 January 2026" in r and "**Valid**" in r
+        "Jane Doe (Director)" in r and "5 January 2026" in r and "**Recorded**" in r
         for r in signoff_rows
     )
     assert any("Raj Smith (CEO)" in r and "**Stale**" in r for r in signoff_rows)
+    # A sign-off without a signature is recorded, never described as signed (SPEC §6).
+    assert "Recorded without a signature" in md and "Signed and verified" not in md
     assert "Signature: \\_" in md  # the stale party signs again on paper
+    block = md.split("## Sign-off")[1].split("**Document control**")[0]
+    assert "rmo " not in block  # no command names in the document
 
     unsigned = _render(charter(), "html")
     signoff = unsigned[unsigned.index('id="signoff"') :]
-    assert signoff.count("state-unsigned") == 2
+    assert signoff.count("state-missing") == 2
     assert signoff.count('<div class="line"><span>Signature</span></div>') == 2
     valid_only = copy.deepcopy(data)
     valid_only["signoffs"] = valid_only["signoffs"][:1]
@@ -662,15 +666,27 @@ def test_site_rendered_by_workers_is_the_same(
     )
 
 
-def test_an_ssh_signature_is_never_presented_as_checked() -> None:
-    # render compares fingerprints only (SPEC §7); a forged signature must not read "verified".
-    data = read_charter(SAMPLES / "riverside-cardiac-research-network.yaml").document.data
+def test_the_signoff_block_says_what_verify_says() -> None:
+    """SPEC §7: render verifies signatures like verify; a bad one is never shown as valid."""
+    path = SAMPLES / "riverside-cardiac-research-network.yaml"
+    data = read_charter(path).document.data
     signed = [s for s in data["signoffs"] if s.get("signature")]
     assert signed, "the sample carries an SSH-signed sign-off"
-    md, page = _render(data, "md"), _render(data, "html")
-    assert "(SSH signature)" in md and "SSH-signed" not in md
-    assert "SSH signatures are not checked here: `rmo verify` checks them" in md
-    assert "not checked here" in page and "SSH-signed" not in page
+    file = str(path)
+    md, page = _render(data, "md", file=file), _render(data, "html", file=file)
+    for text in (md, page):
+        assert "Signed and verified" in text and "SHA256:" in text
+        assert "not checked here" not in text and "rmo verify" not in text
+    # Without the repository's allowed signers, nothing vouches for the key.
+    alone = _render(data, "md")
+    assert "Unknown signer" in alone and "Signed and verified" not in alone
+    tampered = copy.deepcopy(data)
+    tampered["signoffs"][0]["capacity"] = "Intern (no authority to sign)"
+    for fmt in ("md", "html"):
+        text = _render(tampered, fmt, file=file)
+        assert "Bad signature" in text and "Signed and verified" not in text
     for signoff in signed:
         del signoff["signature"]
-    assert "not checked here" not in _render(data, "md")
+    # The samples' rmo.yaml requires signatures: a recorded sign-off is unsigned there.
+    text = _render(data, "md", file=file)
+    assert "Unsigned" in text and "Signed and verified" not in text

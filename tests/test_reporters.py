@@ -22,6 +22,8 @@ def mixed(tmp_path: Path) -> Path:
     shutil.copy(SAMPLES / "harbourside-globex-facilities.yaml", folder)
     bad = charter(status="actve")
     bad["objectives"][0]["owner"] = "ghost"
+    # The same party id as the sample's names the same organisation (party-id-conflict).
+    bad["parties"][1]["name"] = "Globex Facilities Services plc"
     (folder / "wrong-name.yaml").write_text(yaml.safe_dump(bad, sort_keys=False))
     (folder / "broken.yaml").write_text("apiVersion: rmo/v1\nkind: RelationshipCharter\na: [\n")
     return folder

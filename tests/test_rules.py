@@ -36,6 +36,12 @@ def _signoff(person: str, party: str, date: str = "2026-01-10") -> dict[str, Any
 # (rule id, mutation of the minimal charter, the text on the offending line, severity)
 CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     (
+        "duplicate-email",
+        lambda d: d["parties"][1]["people"][0].update(email="JANE@acme.example"),
+        "email: JANE@acme.example",
+        "error",
+    ),
+    (
         "unknown-person",
         lambda d: d["objectives"][0].update(owner="ghost"),
         "owner: ghost",

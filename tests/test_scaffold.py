@@ -369,6 +369,8 @@ INIT_FILES = [
     "charters/.gitkeep",
     ".rmo/charter.schema.json",
     ".rmo/config.schema.json",
+    ".rmo/register.schema.json",
+    "organisations.yaml",
     ".pre-commit-config.yaml",
     ".github/workflows/charters.yml",
     "README.md",
@@ -394,6 +396,18 @@ def test_init_makes_a_repository(tmp_path: Path) -> None:
     assert config.charters == ["charters/**/*.yaml", "charters/**/*.yml"]
     assert config.due_soon == "P30D"
     assert config.charters_dir == root / "charters"
+    # The register is offered, not enabled: enabling it is uncommenting one line.
+    assert config.register is None
+    enabled = (
+        (root / "rmo.yaml")
+        .read_text()
+        .replace("# register: organisations.yaml", "register: organisations.yaml")
+    )
+    (root / "rmo.yaml").write_text(enabled)
+    assert read_config(root / "rmo.yaml").register == root / "organisations.yaml"
+    from rmo_cli.ops.register import read_register
+
+    assert read_register(root / "organisations.yaml").register.organisations == {}
     assert (root / ".rmo/charter.schema.json").read_bytes() == schema_path().read_bytes()
     attributes = (root / ".gitattributes").read_text().splitlines()
     assert attributes == ["*.yaml diff=rmo", "*.yml diff=rmo"]

@@ -111,7 +111,9 @@ def _data_paths(value: Any, prefix: str = "") -> set[str]:
     return paths
 
 
-@pytest.mark.parametrize("name", ["charter.schema.json", "config.schema.json"])
+@pytest.mark.parametrize(
+    "name", ["charter.schema.json", "config.schema.json", "register.schema.json"]
+)
 def test_schema_is_valid_draft_2020_12(name: str) -> None:
     schema = _load_schema(name)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -119,7 +121,9 @@ def test_schema_is_valid_draft_2020_12(name: str) -> None:
     Draft202012Validator.check_schema(schema)
 
 
-@pytest.mark.parametrize("name", ["charter.schema.json", "config.schema.json"])
+@pytest.mark.parametrize(
+    "name", ["charter.schema.json", "config.schema.json", "register.schema.json"]
+)
 def test_every_property_and_definition_has_title_and_description(name: str) -> None:
     schema = _load_schema(name)
     missing = []
@@ -133,7 +137,9 @@ def test_every_property_and_definition_has_title_and_description(name: str) -> N
     assert not missing, "missing title/description:\n" + "\n".join(missing)
 
 
-@pytest.mark.parametrize("name", ["charter.schema.json", "config.schema.json"])
+@pytest.mark.parametrize(
+    "name", ["charter.schema.json", "config.schema.json", "register.schema.json"]
+)
 def test_every_object_is_closed_and_no_oneof_anyof(name: str) -> None:
     schema = _load_schema(name)
     for where, sub in _subschemas(schema):

@@ -27,9 +27,12 @@ TODAY = dt.date(2026, 11, 23)
 def independent_fingerprint(data: dict[str, Any]) -> str:
     """SPEC §6 written out again, without rmo's code."""
     content = copy.deepcopy(data)
-    content.pop("signoffs", None)
+    for key in ("signoffs", "status", "lifecycle_stage"):
+        content.pop(key, None)
     for key in ("last_reviewed", "next_due", "log"):
         content.get("review", {}).pop(key, None)
+    for kpi in content.get("kpis") or []:
+        kpi.pop("measurements", None)
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -63,6 +66,13 @@ def test_fingerprint_ignores_signoffs_and_review_bookkeeping_only() -> None:
     bookkeeping = copy.deepcopy(data)
     bookkeeping["signoffs"] = [{"person": "jdoe"}]
     bookkeeping["review"].update(last_reviewed="2026-10-01", next_due="2027-01-01", log=[{}])
+    # Fingerprint v2: where the charter is in its life, and KPI measurements, are not content.
+    bookkeeping.update(status="suspended", lifecycle_stage="exit-strategy")
+    bookkeeping["kpis"] = [{"id": "k", "measurements": [{"date": "2026-10-31", "value": 1}]}]
+    with_kpi = copy.deepcopy(data)
+    with_kpi["kpis"] = [{"id": "k"}]
+    assert fingerprint(bookkeeping) == fingerprint(with_kpi)
+    bookkeeping.pop("kpis")
     assert fingerprint(bookkeeping) == base
     cadence = copy.deepcopy(data)
     cadence["review"]["cadence"] = "P3M"
@@ -163,7 +173,6 @@ def test_review_bookkeeping_keeps_signoffs_valid(tmp_path: Path) -> None:
     [
         ("Keep the public buildings running.", "Keep the public buildings running well."),
         ("version: 1.0.0", "version: 1.0.1"),
-        ("status: active", "status: suspended"),
         ("name: Globex Facilities Ltd", "name: Globex Facilities Limited"),
         ("ser: true\npurpose", "ser: false\npurpose"),
         ("cadence: P6M", "cadence: P3M"),
@@ -176,6 +185,26 @@ def test_any_content_edit_makes_signoffs_stale(tmp_path: Path, old: str, new: st
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     assert states(path) == ["stale", "stale"]
+
+
+def test_changing_status_or_lifecycle_stage_keeps_signoffs_valid(tmp_path: Path) -> None:
+    """Fingerprint v2 (SPEC §6): suspending an agreement does not undo its sign-offs."""
+    path = signed_charter(tmp_path, "jdoe", "rsmith")
+    text = path.read_text(encoding="utf-8").replace("status: active", "status: suspended", 1)
+    path.write_text(text + "lifecycle_stage: exit-strategy\n", encoding="utf-8")
+    assert states(path) == ["valid", "valid"]
+
+
+def test_a_signoff_under_the_old_fingerprint_is_stale_and_says_why(tmp_path: Path) -> None:
+    from rmo_cli.charter.fingerprint import legacy_fingerprint
+
+    path = signed_charter(tmp_path, "jdoe")
+    old = legacy_fingerprint(load(path).data)
+    text = path.read_text(encoding="utf-8")
+    current = fingerprint(load(path).data)
+    path.write_text(text.replace(current, old), encoding="utf-8")
+    [check] = verify_document(load(path), None)
+    assert check.state == "stale" and "rmo 0.1" in check.detail
 
 
 def test_adding_a_key_makes_signoffs_stale(tmp_path: Path) -> None:
@@ -225,6 +254,7 @@ def test_every_rule_id_is_documented() -> None:
         "signoff-stale",
         "signoff-bad-signature",
         "signoff-unknown-signer",
+        "signoff-unsigned",
         "signoff-missing",
     }
 
@@ -248,8 +278,9 @@ def test_signers_come_from_the_nearest_rmo_yaml(tmp_path: Path, monkeypatch: Any
     assert signers_for(path) == repo / "keys" / "allowed_signers"
     lone = write_charter(tmp_path / "lone" / "acme-globex.yaml")
     assert signers_for(lone) is None
+    # The current directory's rmo.yaml never governs a charter outside its repository.
     (elsewhere / "rmo.yaml").write_text("signers: trusted\n", encoding="utf-8")
-    assert signers_for(lone) == elsewhere / "trusted"
+    assert signers_for(lone) is None
 
 
 def _reorder(value: Any, rng: Any) -> Any:
@@ -294,7 +325,12 @@ def test_formatting_never_changes_the_fingerprint(seed: int, flow: bool, width: 
 @given(pick=st.integers(0, 10_000), suffix=st.text(min_size=1, max_size=3))
 def test_any_leaf_change_changes_the_fingerprint(pick: int, suffix: str) -> None:
     data = charter()
-    leaves = [p for p in _leaves(data) if p[:2] not in {("review", "last_reviewed")}]
+    # Not content (SPEC §6): review bookkeeping, and where the charter is in its life.
+    leaves = [
+        p
+        for p in _leaves(data)
+        if p[:2] not in {("review", "last_reviewed")} and p[0] not in ("status", "lifecycle_stage")
+    ]
     path = leaves[pick % len(leaves)]
     changed = copy.deepcopy(data)
     target = changed

@@ -620,10 +620,10 @@ def test_check_signature_falls_back_to_ssh_keygen_for_dsa(material: Material) ->
     assert sshsig.verify(sig.encode(), MESSAGE, ALICE, b"", NS, NOW).status == sshsig.UNSUPPORTED
     signers = folder / "dsa_signers"
     signers.write_text(f"{ALICE} {dsa.with_suffix('.pub').read_text()}")
-    message = MESSAGE.decode()
-    assert check_signature(message, sig, ALICE, signers)[0] == "valid"
-    assert check_signature(message, sig, BOB, signers)[0] == "unknown-signer"
-    assert check_signature(message[:-1] + "0", sig, ALICE, signers)[0] == "bad-signature"
+    message = MESSAGE
+    assert check_signature(message, sig, ALICE, signers).state == "valid"
+    assert check_signature(message, sig, BOB, signers).state == "unknown-signer"
+    assert check_signature(message[:-1] + b"0", sig, ALICE, signers).state == "bad-signature"
 
 
 @pytest.mark.parametrize("name", ["ed25519", "rsa", "cert"])
@@ -634,12 +634,18 @@ def test_check_signature_states(material: Material, name: str, tmp_path: Path) -
     signers.write_text(
         f"{ALICE} {material.pub(name)}\n{ALICE} cert-authority {material.pub('ca')}\n"
     )
-    sig, message = material.sigs[name].decode(), MESSAGE.decode()
-    assert check_signature(message, sig, ALICE, signers) == ("valid", "signature verified")
-    assert check_signature(message, sig.rstrip("\n"), ALICE, signers)[0] == "valid"
-    assert check_signature(message + "x", sig, ALICE, signers)[0] == "bad-signature"
+    sig, message = material.sigs[name].decode(), MESSAGE
+    good = check_signature(message, sig, ALICE, signers)
+    assert good.state == "valid" and good.key and good.key.startswith("SHA256:")
+    assert good.detail == f"signature verified (key {good.key})"
+    assert check_signature(message, sig.rstrip("\n"), ALICE, signers).state == "valid"
+    assert check_signature(message + b"x", sig, ALICE, signers).state == "bad-signature"
     unknown = check_signature(message, sig, BOB, signers)
-    assert unknown == ("unknown-signer", f"the signing key is not allowed for {BOB} in {signers}")
-    assert check_signature(message, sig, ALICE, None)[0] == "unknown-signer"
-    assert check_signature(message, sig, ALICE, tmp_path / "missing")[0] == "unknown-signer"
-    assert check_signature(message, sig, None, signers)[0] == "unknown-signer"
+    assert (unknown.state, unknown.detail) == (
+        "unknown-signer",
+        f"the signing key is not allowed for {BOB} in {signers}",
+    )
+    assert unknown.key == good.key  # intact: the key is known, only not allowed
+    assert check_signature(message, sig, ALICE, None).state == "unknown-signer"
+    assert check_signature(message, sig, ALICE, tmp_path / "missing").state == "unknown-signer"
+    assert check_signature(message, sig, None, signers).state == "unknown-signer"

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rmo_cli.support.errors import RmoError
 from rmo_cli.support.vocabulary import BAD_SIGNATURE, SIGNATURE_NAMESPACE, UNKNOWN_SIGNER, VALID
-
-if TYPE_CHECKING:
-    pass
 
 
 def _ssh_keygen() -> str:
@@ -27,17 +26,41 @@ def _ssh_keygen() -> str:
     return exe
 
 
+@dataclass(frozen=True)
+class SignatureCheck:
+    """The verdict on one SSH signature: state, why, and the signing key when intact."""
+
+    state: str
+    detail: str
+    key: str | None = None  # the key's SHA256 fingerprint, when the signature is intact
+
+
+def _day_bounds(day: dt.date | None) -> tuple[int, ...]:
+    """Verify times for a sign-off dated day: its first and last second (UTC); now if undated.
+
+    A key or certificate valid at any of them is valid "on the sign-off's date" (SPEC §6).
+    """
+    if day is None:
+        return (int(time.time()),)
+    start = calendar.timegm((day.year, day.month, day.day, 0, 0, 0, 0, 0, 0))
+    return (start, start + 86399)
+
+
 def check_signature(
-    message: str, signature: str, email: str | None, signers: Path | None
-) -> tuple[str, str]:
-    """(state, detail) of an SSH signature of message: valid, bad-signature or unknown-signer.
+    message: bytes,
+    signature: str,
+    email: str | None,
+    signers: Path | None,
+    day: dt.date | None = None,
+) -> SignatureCheck:
+    """Verify an SSH signature of message: valid, bad-signature or unknown-signer.
 
     The signature must be intact for message in namespace rmo-charter (else bad-signature),
-    and its key allowed for the email in the signers file (else unknown-signer).
+    and its key allowed for email in the signers file on day, the sign-off's date (else
+    unknown-signer), with `ssh-keygen -Y verify` semantics.
     """
-    exe = _ssh_keygen()
-    # In-process first (ssh-keygen -Y verify semantics, verify time now as ssh-keygen's
-    # default); ssh-keygen itself only for key types that module does not verify (sk-*, DSA).
+    # In-process (ssh-keygen -Y verify semantics); ssh-keygen itself only for key types
+    # that module does not verify (sk-*, DSA).
     from rmo_cli.adapters import sshsig
 
     allowed: bytes | None = None
@@ -47,48 +70,75 @@ def check_signature(
         except OSError:
             allowed = b""  # unreadable: no key is allowed, as with ssh-keygen
     armored = (signature if signature.endswith("\n") else signature + "\n").encode("utf-8")
-    payload, now = message.encode("utf-8"), int(time.time())
-    verdict = sshsig.verify(armored, payload, email or "", allowed, SIGNATURE_NAMESPACE, now)
+    verdict = sshsig.Verdict(sshsig.UNKNOWN_SIGNER)
+    for when in _day_bounds(day):
+        verdict = sshsig.verify(armored, message, email or "", allowed, SIGNATURE_NAMESPACE, when)
+        if verdict.status != sshsig.UNKNOWN_SIGNER:
+            break
     if verdict.status == sshsig.VERIFIED:
-        return VALID, "signature verified"
+        return SignatureCheck(
+            VALID, f"signature verified (key {verdict.fingerprint})", verdict.fingerprint
+        )
     intact_ok = verdict.status == sshsig.UNKNOWN_SIGNER
     if verdict.status == sshsig.UNSUPPORTED:
-        with tempfile.TemporaryDirectory(prefix="rmo-verify-") as tmp:
-            sig = Path(tmp) / "signoff.sig"
-            sig.write_bytes(armored)
-            if allowed is not None and signers is not None and email:
-                verify = ["-Y", "verify", "-f", str(signers), "-I", email]
-                verify += ["-n", SIGNATURE_NAMESPACE, "-s", str(sig)]
-                if _run([exe, *verify], message).returncode == 0:
-                    return VALID, "signature verified"
-            intact = _run(
-                [exe, "-Y", "check-novalidate", "-n", SIGNATURE_NAMESPACE, "-s", str(sig)],
-                message,
-            )
-        intact_ok = intact.returncode == 0
+        by_ssh_keygen = _check_with_ssh_keygen(armored, message, email, allowed, signers, day)
+        if by_ssh_keygen is None:
+            return SignatureCheck(VALID, "signature verified")
+        intact_ok = by_ssh_keygen
     if not intact_ok:
-        return BAD_SIGNATURE, "the SSH signature does not match the sign-off's fingerprint"
+        return SignatureCheck(BAD_SIGNATURE, "the SSH signature does not match the sign-off record")
+    key = verdict.fingerprint
     if signers is None:
-        return UNKNOWN_SIGNER, (
+        why = (
             "no allowed signers file is configured (set 'signers' in rmo.yaml), "
             "so the signature's key cannot be trusted"
         )
-    if not signers.is_file():
-        return UNKNOWN_SIGNER, f"the allowed signers file {signers} does not exist"
-    if not email:
-        return UNKNOWN_SIGNER, "the person has no email to check the signature for"
-    return UNKNOWN_SIGNER, f"the signing key is not allowed for {email} in {signers}"
+    elif not signers.is_file():
+        why = f"the allowed signers file {signers} does not exist"
+    elif not email:
+        why = "the person has no email to check the signature for"
+    else:
+        on = f" on {day.isoformat()}" if day is not None else ""
+        why = f"the signing key is not allowed for {email}{on} in {signers}"
+    return SignatureCheck(UNKNOWN_SIGNER, why, key)
 
 
-def _run(args: list[str], stdin: str) -> subprocess.CompletedProcess[bytes]:
+def _check_with_ssh_keygen(
+    armored: bytes,
+    message: bytes,
+    email: str | None,
+    allowed: bytes | None,
+    signers: Path | None,
+    day: dt.date | None,
+) -> bool | None:
+    """ssh-keygen's verdict for key types sshsig does not handle: None when it verifies,
+    else whether the signature is intact."""
+    exe = _ssh_keygen()
+    with tempfile.TemporaryDirectory(prefix="rmo-verify-") as tmp:
+        sig = Path(tmp) / "signoff.sig"
+        sig.write_bytes(armored)
+        if allowed is not None and signers is not None and email:
+            for when in _day_bounds(day):
+                stamp = time.strftime("%Y%m%d%H%M%SZ", time.gmtime(when))
+                verify = ["-Y", "verify", "-f", str(signers), "-I", email]
+                verify += ["-n", SIGNATURE_NAMESPACE, "-s", str(sig), f"-Overify-time={stamp}"]
+                if _run([exe, *verify], message).returncode == 0:
+                    return None
+        intact = _run(
+            [exe, "-Y", "check-novalidate", "-n", SIGNATURE_NAMESPACE, "-s", str(sig)], message
+        )
+    return intact.returncode == 0
+
+
+def _run(args: list[str], stdin: bytes) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(args, input=stdin.encode("utf-8"), capture_output=True, check=False)
+        return subprocess.run(args, input=stdin, capture_output=True, check=False)
     except OSError as exc:
         raise RmoError(f"cannot run ssh-keygen: {exc.strerror or exc}") from None
 
 
-def ssh_sign(message: str, key: Path) -> str:
-    """The armoured SSH signature (namespace rmo-charter) of message's exact UTF-8 bytes.
+def ssh_sign(message: bytes, key: Path) -> str:
+    """The armoured SSH signature (namespace rmo-charter) of message's exact bytes.
 
     key is a private key file, or a public key whose private half is in ssh-agent.
     """
@@ -96,8 +146,8 @@ def ssh_sign(message: str, key: Path) -> str:
     if not Path(key).is_file():
         raise RmoError(f"--key: {key}: no such key file")
     with tempfile.TemporaryDirectory(prefix="rmo-sign-") as tmp:
-        payload = Path(tmp) / "fingerprint"
-        payload.write_bytes(message.encode("utf-8"))
+        payload = Path(tmp) / "signoff"
+        payload.write_bytes(message)
         try:
             # stdin stays the terminal so ssh-keygen can ask for a passphrase.
             done = subprocess.run(

@@ -238,7 +238,8 @@ def charter_text(spec: CharterSpec, schema_ref: str, today: dt.date | None = Non
             f"    #   - id: {person}",
             "    #     name: Full Name",
             "    #     title: Job title",
-            f"    #     email: {person}@{party.id}.example",
+            # A DNS label is at most 63 characters (party ids may have 64).
+            f"    #     email: {person}@{party.id[:63].rstrip('-')}.example",
             "    #     ser: true   # the Senior Executive Responsible for this party",
         ]
     out += [

@@ -13,6 +13,7 @@ from difflib import get_close_matches
 from pathlib import PurePath
 from typing import Any
 
+from rmo_cli.charter.emails import email_problem
 from rmo_cli.charter.loading import Document
 from rmo_cli.support.findings import ERROR, Finding
 
@@ -239,7 +240,9 @@ def _format(f: _Failure) -> _Message:
     if kind == "date":
         return f"{f.where}: {_short(f.instance)} is not a valid date; write YYYY-MM-DD"
     if kind == "email":
-        return f"{f.where}: {_short(f.instance)} is not a valid email address"
+        why = email_problem(f.instance) if isinstance(f.instance, str) else None
+        message = f"{f.where}: {_short(f.instance)} is not a valid email address"
+        return message + (f" ({why})" if why else "")
     return f"{f.where}: {_short(f.instance)} is not a valid {kind}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -53,7 +54,7 @@ def sign(
         "--key",
         "-k",
         help=(
-            "SSH key to sign the fingerprint with (ssh-keygen -Y sign, namespace rmo-charter): "
+            "SSH key to sign the sign-off with (ssh-keygen -Y sign, namespace rmo-charter): "
             "a private key file, or a public key whose private key is in ssh-agent."
         ),
         metavar="PATH",
@@ -62,8 +63,9 @@ def sign(
     """Record a sign-off: PERSON approves the charter's current content.
 
     Stores person, party, capacity, date, version and the content fingerprint
-    (with --key also an SSH signature of it), replacing the person's earlier
-    sign-off. Refused, file untouched: an invalid charter (exit 1); a person
+    (with --key also an SSH signature of that whole record and the signer's
+    email), replacing the person's earlier sign-off. Without --key the sign-off
+    is recorded, not signed. Refused, file untouched: an invalid charter (exit 1); a person
     outside the parties, a future date, a repeat sign-off of the same content
     (exit 2).
 
@@ -86,10 +88,10 @@ def sign(
         path, person, when, as_of=as_of, capacity=capacity, key=key_path, file=charter
     )
     entry = result.signoff
-    signed = " with an SSH signature" if "signature" in entry else ""
+    done = "signed with an SSH signature" if "signature" in entry else "recorded (no signature)"
     typer.echo(
-        f"{charter}: signed by {entry['person']} ({entry['party']}) on {entry['date']}, "
-        f"version {entry['version']}{signed}"
+        f"{charter}: sign-off by {entry['person']} ({entry['party']}) on {entry['date']}, "
+        f"version {entry['version']}, {done}"
     )
     typer.echo(f"fingerprint: {entry['fingerprint']}")
     if result.replaced is not None:
@@ -104,15 +106,16 @@ def sign(
 def _warn_untrusted(path: Path, person: str) -> None:
     """Tell the signer when `rmo verify` will not trust the new signature yet."""
     from rmo_cli.charter.loading import read_charter
-    from rmo_cli.ops.signoffs import signers_for
+    from rmo_cli.ops.signoffs import trust_for
     from rmo_cli.rules.signoffs import verify_document
     from rmo_cli.support.vocabulary import VALID
 
     doc = read_charter(path).document
     if doc is None:
         return
-    signers = signers_for(path)
-    for check in verify_document(doc, signers):
+    trust = trust_for(path)
+    signers = trust.signers
+    for check in verify_document(doc, trust):
         if check.person == person and check.signed and check.state != VALID:
             where = signers or "an allowed signers file named by rmo.yaml 'signers'"
             warn(
@@ -141,13 +144,16 @@ def verify(
         show_default=False,
     ),
 ) -> None:
-    """Check every sign-off: valid, stale, bad-signature or unknown-signer.
+    """Check every sign-off: valid, stale, unsigned, bad-signature or unknown-signer.
 
     Stale: the content changed after the sign-off (its fingerprint differs).
-    SSH signatures are checked with ssh-keygen against rmo.yaml's 'signers'
-    file, the person's email as principal. An active charter without a valid
-    sign-off from every party is a warning. Exit 1 on any stale, bad-signature
-    or unknown-signer sign-off, or an unreadable charter.
+    SSH signatures cover the whole sign-off record and are checked against
+    rmo.yaml's 'signers' file (ssh-keygen -Y verify semantics, on the sign-off's
+    date), the signer's email (from the register when there is one) as
+    principal. Unsigned: no signature where 'signers: {require: true}'. A
+    sign-off without a signature is 'recorded'. An active charter without a
+    valid sign-off from every party is a warning. Exit 1 on any stale, unsigned,
+    bad-signature or unknown-signer sign-off, or an unreadable charter.
 
     A rendered PDF (rmo verify DOCUMENT.pdf) is checked offline: the
     embedded charter's fingerprint against the metadata and every page,
@@ -160,17 +166,19 @@ def verify(
     if paths and any(is_pdf_path(p) for p in paths):
         _verify_pdfs(paths, format, signers)
         return
-    from rmo_cli.ops.signoffs import signers_for
-    from rmo_cli.rules.signoffs import missing_parties, verify_document
+    from rmo_cli.ops.signoffs import trust_for
+    from rmo_cli.rules.signoffs import Trust, missing_parties, verify_document
 
     documents, unreadable = read_charters(paths)
-    signers_cache: dict[Path, Path | None] = {}
+    signers_cache: dict[Path, Trust] = {}
     lookup = _history_lookup() if history else None
     results: list[tuple[Document, list[SignoffCheck]]] = []
     for doc in documents:
         folder = Path(doc.file).resolve().parent
         if folder not in signers_cache:
-            signers_cache[folder] = signers or signers_for(Path(doc.file))
+            trust = trust_for(Path(doc.file))
+            # --signers FILE replaces the repository's allowed signers file, nothing else.
+            signers_cache[folder] = replace(trust, signers=signers) if signers else trust
         results.append((doc, verify_document(doc, signers_cache[folder], lookup)))
     checks = [c for _, found in results for c in found]
     if format is VerifyFormat.json:
@@ -224,7 +232,9 @@ def _history_lookup() -> Callable[[Document, str], tuple[str, ...]]:
 
 _STATE_STYLE = {
     "valid": "green",
+    "in-force": "green",
     "stale": "yellow",
+    "unsigned": "red",
     "bad-signature": "red",
     "unknown-signer": "red",
 }
@@ -245,8 +255,9 @@ def _text_report(results: list[tuple[Document, list[SignoffCheck]]]) -> str:
             state = check.state
             if colour:
                 state = typer.style(state, fg=_STATE_STYLE[state], bold=True)
+            how = "signed" if check.signed else "recorded"
             lines.append(
-                f"{doc.file}:{line}: {state} {check.person} ({check.party}) signed "
+                f"{doc.file}:{line}: {state} {check.person} ({check.party}) {how} "
                 f"{check.date}, version {check.version}: {check.detail}"
             )
             for change in check.changes:

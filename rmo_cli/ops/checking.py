@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rmo_cli.charter.loading import Document
 from rmo_cli.ops.repository import CharterFile
+from rmo_cli.rules.signoffs import Trust
 from rmo_cli.support.errors import RmoError
 from rmo_cli.support.findings import Finding, Report
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
@@ -35,7 +36,7 @@ DEFAULT_FAIL_ON = "overdue"
 # finding wins because `--fail-on` governs its severity.
 _SUPERSEDED_BY = {"active-but-expired": "charter-expired"}
 
-SignersOf = Callable[[Path], "Path | None"]
+SignersOf = Callable[[Path], "Trust | Path | None"]
 
 
 def fail_on_states(fail_on: str | Iterable[str]) -> frozenset[str]:
@@ -63,14 +64,15 @@ def kpi_fail_states(fail_on: str | Iterable[str]) -> frozenset[str]:
     return frozenset(states)
 
 
-def _signers_lookup(signers: Path | SignersOf | None) -> SignersOf:
-    """A function giving each charter's allowed signers file, with one lookup per folder."""
-    if signers is None or isinstance(signers, Path):
+def _signers_lookup(signers: Trust | Path | SignersOf | None) -> SignersOf:
+    """A function giving each charter's Trust (signers, require, register), one lookup per
+    folder."""
+    if signers is None or isinstance(signers, (Path, Trust)):
         fixed = signers
         return lambda _path: fixed
-    cache: dict[Path, Path | None] = {}
+    cache: dict[Path, Trust | Path | None] = {}
 
-    def lookup(path: Path) -> Path | None:
+    def lookup(path: Path) -> Trust | Path | None:
         folder = Path(path).resolve().parent
         if folder not in cache:
             cache[folder] = signers(path)
@@ -121,15 +123,15 @@ def check_files(
     as_of: dt.date,
     within: str = DEFAULT_DUE_SOON,
     fail_on: str | Iterable[str] = DEFAULT_FAIL_ON,
-    signers: Path | SignersOf | None = None,
+    signers: Trust | Path | SignersOf | None = None,
     repo_root: Path | None = None,
 ) -> Report:
     """Validate, verify sign-offs and judge reviews of files on as_of; one report for all.
 
     within is the due-soon window; fail_on says which review states are errors (others are
     warnings) and which KPI states are reported as errors (none unless named). signers is
-    the allowed signers file for every charter, or a function giving it per charter path
-    (default: the `signers` of the charter's nearest rmo.yaml).
+    the Trust (or just the allowed signers file) for every charter, or a function giving it
+    per charter path (default: the charter's nearest rmo.yaml's).
     With repo_root set, the rules that read git history run too, each charter against the
     git repository that holds it.
     """
@@ -140,12 +142,12 @@ def check_files(
     fail_states = fail_on_states(fail_on)
     kpi_states = kpi_fail_states(fail_on)
     if signers is None:
-        from rmo_cli.ops.signoffs import signers_for
+        from rmo_cli.ops.signoffs import trust_for
 
-        signers = signers_for
+        signers = trust_for
     signers_of = _signers_lookup(signers)
 
-    result = validate_files(files, as_of)
+    result = validate_files(files, as_of, signers_of)
     findings = list(result.findings)
     path_of = {f.display: f.path for f in files}
     for doc in result.documents:

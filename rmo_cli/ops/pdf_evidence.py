@@ -127,9 +127,11 @@ def _check_charter(
     path: Path,
 ) -> str | None:
     """The embedded charter's fingerprint (and its sign-offs verified), or None."""
+    from dataclasses import replace
+
     from rmo_cli.charter.fingerprint import fingerprint
     from rmo_cli.charter.loading import parse_charter
-    from rmo_cli.ops.signoffs import signers_for
+    from rmo_cli.ops.signoffs import trust_for
     from rmo_cli.rules.signoffs import verify_document
 
     found = attachments.get(CHARTER_ATTACHMENT) or []
@@ -153,7 +155,10 @@ def _check_charter(
         True,
         f"{doc.data.get('id')} version {doc.data.get('version')}, fingerprint {current}",
     )
-    checks = verify_document(doc, signers if signers is not None else signers_for(path))
+    # The repository around the PDF decides (signers, require, register); --signers FILE
+    # replaces its allowed signers file.
+    trust = trust_for(path)
+    checks = verify_document(doc, replace(trust, signers=signers) if signers else trust)
     failing = [c for c in checks if c.failing]
     result.signoffs = [
         {**c.as_dict(), "signed": c.signed, "detail": c.detail, "file": CHARTER_ATTACHMENT}

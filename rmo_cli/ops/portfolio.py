@@ -15,6 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.charter.model import as_list, as_mapping
+from rmo_cli.support.errors import RmoError
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON, REVIEW_STATES, STATUSES
 
 if TYPE_CHECKING:
@@ -58,12 +59,21 @@ def _lead(data: Mapping[str, Any], party_ids: Sequence[str]) -> str | None:
     return lead if isinstance(lead, str) and lead in party_ids else None
 
 
-def signoff_counts(data: Mapping[str, Any]) -> tuple[int, int, int]:
-    """(parties with a valid sign-off, parties, parties whose sign-offs are all stale)."""
+def signoff_counts(
+    data: Mapping[str, Any], trust: Any = None, file: str = ""
+) -> tuple[int, int, int]:
+    """(parties with a valid sign-off, parties, parties whose best sign-off is stale).
+
+    With trust (a rules.signoffs.Trust), sign-offs are judged as `rmo verify` judges them,
+    signatures included; without, on content alone.
+    """
     from rmo_cli.charter.fingerprint import party_states
+    from rmo_cli.rules.signoffs import verify_signoffs
 
     if not isinstance(data.get("parties"), list):
         return 0, 0, 0
+    parties = [p for p in data["parties"] if isinstance(p, Mapping)]
+    ids = {p["id"] for p in parties if isinstance(p.get("id"), str)}
     # party_states expects well-formed sign-offs; keep only those it can match to a party.
     # Sign-offs are outside the fingerprint, so this does not change any state.
     clean = [
@@ -72,12 +82,21 @@ def signoff_counts(data: Mapping[str, Any]) -> tuple[int, int, int]:
         if isinstance(s, Mapping) and isinstance(s.get("party"), str)
     ]
     if not clean:  # nothing signed: no need to fingerprint the content
-        parties = [p for p in data["parties"] if isinstance(p, Mapping)]
-        ids = {p["id"] for p in parties if isinstance(p.get("id"), str)}
         return 0, len(ids), 0
-    states = party_states({**data, "signoffs": clean})
-    values = [state for state, _ in states.values()]
-    return values.count("valid"), len(values), values.count("stale")
+    if trust is None:
+        states = party_states({**data, "signoffs": clean})
+        values = [state for state, _ in states.values()]
+        return values.count("valid"), len(values), values.count("stale")
+    best: dict[str, str] = {}
+    rank = {"valid": 0, "in-force": 1}
+    for check in verify_signoffs(dict(data), file, trust):
+        if check.party in ids:
+            shown = best.get(check.party)
+            if shown is None or rank.get(check.state, 2) <= rank.get(shown, 2):
+                best[check.party] = check.state
+    values = list(best.values())
+    valid = sum(1 for v in values if v in ("valid", "in-force"))
+    return valid, len(ids), values.count("stale")
 
 
 @dataclass(frozen=True)
@@ -94,10 +113,36 @@ class Charter:
     lead_party: str | None
 
 
+def _trust(doc: Document) -> Any:
+    """The Trust of the charter's own repository (None when its rmo.yaml or register is
+    broken: validate reports that; the portfolio still shows the charter)."""
+    from pathlib import Path
+
+    from rmo_cli.ops.signoffs import trust_for
+
+    path = Path(doc.file)
+    if not path.is_file():  # a document parsed from text (a git blob, a test): no repository
+        return None
+    try:
+        return trust_for(path)
+    except RmoError:
+        return None
+
+
+def _registered_names(doc: Document, parties: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Party names as the charter's organisation register gives them (SPEC §11), if any."""
+    trust = _trust(doc)
+    register = trust.register if trust is not None else None
+    if register is None:
+        return parties
+    return [(pid, register.name_of(pid) or name) for pid, name in parties]
+
+
 def charter_facts(doc: Document) -> Charter:
-    """The Charter facts of a document (fields of the wrong type read as missing)."""
+    """The Charter facts of a document (fields of the wrong type read as missing); party
+    names come from the organisation register when the charter's repository has one."""
     data = as_mapping(doc.data)
-    parties = _parties(data)
+    parties = _registered_names(doc, _parties(data))
     ids = tuple(pid for pid, _ in parties)
     return Charter(
         id=_text(data.get("id")),
@@ -187,7 +232,7 @@ def status_row(doc: Document, as_of: dt.date, within: str = DEFAULT_DUE_SOON) ->
 
     facts = charter_facts(doc)
     data = as_mapping(doc.data)
-    signed, total, stale = signoff_counts(data)
+    signed, total, stale = signoff_counts(data, _trust(doc), doc.file)
     review = review_status(data, as_of, within)
     expires = _iso(review.expires) or _iso(as_mapping(data.get("term")).get("expires"))
     return StatusRow(
@@ -440,7 +485,7 @@ def graph(charters: Iterable[Document | Charter | StatusRow]) -> Graph:
 
     Takes documents, or their Charter facts or status rows (which carry the same facts).
     """
-    names: dict[str, str] = {}
+    names: dict[str, list[str]] = {}
     member: dict[str, list[str]] = {}
     leads: dict[str, list[str]] = {}
     links: list[Link] = []
@@ -448,8 +493,9 @@ def graph(charters: Iterable[Document | Charter | StatusRow]) -> Graph:
         c = item if isinstance(item, (Charter, StatusRow)) else charter_facts(item)
         charter_id = c.id or c.file
         for pid, name in zip(c.parties, c.party_names, strict=True):
-            if not names.get(pid):
-                names[pid] = name
+            known = names.setdefault(pid, [])
+            if name and name not in known:
+                known.append(name)
             member.setdefault(pid, []).append(charter_id)
         if c.lead_party:
             leads.setdefault(c.lead_party, []).append(charter_id)
@@ -465,7 +511,11 @@ def graph(charters: Iterable[Document | Charter | StatusRow]) -> Graph:
             )
         )
     nodes = tuple(
-        Party(pid, names.get(pid) or pid, tuple(member[pid]), tuple(leads.get(pid, ())))
+        # One party id with several names (no register): every name shows, never merged
+        # silently into the first (`party-id-conflict` reports it).
+        Party(
+            pid, " / ".join(names.get(pid) or [pid]), tuple(member[pid]), tuple(leads.get(pid, ()))
+        )
         for pid in sorted(member)
     )
     return Graph(nodes, tuple(links))

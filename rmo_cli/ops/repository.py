@@ -38,6 +38,9 @@ class Config:
     due_soon: str = DEFAULT_DUE_SOON
     signers: Path | None = None
     document: dict[str, Any] = field(default_factory=dict)  # the legal frame (SPEC §7)
+    # `signers: {file, require: true}`: every sign-off of a live charter must be signed.
+    require_signatures: bool = False
+    register: Path | None = None
 
     @property
     def charters_dir(self) -> Path:
@@ -86,13 +89,20 @@ def read_config(config_file: Path) -> Config:
     charters = data.get("charters", list(DEFAULT_GLOBS))
     if isinstance(charters, str):
         charters = [charters]
+    signers = data.get("signers")
+    require = False
+    if isinstance(signers, dict):  # the long form {file, require}
+        require = signers.get("require") is True
+        signers = signers.get("file")
     return Config(
         root=root,
         file=config_file,
         charters=list(charters),
         templates=root / data["templates"] if data.get("templates") else None,
         due_soon=data.get("due_soon", DEFAULT_DUE_SOON),
-        signers=root / data["signers"] if data.get("signers") else None,
+        signers=root / signers if isinstance(signers, str) and signers else None,
+        require_signatures=require,
+        register=root / data["register"] if data.get("register") else None,
         document=dict(data.get("document") or {}),
     )
 
@@ -115,16 +125,38 @@ def repository_path(path: Path) -> str:
     return resolved.name
 
 
+DEFAULT_REGISTER = "organisations.yaml"  # what `rmo init` offers beside rmo.yaml
+
+
+def _registers_of(config_file: Path | None) -> set[str]:
+    """Real paths of the register a rmo.yaml names and of the one `rmo init` offers beside
+    it (enabled or not, a register is never a charter)."""
+    if config_file is None:
+        return set()
+    found = {os.path.realpath(config_file.parent / DEFAULT_REGISTER)}
+    try:
+        register = read_config(config_file).register
+    except RmoError:
+        return found
+    return found | ({os.path.realpath(register)} if register is not None else set())
+
+
 def _walk_yaml(folder: Path) -> Iterable[Path]:
     def unreadable(error: OSError) -> None:  # never skip charters silently
         raise RmoError(f"{error.filename}: cannot read this folder ({error.strerror or error})")
 
+    # The organisation register is data about charters, never a charter (SPEC §11).
+    registers = _registers_of(find_config_file(folder))
     for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        if CONFIG_NAME in filenames:
+            registers |= _registers_of(Path(dirpath) / CONFIG_NAME)
         for name in sorted(filenames):
             # rmo.yaml and dot-files (.pre-commit-config.yaml) are configuration, not charters.
             if name.endswith(YAML_SUFFIXES) and name != CONFIG_NAME and not name.startswith("."):
                 path = Path(dirpath) / name
+                if os.path.realpath(path) in registers:
+                    continue
                 if path.is_file():  # a FIFO or device in a folder is no charter (and may block)
                     yield path
 
@@ -166,8 +198,11 @@ def discover(paths: Sequence[str | Path] = (), config: Config | None = None) -> 
         for file in _walk_yaml(folder):
             add(file, _display(file))
         return found
+    register = os.path.realpath(config.register) if config.register else None
     for pattern in config.charters:
         for file in _glob(config.root, pattern):
+            if os.path.realpath(file) == register:
+                continue
             if file.is_file() and file.name.endswith(YAML_SUFFIXES):
                 add(file, _display(file))
     return found

@@ -72,6 +72,7 @@ __all__ = [  # the pure half is re-exported for the CLI, the sign-off operation 
 
 SCHEMA_FILE = Path(".rmo") / "charter.schema.json"
 CONFIG_SCHEMA_FILE = Path(".rmo") / "config.schema.json"
+REGISTER_SCHEMA_FILE = Path(".rmo") / "register.schema.json"
 
 
 def _round_trip() -> Any:
@@ -363,6 +364,9 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
             report.kept.append(charters)
         put(root / SCHEMA_FILE, schema_path("charter.schema.json").read_bytes(), replace=True)
         put(root / CONFIG_SCHEMA_FILE, schema_path("config.schema.json").read_bytes(), True)
+        put(root / REGISTER_SCHEMA_FILE, schema_path("register.schema.json").read_bytes(), True)
+        # An empty register to fill in: rmo.yaml names it only once someone enables it.
+        put(root / "organisations.yaml", scaffold_file("organisations.yaml"), replace=False)
         put(root / ".pre-commit-config.yaml", scaffold_file("pre-commit-config.yaml"), force)
         put(root / ".github" / "workflows" / "charters.yml", scaffold_file("charters.yml"), force)
         put(root / "README.md", scaffold_file("README.md"), replace=False)

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.adapters.ssh import ssh_sign
-from rmo_cli.charter.fingerprint import fingerprint
+from rmo_cli.charter.fingerprint import fingerprint, signed_payload
 from rmo_cli.charter.roster import people as roster_people
+from rmo_cli.ops.register import read_register
+from rmo_cli.ops.repository import Config, find_config_file, load_config, read_config
+from rmo_cli.rules.signoffs import Trust, signer_email
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 
@@ -17,16 +20,57 @@ if TYPE_CHECKING:
     from rmo_cli.charter.loading import Document
 
 
-def signers_for(charter_path: Path) -> Path | None:
-    """The allowed signers file for a charter: `signers` of the nearest rmo.yaml upward from
-    its folder, else of the current directory's rmo.yaml, else None."""
-    from rmo_cli.ops.repository import load_config
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    """(mtime, size) of a file, so cached reads notice a rewrite; None when absent."""
+    try:
+        info = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size) if info is not None else None
 
+
+_CONFIG_CACHE: dict[tuple[Path, tuple[int, int] | None], Config] = {}
+
+
+def config_for(charter_path: Path) -> Config:
+    """The configuration that governs a charter: the nearest rmo.yaml upward from its own
+    folder (SPEC §11), else defaults. Never the current directory's: a charter is judged
+    by its own repository's signers and register wherever rmo runs."""
     folder = Path(charter_path).resolve().parent
-    config = load_config(folder)
-    if config.file is None:
-        config = load_config()
-    return config.signers
+    config_file = find_config_file(folder)
+    if config_file is None:
+        return load_config(folder)
+    key = (config_file, _stamp(config_file))
+    if key not in _CONFIG_CACHE:
+        _CONFIG_CACHE[key] = read_config(config_file)
+    return _CONFIG_CACHE[key]
+
+
+def trust_of(config: Config) -> Trust:
+    """The Trust a configuration sets up: signers file, require flag and register."""
+    key = (config.signers, config.require_signatures, config.register, _stamp(config.register))
+    if key not in _TRUST_CACHE:
+        loaded = read_register(config.register) if config.register is not None else None
+        _TRUST_CACHE[key] = Trust(
+            config.signers,
+            config.require_signatures,
+            loaded.register if loaded else None,
+            tuple(loaded.findings) if loaded else (),
+        )
+    return _TRUST_CACHE[key]
+
+
+_TRUST_CACHE: dict[tuple[Path | None, bool, Path | None, tuple[int, int] | None], Trust] = {}
+
+
+def trust_for(charter_path: Path) -> Trust:
+    """What sign-offs of the charter at charter_path are checked against (SPEC §6, §11)."""
+    return trust_of(config_for(charter_path))
+
+
+def signers_for(charter_path: Path) -> Path | None:
+    """The allowed signers file for a charter (see `config_for`), or None."""
+    return config_for(charter_path).signers
 
 
 # --- signing ------------------------------------------------------------------------------
@@ -94,7 +138,8 @@ def sign_charter(
     if loaded.document is None:
         raise RefusedError(_cannot_sign(name, loaded.findings, "cannot be read"))
     doc = loaded.document
-    findings = check_document(doc, as_of)
+    trust = trust_for(Path(path))
+    findings = check_document(doc, as_of, trust.register)
     if has_errors(findings):
         errors = [f for f in findings if f.severity == "error"]
         raise RefusedError(_cannot_sign(name, errors, "is not valid"))
@@ -126,7 +171,8 @@ def sign_charter(
                 f"({entry['fingerprint']}); nothing to do"
             )
     if key is not None:
-        entry["signature"] = ssh_sign(entry["fingerprint"], key)
+        email = signer_email(data, entry, trust)
+        entry["signature"] = ssh_sign(signed_payload(data.get("id"), entry, email), key)
     _write_checked(Path(path), name, data, entry, [i for i, _ in earlier])
     return SignResult(name, entry, earlier[-1][1] if earlier else None)
 
@@ -232,6 +278,8 @@ _MAX_CHANGES = 20
 # Keys outside the fingerprint: changes to them do not make a sign-off stale.
 _BOOKKEEPING = {
     ("signoffs",),
+    ("status",),
+    ("lifecycle_stage",),
     ("review", "last_reviewed"),
     ("review", "next_due"),
     ("review", "log"),
@@ -240,6 +288,8 @@ _BOOKKEEPING = {
 
 def _is_bookkeeping(segments: tuple[Any, ...], path: str) -> bool:
     keys = tuple(str(s) for s in segments) or tuple(path.split("."))
+    if len(keys) >= 3 and keys[0] == "kpis" and keys[2] == "measurements":
+        return True
     return any(keys[: len(prefix)] == prefix for prefix in _BOOKKEEPING)
 
 

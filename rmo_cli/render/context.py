@@ -10,9 +10,21 @@ from typing import Any
 from rmo_cli.adapters.worktree import GitState
 from rmo_cli.charter.model import as_list, as_mapping
 from rmo_cli.render.markdown import markdown_html
+from rmo_cli.rules.signoffs import SignoffCheck
 from rmo_cli.support.escape import MdSafe, md_block, md_escape
 from rmo_cli.support.findings import Finding
-from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
+from rmo_cli.support.vocabulary import (
+    BAD_SIGNATURE,
+    DEFAULT_DUE_SOON,
+    IN_FORCE,
+    STALE,
+    UNKNOWN_SIGNER,
+    UNSIGNED,
+    VALID,
+)
+
+# The state of a party's row when it has no sign-off at all.
+MISSING = "missing"
 
 # The shape templates rely on: these hold lists of mappings, or mappings.
 _LISTS_OF_MAPPINGS = ("parties", "objectives", "principles", "roles", "kpis", "risks", "signoffs")
@@ -107,6 +119,113 @@ def _review_state(data: dict[str, Any], as_of: dt.date, within: str) -> str | No
     return review_status(data, as_of, within).state
 
 
+# How the document names each sign-off state (SPEC §7): what verify says, in plain words.
+_LABELS = {
+    MISSING: "Not signed",
+    VALID: "Recorded",
+    IN_FORCE: "In force",
+    STALE: "Stale",
+    UNSIGNED: "Unsigned",
+    BAD_SIGNATURE: "Bad signature",
+    UNKNOWN_SIGNER: "Unknown signer",
+}
+
+
+def _verdict(check: SignoffCheck | None) -> tuple[str, str]:
+    """(label, sentence) for a party's sign-off in the document; never a command name."""
+    if check is None:
+        return _LABELS[MISSING], "Not yet signed."
+    state = check.state
+    if state in (VALID, IN_FORCE) and check.signed:
+        label = "Signed and verified" if state == VALID else "In force, signed and verified"
+        sentence = (
+            f"Signed and verified: SSH signature by key {check.key} of {check.email}, an "
+            "allowed signer, covering this sign-off record and this content."
+        )
+        if state == IN_FORCE:
+            sentence += " It approved the version in force; an amendment is in progress."
+        return label, sentence
+    if state == VALID:
+        return _LABELS[VALID], (
+            "Recorded without a signature: the sign-off matches this content, but no "
+            "cryptographic signature shows who made it."
+        )
+    if state == IN_FORCE:
+        return _LABELS[IN_FORCE], (
+            "Recorded without a signature for the version in force; an amendment is in progress."
+        )
+    if state == STALE:
+        if "rmo 0.1" in check.detail:
+            return _LABELS[STALE], (
+                "Stale: made under an earlier definition of the sign-off; the content is "
+                "unchanged but it must be signed again. Not valid."
+            )
+        return _LABELS[STALE], (
+            "Stale: this sign-off approved different content; the charter has changed "
+            "since, so it must be signed again. Not valid."
+        )
+    if state == UNSIGNED:
+        return _LABELS[UNSIGNED], (
+            "Unsigned: recorded without a signature, but this repository requires every "
+            "sign-off to carry a verified signature. Not valid."
+        )
+    if state == BAD_SIGNATURE:
+        return _LABELS[BAD_SIGNATURE], (
+            "Bad signature: the signature does not match this sign-off record, which was "
+            "changed after signing or carries a damaged signature. Not valid."
+        )
+    return _LABELS[UNKNOWN_SIGNER], (
+        "Unknown signer: the signature is intact, but its key is not an allowed signer "
+        f"for {check.email or 'this person'} on the sign-off's date. Not valid."
+    )
+
+
+def signoff_rows(
+    data: dict[str, Any],
+    checks: Sequence[SignoffCheck],
+    parties: dict[str, dict[str, Any]],
+    people: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """One row per party for the sign-off block: its best sign-off and verify's verdict.
+
+    A valid sign-off of a party outranks an in-force one, which outranks the rest; among
+    equals the last one listed is shown.
+    """
+    rank = {VALID: 0, IN_FORCE: 1}
+    best: dict[str, SignoffCheck] = {}
+    for check in checks:
+        if check.party not in parties:
+            continue
+        shown = best.get(check.party)
+        if shown is None or rank.get(check.state, 2) <= rank.get(shown.state, 2):
+            best[check.party] = check
+    rows = []
+    for party_id, party in parties.items():
+        found = best.get(party_id)
+        label, sentence = _verdict(found)
+        person_id = found.person if found is not None and found.person else None
+        rows.append(
+            {
+                "party": party,
+                "state": found.state if found is not None else MISSING,
+                "label": label,
+                "verdict": sentence,
+                "signed": bool(found and found.signed),
+                "verified": bool(found and found.verified),
+                "key": found.key if found is not None and found.verified else None,
+                "email": found.email if found is not None else None,
+                "person_id": person_id,
+                "person": people.get(person_id) if isinstance(person_id, str) else None,
+                "capacity": found.capacity if found is not None else None,
+                "date": found.date if found is not None else None,
+                "version": found.version if found is not None else None,
+                "fingerprint": found.fingerprint if found is not None else None,
+                "ssh_signed": bool(found and found.signed),  # templates before 0.2
+            }
+        )
+    return rows
+
+
 def charter_context(
     data: dict[str, Any],
     *,
@@ -116,13 +235,17 @@ def charter_context(
     findings: Sequence[Finding] = (),
     draft: bool = False,
     within: str = DEFAULT_DUE_SOON,
+    checks: Sequence[SignoffCheck] | None = None,
 ) -> dict[str, Any]:
     """Everything a charter template receives: `charter` (the data as loaded) and helpers.
 
     `people` and `parties` map ids to their records, `signoffs` has one row per party,
     `review` the schedule, `document` the control data for the footer (fingerprint, git).
+    checks are the sign-offs' verdicts as `rmo verify` gives them (default: checked with no
+    allowed signers, so a signature is never shown as verified).
     """
-    from rmo_cli.charter.fingerprint import fingerprint, party_states
+    from rmo_cli.charter.fingerprint import fingerprint
+    from rmo_cli.rules.signoffs import verify_signoffs
 
     parties: dict[str, dict[str, Any]] = {}
     people: dict[str, dict[str, Any]] = {}
@@ -138,24 +261,10 @@ def charter_context(
                     "party_name": party.get("name"),
                 }
 
-    rows = []
     current = fingerprint(data)
-    for party_id, (state, signoff) in party_states(data, current).items():
-        signoff = signoff or {}
-        person_id = signoff.get("person")
-        rows.append(
-            {
-                "party": parties.get(party_id, {"id": party_id, "name": party_id}),
-                "state": state,
-                "person_id": person_id,
-                "person": people.get(person_id) if isinstance(person_id, str) else None,
-                "capacity": signoff.get("capacity"),
-                "date": signoff.get("date"),
-                "version": signoff.get("version"),
-                "fingerprint": signoff.get("fingerprint"),
-                "ssh_signed": bool(signoff.get("signature")),
-            }
-        )
+    if checks is None:
+        checks = verify_signoffs(data, file, None)
+    rows = signoff_rows(data, checks, parties, people)
 
     next_due, source = next_review(data)
     review = as_mapping(data.get("review"))

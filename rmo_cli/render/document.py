@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.adapters.worktree import GitState
+from rmo_cli.ops.signoffs import trust_for
 from rmo_cli.render.context import _filters, _finalize_factory, charter_context, renderable
 from rmo_cli.render.sandbox import (
     MAX_OUTPUT,
@@ -35,6 +36,7 @@ from rmo_cli.render.sandbox import (
     _run_forked,
     _show_path,
 )
+from rmo_cli.rules.signoffs import Trust, verify_signoffs
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 from rmo_cli.support.ids import is_charter_id
@@ -245,15 +247,30 @@ def render_charter(
     site_nav: Sequence[Mapping[str, Any]] = (),
     source: bytes | None = None,
     document_frame: dict[str, Any] | None = None,
+    trust: Trust | None = None,
 ) -> str | bytes:
     """One charter as Markdown or HTML text, or PDF bytes (PDF/A-3b embedding `source`;
-    site_nav: a site's navigation bar, for HTML pages of a rendered site)."""
+    site_nav: a site's navigation bar, for HTML pages of a rendered site).
+
+    Sign-offs are verified as `rmo verify` does (SPEC §7), against trust: by default the
+    signers and register of the rmo.yaml above file (none when file is not on disk).
+    """
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if trust is None:
+        trust = trust_for(Path(file)) if file and Path(file).is_file() else Trust()
+    checks = verify_signoffs(data, file, trust)
     if draft:  # a charter with errors: drop what the templates cannot show
         data = renderable(data)
     context = charter_context(
-        data, as_of=as_of, file=file, git=git, findings=findings, draft=draft, within=within
+        data,
+        as_of=as_of,
+        file=file,
+        git=git,
+        findings=findings,
+        draft=draft,
+        within=within,
+        checks=checks,
     )
     if site_nav and fmt == "html":
         context["site_nav"] = [dict(item) for item in site_nav]

@@ -99,7 +99,8 @@ def signoffs_payload(context: dict[str, Any]) -> dict[str, Any]:
                 "version": row.get("version"),
                 "fingerprint": row.get("fingerprint"),
                 "state": row.get("state"),
-                "signed": bool(row.get("ssh_signed")),
+                "signed": bool(row.get("signed")),
+                "verified": bool(row.get("verified")),
             }
         )
     return {

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.adapters.ssh import check_signature
-from rmo_cli.charter.fingerprint import content_state, fingerprint
+from rmo_cli.charter.fingerprint import fingerprint, legacy_fingerprint, signed_payload
 from rmo_cli.charter.model import as_str
+from rmo_cli.charter.register import Register
+from rmo_cli.charter.roster import people as roster_people
 from rmo_cli.rules.registry import declare
+from rmo_cli.support.dates import parse_iso_date
 from rmo_cli.support.findings import WARNING, Finding
-from rmo_cli.support.vocabulary import BAD_SIGNATURE, FAILING_STATES, STALE, UNKNOWN_SIGNER, VALID
+from rmo_cli.support.vocabulary import (
+    BAD_SIGNATURE,
+    FAILING_STATES,
+    IN_FORCE,
+    REQUIRE_SIGNED_STATUSES,
+    STALE,
+    UNKNOWN_SIGNER,
+    UNSIGNED,
+    VALID,
+)
 
 if TYPE_CHECKING:
     from rmo_cli.charter.loading import Document
@@ -23,24 +35,43 @@ RULE_STALE = declare(
     "The charter's content changed after this sign-off (its fingerprint differs)",
 ).id
 RULE_BAD_SIGNATURE = declare(
-    "signoff-bad-signature", "The sign-off's SSH signature does not match its fingerprint"
+    "signoff-bad-signature",
+    "The sign-off's SSH signature does not match its record (charter, person, party, "
+    "email, capacity, date, version, fingerprint)",
 ).id
 RULE_UNKNOWN_SIGNER = declare(
     "signoff-unknown-signer",
-    "The SSH signature is intact but its key is not allowed for the person's email "
-    "in the allowed signers file (or no signers file is configured)",
+    "The SSH signature is intact but its key is not allowed for the signer's email "
+    "on the sign-off's date in the allowed signers file (or no signers file is configured)",
+).id
+RULE_UNSIGNED = declare(
+    "signoff-unsigned",
+    "rmo.yaml requires signatures (signers.require) and a sign-off of a proposed, active, "
+    "under-review or suspended charter has none",
 ).id
 RULE_MISSING = declare(
     "signoff-missing", "An active charter lacks a valid sign-off from every party", WARNING
 ).id
 # Rule ids this module reports.
-RULES = (RULE_STALE, RULE_BAD_SIGNATURE, RULE_UNKNOWN_SIGNER, RULE_MISSING)
+RULES = (RULE_STALE, RULE_BAD_SIGNATURE, RULE_UNKNOWN_SIGNER, RULE_UNSIGNED, RULE_MISSING)
 
 _RULE_OF_STATE = {
     STALE: RULE_STALE,
     BAD_SIGNATURE: RULE_BAD_SIGNATURE,
     UNKNOWN_SIGNER: RULE_UNKNOWN_SIGNER,
+    UNSIGNED: RULE_UNSIGNED,
 }
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What a repository trusts sign-offs by (SPEC §6, §11): its allowed signers file,
+    whether signatures are required, and its organisation register."""
+
+    signers: Path | None = None
+    require: bool = False
+    register: Register | None = None
+    register_findings: tuple[Finding, ...] = ()  # about the register file itself
 
 
 @dataclass(frozen=True)
@@ -59,77 +90,161 @@ class SignoffCheck:
     signed: bool = False
     detail: str = ""
     changes: tuple[str, ...] = ()
+    capacity: str | None = None
+    email: str | None = None  # the principal the signature was checked for
+    key: str | None = None  # the signing key's SHA256 fingerprint, when the signature is intact
 
     @property
     def failing(self) -> bool:
-        """True for stale, bad-signature and unknown-signer."""
+        """True for stale, unsigned, bad-signature and unknown-signer."""
         return self.state in FAILING_STATES
 
-    def as_dict(self) -> dict[str, str]:
+    @property
+    def verified(self) -> bool:
+        """True when the sign-off carries a signature that verified for its signer."""
+        return self.signed and self.state in (VALID, IN_FORCE)
+
+    def as_dict(self) -> dict[str, Any]:
         """The JSON shape of `rmo verify --format json` (SPEC §5)."""
-        return {"file": self.file, "person": self.person, "party": self.party, "state": self.state}
+        return {
+            "file": self.file,
+            "person": self.person,
+            "party": self.party,
+            "state": self.state,
+            "signed": self.signed,
+        }
 
 
-def _people(data: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    """Person id -> (person, party) for every representative of every party."""
-    from rmo_cli.charter.roster import people
+def _trust(trust: Trust | Path | None) -> Trust:
+    return trust if isinstance(trust, Trust) else Trust(signers=trust)
 
-    return people(data)
+
+def signer_email(data: dict[str, Any], signoff: dict[str, Any], trust: Trust) -> str | None:
+    """The principal a sign-off's signature is checked for (SPEC §6): the register's email
+    of the person when the repository has a register, else the charter's."""
+    if trust.register is not None:
+        return trust.register.email_of(signoff.get("party"), signoff.get("person"))
+    person = roster_people(data).get(as_str(signoff.get("person")) or "", ({}, {}))[0]
+    return as_str(person.get("email"))
+
+
+def _content(
+    data: dict[str, Any], stored: str | None, current: str, in_force: str | None
+) -> tuple[str, str]:
+    """(state, detail) of a sign-off's fingerprint against the content now."""
+    if stored == current:
+        return VALID, "content unchanged"
+    if stored is not None and stored == in_force:
+        return IN_FORCE, "matches the in-force content while an amendment is in progress"
+    if stored is not None and stored == legacy_fingerprint(data):
+        return STALE, (
+            "made under rmo 0.1, whose fingerprint also covered status and lifecycle_stage; "
+            "the content is unchanged but the sign-off must be made again"
+        )
+    return STALE, "the charter's content changed since this sign-off"
+
+
+def _check_one(
+    data: dict[str, Any],
+    signoff: dict[str, Any],
+    trust: Trust,
+    current: str,
+    in_force: str | None,
+) -> tuple[str, str, str | None, str | None]:
+    """(state, detail, principal, key fingerprint) of one sign-off, in SPEC §6's order."""
+    stored = as_str(signoff.get("fingerprint"))
+    signature = as_str(signoff.get("signature"))
+    email = signer_email(data, signoff, trust)
+    content, detail = _content(data, stored, current, in_force)
+    if signature is None:
+        if trust.require and data.get("status") in REQUIRE_SIGNED_STATUSES:
+            return (
+                UNSIGNED,
+                ("recorded without an SSH signature, and rmo.yaml requires one (signers.require)"),
+                email,
+                None,
+            )
+        return content, f"recorded without a signature; {detail}", email, None
+    day = parse_iso_date(signoff.get("date"))
+    payload = signed_payload(data.get("id"), signoff, email)
+    checked = check_signature(payload, signature, email, trust.signers, day)
+    if checked.state == BAD_SIGNATURE and stored:
+        # rmo 0.1 signed the fingerprint string alone: intact, but it must be signed again.
+        legacy = check_signature(stored.encode("utf-8"), signature, email, trust.signers, day)
+        if legacy.state == VALID:
+            return (
+                STALE,
+                (
+                    "signed under rmo 0.1, whose signature covered the fingerprint only; "
+                    "it must be signed again"
+                ),
+                email,
+                legacy.key,
+            )
+        if legacy.state == UNKNOWN_SIGNER:
+            return UNKNOWN_SIGNER, legacy.detail, email, legacy.key
+    if checked.state != VALID:
+        return checked.state, checked.detail, email, checked.key
+    if content != VALID:
+        return content, detail, email, checked.key
+    return VALID, f"signature verified: key {checked.key} of {email}", email, checked.key
 
 
 def verify_document(
     doc: Document,
-    signers: Path | None,
+    trust: Trust | Path | None,
     history: Callable[[Document, str], tuple[str, ...]] | None = None,
+    in_force: str | None = None,
 ) -> list[SignoffCheck]:
-    """Check every sign-off of a charter: content fingerprint, then SSH signature.
+    """Check every sign-off of a charter (SPEC §6): signature, signer, then content.
 
-    signers is the allowed signers file (None when the repository configures none).
-    history, when given, says what changed since a stale sign-off's fingerprint.
+    trust: the repository's signers, require flag and register (a bare path: just the
+    allowed signers file; None: none configured). history, when given, says what changed
+    since a stale sign-off's fingerprint. in_force: the fingerprint of the in-force
+    content while an amendment is in progress (SPEC §8), whose sign-offs are `in-force`.
     """
-    data = doc.data if isinstance(doc.data, dict) else {}
+    checks = verify_signoffs(doc.data, doc.file, trust, in_force)
+    if history is None:
+        return checks
+    return [
+        replace(c, changes=history(doc, c.fingerprint)) if c.state == STALE and c.fingerprint else c
+        for c in checks
+    ]
+
+
+def verify_signoffs(
+    data: Any, file: str, trust: Trust | Path | None, in_force: str | None = None
+) -> list[SignoffCheck]:
+    """The SignoffCheck of every sign-off in charter data (see `verify_document`)."""
+    trust = _trust(trust)
+    if not isinstance(data, dict):
+        return []
     signoffs = data.get("signoffs")
     if not isinstance(signoffs, list):
         return []
     current = fingerprint(data)
-    people = _people(data)
     checks: list[SignoffCheck] = []
     for index, signoff in enumerate(signoffs):
         if not isinstance(signoff, dict):
             continue
         # A wrong-typed field (the schema's finding) shows as empty, never as a Python repr.
-        person_id = as_str(signoff.get("person")) or ""
-        stored = as_str(signoff.get("fingerprint"))
-        signature = as_str(signoff.get("signature"))
-        state, detail = STALE, ""
-        if signature is not None:
-            person = people.get(person_id, ({}, {}))[0]
-            state, detail = check_signature(
-                stored or "", signature, as_str(person.get("email")), signers
-            )
-        if state not in (BAD_SIGNATURE, UNKNOWN_SIGNER):
-            state = content_state(data, signoff, current)
-            if state == STALE:
-                detail = "the charter's content changed since this sign-off"
-            else:
-                detail = "signature verified" if signature is not None else "content unchanged"
-        changes: tuple[str, ...] = ()
-        if state == STALE and history is not None and stored:
-            changes = history(doc, stored)
+        state, detail, email, key = _check_one(data, signoff, trust, current, in_force)
         checks.append(
             SignoffCheck(
-                file=doc.file,
-                person=person_id,
+                file=file,
+                person=as_str(signoff.get("person")) or "",
                 party=as_str(signoff.get("party")) or "",
                 state=state,
                 index=index,
                 version=as_str(signoff.get("version")),
                 date=as_str(signoff.get("date")),
-                fingerprint=stored,
+                fingerprint=as_str(signoff.get("fingerprint")),
                 current=current,
-                signed=signature is not None,
+                signed=as_str(signoff.get("signature")) is not None,
                 detail=detail,
-                changes=changes,
+                capacity=as_str(signoff.get("capacity")),
+                email=email,
+                key=key,
             )
         )
     return checks
@@ -155,7 +270,7 @@ def missing_parties(doc: Document, checks: list[SignoffCheck]) -> list[tuple[int
 
 def verify_findings(
     doc: Document,
-    signers: Path | None,
+    signers: Trust | Path | None,
     checks: list[SignoffCheck] | None = None,
     history: Callable[[Document, str], tuple[str, ...]] | None = None,
 ) -> list[Finding]:

@@ -10,8 +10,12 @@ VALID = "valid"
 STALE = "stale"
 BAD_SIGNATURE = "bad-signature"
 UNKNOWN_SIGNER = "unknown-signer"
-STATES = (BAD_SIGNATURE, UNKNOWN_SIGNER, STALE, VALID)
-FAILING_STATES = frozenset({BAD_SIGNATURE, UNKNOWN_SIGNER, STALE})
+UNSIGNED = "unsigned"  # no signature where rmo.yaml `signers.require` is true
+IN_FORCE = "in-force"  # matches the in-force content during an amendment (SPEC §8)
+STATES = (BAD_SIGNATURE, UNKNOWN_SIGNER, UNSIGNED, IN_FORCE, STALE, VALID)
+FAILING_STATES = frozenset({BAD_SIGNATURE, UNKNOWN_SIGNER, UNSIGNED, STALE})
+# Statuses under which `signers.require` demands a verified signature of every sign-off.
+REQUIRE_SIGNED_STATUSES = frozenset({"proposed", "active", "under-review", "suspended"})
 
 # The "due soon" window when rmo.yaml sets none (SPEC §4).
 DEFAULT_DUE_SOON = "P30D"
