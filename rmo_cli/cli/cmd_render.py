@@ -1,11 +1,11 @@
-"""`rmo render`: the signable document as Markdown, HTML or PDF (SPEC §7)."""
+"""`rmo render`: the signable document as Markdown, HTML, PDF or Word (SPEC §7, §9)."""
 
 from __future__ import annotations
 
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -22,6 +22,7 @@ class RenderFormat(str, Enum):
     md = "md"
     html = "html"
     pdf = "pdf"
+    docx = "docx"
 
 
 def _finding_line(f: Finding) -> str:
@@ -51,8 +52,8 @@ def render(
         None,
         "--to",
         "-t",
-        help="Output format: md, html or pdf (PDF needs WeasyPrint). Default: what -o's "
-        "file name ends with, else html.",
+        help="Output format: md, html, pdf (PDF needs WeasyPrint) or docx (Word). Default: "
+        "what -o's file name ends with, else html.",
         show_default=False,
     ),
     output: Optional[str] = typer.Option(  # noqa: UP045
@@ -65,6 +66,14 @@ def render(
             "pdf goes to stdout only when stdout is not a terminal."
         ),
         metavar="OUT",
+    ),
+    redline: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--redline",
+        help="With --to docx: the changes since revision REV (a commit, tag or branch) as "
+        "Word tracked changes.",
+        metavar="REV",
+        show_default=False,
     ),
     force: bool = typer.Option(
         False, "--force", help="Render charters with errors anyway, marked DRAFT, NOT VALID."
@@ -92,6 +101,7 @@ def render(
     from rmo_cli.support.errors import RmoError
 
     fmt = _format(to, output)
+    _check_redline(redline, fmt, paths)
     if fmt == "pdf":
         load_weasyprint()  # fail early (exit 2) with install advice, before any work
     given = list(paths or [])
@@ -109,14 +119,17 @@ def render(
         or any(Path(p).is_dir() for p in given)
         or (out is not None and (out.is_dir() or str(output).endswith(("/", "\\"))))
     )
+    if site_mode and fmt == "docx":
+        raise RmoError("Word documents render one charter at a time: give one charter file")
     if site_mode and out is None:
         raise RmoError(
             "several charters (or a folder) render to a folder: give -o DIR "
             "(one page per charter plus an index)",
         )
-    if not site_mode and out is None and fmt == "pdf" and sys.stdout.isatty():
+    if not site_mode and out is None and fmt in ("pdf", "docx") and sys.stdout.isatty():
         raise RmoError(
-            "PDF is binary and stdout is a terminal: give -o FILE.pdf (or redirect stdout)",
+            f"{fmt.upper()} is binary and stdout is a terminal: give -o FILE.{fmt} "
+            "(or redirect stdout)",
         )
 
     documents, unreadable = read_charters(given)
@@ -162,17 +175,20 @@ def render(
     if invalid and not force:
         _report_refused(doc.file, errors)
         raise typer.Exit(1)
-    content = render_charter(
-        doc.data,
-        fmt,
-        renderer,
-        as_of=as_of,
-        file=doc.file,
-        git=GitLookup().state(Path(doc.file)),
-        findings=errors,
-        draft=invalid,
-        within=config.due_soon,
-    )
+    if fmt == "docx":
+        content: str | bytes = _render_docx(doc, config, redline, as_of, errors, invalid)
+    else:
+        content = render_charter(
+            doc.data,
+            fmt,
+            renderer,
+            as_of=as_of,
+            file=doc.file,
+            git=GitLookup().state(Path(doc.file)),
+            findings=errors,
+            draft=invalid,
+            within=config.due_soon,
+        )
     if invalid:
         warn(f"{doc.file}: rendered with errors (--force), marked DRAFT, NOT VALID")
     if out is not None:
@@ -192,7 +208,56 @@ def render(
         typer.echo(content, nl=False)
 
 
-_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+_EXTENSIONS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
+
+
+def _check_redline(redline: str | None, fmt: str, paths: list[str] | None) -> None:
+    """--redline needs docx and a revision (a charter file where REV belongs is a mistake)."""
+    if redline is None:
+        return
+    if fmt != "docx":
+        fail("--redline REV writes Word tracked changes: use it with --to docx (or -o X.docx)")
+    if not paths and redline.endswith((".yaml", ".yml")) and Path(redline).is_file():
+        fail(
+            f"--redline needs a revision before the charter: rmo render {redline} "
+            "--to docx --redline REV (REV: a commit, tag or branch)"
+        )
+
+
+def _render_docx(
+    doc: Any, config: Any, redline: str | None, as_of: Any, errors: Any, invalid: bool
+) -> bytes:
+    """The Word document (or redline since REV) of one charter."""
+    import datetime as dt
+
+    from rmo_cli.adapters.git import GitLookup
+    from rmo_cli.ops.redline import charter_at
+    from rmo_cli.render.docx import render_docx
+
+    earlier = None
+    if redline is not None:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        earlier = charter_at(doc.file, redline, data.get("id"))
+    return render_docx(
+        doc.data,
+        as_of=as_of,
+        file=doc.file,
+        git=GitLookup().state(Path(doc.file)),
+        findings=errors,
+        draft=invalid,
+        within=config.due_soon,
+        templates=config.templates,
+        frame=getattr(config, "document", None),  # rmo.yaml `document:` (legal frame)
+        changed_at=dt.datetime.now(dt.timezone.utc),
+        earlier=earlier,
+    )
 
 
 def _format(to: RenderFormat | None, output: str | None) -> str:
