@@ -17,6 +17,7 @@ class RevisionSide(NamedTuple):
     sha: str
     path: str
     git: GitState
+    moved: bool = False  # the file was at another path then (renamed since)
 
 
 def charter_at(path: str | Path, rev: str, charter_id: str | None = None) -> RevisionSide:
@@ -32,4 +33,6 @@ def charter_at(path: str | Path, rev: str, charter_id: str | None = None) -> Rev
     if loaded.document is None or not isinstance(loaded.document.data, dict):
         reason = loaded.findings[0].message if loaded.findings else "not a charter"
         raise RmoError(f"{found}@{sha[:7]}: cannot be read as a charter: {reason}")
-    return RevisionSide(loaded.document.data, sha, found, GitState(sha[:12], "clean"))
+    return RevisionSide(
+        loaded.document.data, sha, found, GitState(sha[:12], "clean"), moved=found != rel
+    )

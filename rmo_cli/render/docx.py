@@ -380,7 +380,7 @@ def render_docx(
             charter_context(
                 renderable(earlier.data),
                 as_of=as_of,
-                file=earlier.path,
+                file=earlier.path if earlier.moved else file,
                 git=earlier.git,
                 within=within,
             ),

@@ -103,6 +103,16 @@ def para(
     return Para(runs, style=style, keep_next=keep_next, signature=signature)
 
 
+def item(*parts: str | Run, marker: str = "•", depth: int = 1, keep_next: bool = False) -> Para:
+    """A list item: the marker (bullet or number) is text, so it never changes unseen.
+
+    Word's automatic numbering would renumber silently when a tracked item is accepted or
+    rejected, and readers keep an empty numbered item behind; a literal marker is content.
+    """
+    style = "List" if depth == 1 else f"List {min(depth, 3)}"
+    return para(f"{marker}\t", *parts, style=style, keep_next=keep_next)
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value)
 
@@ -117,16 +127,25 @@ def markdown_paras(value: object) -> list[Para]:
     parser); raw HTML stays visible text, as in the HTML document."""
     tokens = _markdown_parser().parse(_text(value))
     paras: list[Para] = []
-    lists: list[str] = []  # "bullet" | "ordered", innermost last
+    lists: list[int | None] = []  # the next number of each open list (None: bullets)
+    marker: str | None = None  # the marker of the list item whose first paragraph is next
     quote = 0
     for token in tokens:
         kind = token.type
         if kind == "bullet_list_open":
-            lists.append("bullet")
+            lists.append(None)
         elif kind == "ordered_list_open":
-            lists.append("ordered")
+            start = token.attrGet("start")
+            lists.append(
+                int(start) if isinstance(start, (int, str)) and str(start).isdigit() else 1
+            )
         elif kind in ("bullet_list_close", "ordered_list_close"):
             lists.pop()
+        elif kind == "list_item_open" and lists:
+            number = lists[-1]
+            marker = "•" if number is None else f"{number}{token.markup or '.'}"
+            if number is not None:
+                lists[-1] = number + 1
         elif kind == "blockquote_open":
             quote += 1
         elif kind == "blockquote_close":
@@ -135,18 +154,18 @@ def markdown_paras(value: object) -> list[Para]:
             for line in token.content.rstrip("\n").split("\n"):
                 paras.append(para(Run(line, mono=True), style="No Spacing"))
         elif kind == "inline":
-            style = "Normal"
-            if lists:
-                depth = "" if len(lists) == 1 else f" {min(len(lists), 3)}"
-                style = ("List Bullet" if lists[-1] == "bullet" else "List Number") + depth
-            elif quote:
-                style = "Quote"
             heading = token.map is not None and any(
                 t.type == "heading_open" and t.map == token.map for t in tokens
             )
             runs = _inline_runs(token.children or [], bold=heading)
-            if runs:
-                paras.append(para(*runs, style=style))
+            if lists and marker is not None:
+                paras.append(item(*runs, marker=marker, depth=len(lists)))
+                marker = None
+            elif lists:
+                depth = "" if len(lists) == 1 else f" {min(len(lists), 3)}"
+                paras.append(para(*runs, style="List Continue" + depth))
+            elif runs:
+                paras.append(para(*runs, style="Quote" if quote else "Normal"))
     return paras
 
 
@@ -272,7 +291,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
             style="Intense Quote",
         )
         for finding in as_list(document.get("findings")):
-            b.p(_text(finding), style="List Bullet")
+            b.add(item(_text(finding)))
 
     # Title block
     b.p("Relationship Charter", style="Charter Kind")
@@ -349,10 +368,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
                     _text(r.get("title")),
                     party(r.get("party")) if r.get("party") else "",
                     person(r.get("holder")) if r.get("holder") else "",
-                    [
-                        para(_text(item), style="List Bullet")
-                        for item in as_list(r.get("responsibilities"))
-                    ],
+                    [item(_text(duty)) for duty in as_list(r.get("responsibilities"))],
                 )
                 for r in as_list(c.get("roles"))
             ),
@@ -444,7 +460,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
         if ex.get("triggers"):
             b.p("The parties will start the agreed exit process when:", keep_next=True)
             for t in as_list(ex.get("triggers")):
-                b.p(_text(t), style="List Bullet")
+                b.add(item(_text(t)))
         if ex.get("owner"):
             b.p(f"Exit strategy owner: {person(ex.get('owner'))}.")
     _signoff(b, c, ctx, person, label, longdate)
@@ -526,8 +542,8 @@ def _objectives(b: _Builder, c: Mapping[str, Any], person: Any, longdate: Any) -
     if not c.get("objectives"):
         return
     b.heading(1, "Objectives")
-    for o in as_list(c.get("objectives")):
-        b.p(_text(o.get("statement")), style="List Number", keep_next=True)
+    for number, o in enumerate(as_list(c.get("objectives")), start=1):
+        b.add(item(_text(o.get("statement")), marker=f"{number}.", keep_next=True))
         meta = []
         if o.get("owner"):
             meta.append(f"Owner: {person(o.get('owner'))}")
