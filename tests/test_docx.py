@@ -387,3 +387,92 @@ def test_libreoffice_converts_samples_and_a_redline(tmp_path: Path) -> None:
     for file in files:
         pdf = tmp_path / "pdf" / (file.stem + ".pdf")
         assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-", file.name
+
+
+# ---------------------------------------------------------------------------------------
+# A repository's reference.docx: styles and a header logo, nothing else
+
+
+def _png(width: int = 40, height: int = 20) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xcc\x22\x22" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _reference(path: Path) -> Path:
+    """A reference.docx with a font, a colour, a logo, and things that must not pass:
+    body text, an external link and a fetching field in the header."""
+    from docx.oxml import parse_xml
+    from docx.shared import Inches, RGBColor
+
+    ref = docx.Document()
+    ref.styles["Normal"].font.name = "Georgia"
+    ref.styles["Heading 1"].font.color.rgb = RGBColor(0x12, 0x34, 0x56)
+    ref.add_paragraph("SECRET BODY TEXT")
+    header = ref.sections[0].header
+    header.paragraphs[0].add_run().add_picture(io.BytesIO(_png()), width=Inches(1))
+    rid = header.part.relate_to(
+        "https://attacker.example/x",
+        docx.opc.constants.RELATIONSHIP_TYPE.HYPERLINK,
+        is_external=True,
+    )
+    header.paragraphs[0]._p.append(
+        parse_xml(
+            '<w:fldSimple xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+            'w:instr="INCLUDETEXT &quot;/etc/passwd&quot;"><w:r><w:t>FIELD RESULT</w:t></w:r>'
+            "</w:fldSimple>"
+        )
+    )
+    del rid
+    ref.save(path)
+    return path
+
+
+def test_reference_docx_gives_styles_and_logo_only(cli, tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    _reference(tmp_path / "templates" / "reference.docx")
+    (tmp_path / "rmo.yaml").write_text("templates: templates\n", encoding="utf-8")
+    path = write_charter(tmp_path / "charters" / "acme-globex.yaml")
+    data = _render(cli, path, tmp_path / "out.docx")
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        styles = z.read("word/styles.xml")
+        everything = b"".join(z.read(n) for n in names)
+        header = b"".join(z.read(n) for n in names if n.startswith("word/header"))
+    assert b"Georgia" in styles and b"123456" in styles
+    assert any(n.startswith("word/media/") for n in names)  # the logo
+    assert b"<a:blip" in header
+    assert b"SECRET BODY" not in everything
+    assert b"INCLUDETEXT" not in everything and b"FIELD RESULT" not in everything
+    assert b"attacker.example" not in everything and b'TargetMode="External"' not in everything
+    document = docx.Document(io.BytesIO(data))
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"][0] == (
+        "Parties and representatives"
+    )
+
+
+@pytest.mark.parametrize(
+    "content", [b"not a zip", b"PK\x03\x04broken"], ids=["not-zip", "broken-zip"]
+)
+def test_broken_reference_docx_is_a_one_line_refusal(cli, tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "reference.docx").write_bytes(content)
+    (tmp_path / "rmo.yaml").write_text("templates: templates\n", encoding="utf-8")
+    path = write_charter(tmp_path / "charters" / "acme-globex.yaml")
+    result = cli("render", path, "-o", tmp_path / "out.docx")
+    assert result.exit_code == 1
+    assert "reference.docx not used" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out.docx").exists()

@@ -15,7 +15,7 @@ from typing import Any
 from rmo_cli.adapters.git import GitState
 from rmo_cli.ops.redline import RevisionSide
 from rmo_cli.render.docx_blocks import Block, DocModel, Para, Row, Run, Table
-from rmo_cli.support.errors import RmoError
+from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
@@ -107,7 +107,13 @@ def write_docx(
     for blob, width in logo:
         target = header.paragraphs[0] if first else header.add_paragraph()
         first = False
-        target.add_run().add_picture(io.BytesIO(blob), width=width)
+        try:
+            target.add_run().add_picture(io.BytesIO(blob), width=width)
+        except Exception as exc:  # noqa: BLE001 - any unreadable image in untrusted input
+            raise RefusedError(
+                f"{reference}: reference.docx not used: its header image cannot be read "
+                f"({type(exc).__name__})"
+            ) from None
     for block in model.header:
         paragraph = header.paragraphs[0] if first else header.add_paragraph()
         first = False
@@ -135,8 +141,21 @@ OWN_STYLES = {"Charter Title": "Title", "Charter Kind": "Subtitle"}
 
 def _own_styles(document: Any) -> None:
     from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
 
     styles = document.styles
+    names = {s.name for s in styles}
+    for level in (1, 2):  # a sparse reference.docx: headings still drive the navigation pane
+        name = f"Heading {level}"
+        if name in names:
+            continue
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.font.bold = True
+        style.paragraph_format.keep_with_next = True
+        outline = OxmlElement("w:outlineLvl")
+        outline.set(qn("w:val"), str(level - 1))
+        style.element.get_or_add_pPr().append(outline)
     for name, base in OWN_STYLES.items():
         if name in [s.name for s in styles]:
             continue
