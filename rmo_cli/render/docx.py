@@ -14,7 +14,7 @@ from typing import Any
 
 from rmo_cli.adapters.git import GitState
 from rmo_cli.ops.redline import RevisionSide
-from rmo_cli.render.docx_blocks import Block, DocModel, Para, Row, Run, Table
+from rmo_cli.render.docx_model import Block, DocModel, Para, Row, Run, Table
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON

@@ -1,207 +1,27 @@
-"""The Word document as plain blocks (paragraphs of runs, tables of rows), built from the
-same context the HTML template receives, so both show the same sections (SPEC §7, §9).
-
-No python-docx here: the blocks are plain data, so the redline can diff two documents'
-blocks (render/docx_redline.py) before render/docx.py writes them as WordprocessingML.
-"""
+"""The Word document of a charter, section by section, built from the same context the HTML
+template receives (render/context.py), so both show the same sections (SPEC §7, §9)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from rmo_cli.charter.model import as_list, as_mapping
-from rmo_cli.render.markdown import _markdown_parser
-
-DRAFT_STATUSES = ("draft", "proposed", "under-review")
-# XML 1.0 cannot hold these: they are shown as visible text (`U+0007`), never dropped.
-_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def showable(text: str) -> str:
-    """Text XML can hold: control characters spelt out as `U+XXXX`."""
-    return _UNSHOWABLE.sub(lambda m: f"U+{ord(m.group()):04X}", text)
-
-
-@dataclass(frozen=True)
-class Run:
-    """Text with one formatting; `field` (PAGE, NUMPAGES) makes it a Word field whose
-    current result is `text`; `change` is "ins" or "del" in a redline."""
-
-    text: str
-    bold: bool = False
-    italic: bool = False
-    mono: bool = False
-    field: str | None = None
-    change: str | None = None
-
-
-@dataclass(frozen=True)
-class Para:
-    """A paragraph: runs, a Word style, and how it sits on the page.
-
-    `signature` ends it with a tab to the right margin drawn as a line (a wet-ink blank);
-    `mark` is "ins" or "del" when the paragraph itself is added or removed in a redline.
-    """
-
-    runs: tuple[Run, ...]
-    style: str = "Normal"
-    keep_next: bool = False
-    signature: bool = False
-    mark: str | None = None
-
-    @property
-    def text(self) -> str:
-        """The paragraph's text as the reader sees it."""
-        return "".join(r.text for r in self.runs)
-
-
-@dataclass(frozen=True)
-class Row:
-    """A table row: each cell a sequence of paragraphs; `change` marks an added/removed row."""
-
-    cells: tuple[tuple[Para, ...], ...]
-    change: str | None = None
-
-
-@dataclass(frozen=True)
-class Table:
-    """A real Word table; with `header`, the first row repeats at the top of every page."""
-
-    rows: tuple[Row, ...]
-    header: bool = True
-    kind: str = "grid"  # grid: column headings; control: row headings in the first column
-
-
-Block = Para | Table
-
-
-@dataclass(frozen=True)
-class DocModel:
-    """A whole Word document: properties, page header and footer, body blocks."""
-
-    title: str
-    subject: str
-    header: tuple[Para, ...]
-    footer: tuple[Para, ...]
-    body: tuple[Block, ...]
-    draft: bool = False
-    keywords: str = ""
-
-
-def para(
-    *parts: str | Run, style: str = "Normal", keep_next: bool = False, signature: bool = False
-) -> Para:
-    """A paragraph from strings (plain runs) and runs; empty strings are left out."""
-    runs = tuple(
-        Run(showable(p)) if isinstance(p, str) else replace(p, text=showable(p.text))
-        for p in parts
-        if (p.text if isinstance(p, Run) else p)
-    )
-    return Para(runs, style=style, keep_next=keep_next, signature=signature)
-
-
-def item(*parts: str | Run, marker: str = "•", depth: int = 1, keep_next: bool = False) -> Para:
-    """A list item: the marker (bullet or number) is text, so it never changes unseen.
-
-    Word's automatic numbering would renumber silently when a tracked item is accepted or
-    rejected, and readers keep an empty numbered item behind; a literal marker is content.
-    """
-    style = "List" if depth == 1 else f"List {min(depth, 3)}"
-    return para(f"{marker}\t", *parts, style=style, keep_next=keep_next)
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-# ---------------------------------------------------------------------------------------
-# Charter Markdown (purpose) as paragraphs: structure Word can show, the rest as text.
-
-
-def markdown_paras(value: object) -> list[Para]:
-    """Charter Markdown as paragraphs: emphasis, code, lists and quotes kept; links as
-    their text followed by the target in brackets (only http, https and mailto survive the
-    parser); raw HTML stays visible text, as in the HTML document."""
-    tokens = _markdown_parser().parse(_text(value))
-    paras: list[Para] = []
-    lists: list[int | None] = []  # the next number of each open list (None: bullets)
-    marker: str | None = None  # the marker of the list item whose first paragraph is next
-    quote = 0
-    for token in tokens:
-        kind = token.type
-        if kind == "bullet_list_open":
-            lists.append(None)
-        elif kind == "ordered_list_open":
-            start = token.attrGet("start")
-            lists.append(
-                int(start) if isinstance(start, (int, str)) and str(start).isdigit() else 1
-            )
-        elif kind in ("bullet_list_close", "ordered_list_close"):
-            lists.pop()
-        elif kind == "list_item_open" and lists:
-            number = lists[-1]
-            marker = "•" if number is None else f"{number}{token.markup or '.'}"
-            if number is not None:
-                lists[-1] = number + 1
-        elif kind == "blockquote_open":
-            quote += 1
-        elif kind == "blockquote_close":
-            quote -= 1
-        elif kind in ("code_block", "fence"):
-            for line in token.content.rstrip("\n").split("\n"):
-                paras.append(para(Run(line, mono=True), style="No Spacing"))
-        elif kind == "inline":
-            heading = token.map is not None and any(
-                t.type == "heading_open" and t.map == token.map for t in tokens
-            )
-            runs = _inline_runs(token.children or [], bold=heading)
-            if lists and marker is not None:
-                paras.append(item(*runs, marker=marker, depth=len(lists)))
-                marker = None
-            elif lists:
-                depth = "" if len(lists) == 1 else f" {min(len(lists), 3)}"
-                paras.append(para(*runs, style="List Continue" + depth))
-            elif runs:
-                paras.append(para(*runs, style="Quote" if quote else "Normal"))
-    return paras
-
-
-def _inline_runs(children: Sequence[Any], bold: bool = False) -> list[Run]:
-    runs: list[Run] = []
-    strong, em = int(bold), 0
-    link: list[str] = []
-    for child in children:
-        kind = child.type
-        if kind == "strong_open":
-            strong += 1
-        elif kind == "strong_close":
-            strong -= 1
-        elif kind == "em_open":
-            em += 1
-        elif kind == "em_close":
-            em -= 1
-        elif kind == "link_open":
-            link.append(str(child.attrs.get("href", "")))
-        elif kind == "link_close":
-            target = link.pop() if link else ""
-            if target:
-                runs.append(Run(f" ({target})"))
-        elif kind == "code_inline":
-            runs.append(Run(child.content, bold=strong > 0, italic=em > 0, mono=True))
-        elif kind == "softbreak":
-            runs.append(Run(" "))
-        elif kind == "hardbreak":
-            runs.append(Run("\n"))
-        elif child.content:  # text, html_inline (shown as text), anything else with text
-            runs.append(Run(child.content, bold=strong > 0, italic=em > 0))
-    return runs
-
-
-# ---------------------------------------------------------------------------------------
-# The document, section by section (the order and wording of charter.html.j2).
+from rmo_cli.render.docx_markdown import markdown_paras
+from rmo_cli.render.docx_model import (
+    DRAFT_STATUSES,
+    Block,
+    DocModel,
+    Para,
+    Row,
+    Run,
+    Table,
+    item,
+    para,
+    showable,
+    text_of,
+)
 
 
 @dataclass
@@ -291,18 +111,18 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
             style="Intense Quote",
         )
         for finding in as_list(document.get("findings")):
-            b.add(item(_text(finding)))
+            b.add(item(text_of(finding)))
 
     # Title block
     b.p("Relationship Charter", style="Charter Kind")
-    b.p(_text(c.get("title")), style="Charter Title")
-    names = [_text(p.get("name") or p.get("id")) for p in as_list(c.get("parties"))]
+    b.p(text_of(c.get("title")), style="Charter Title")
+    names = [text_of(p.get("name") or p.get("id")) for p in as_list(c.get("parties"))]
     between = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     if names:
         b.p("between " + between)
     rows: list[tuple[str, Sequence[Para] | str]] = [
-        ("Identifier", _text(c.get("id"))),
-        ("Version", _text(c.get("version"))),
+        ("Identifier", text_of(c.get("id"))),
+        ("Version", text_of(c.get("version"))),
         ("Status", label(c.get("status"))),
     ]
     if c.get("lifecycle_stage"):
@@ -321,7 +141,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
         b.grid(
             ("Version", "Date", "Summary"),
             (
-                (_text(a.get("version")), longdate(a.get("date")), _text(a.get("summary")))
+                (text_of(a.get("version")), longdate(a.get("date")), text_of(a.get("summary")))
                 for a in amendments
             ),
         )
@@ -335,8 +155,8 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
     if c.get("principles"):
         b.heading(1, "Principles")
         for pr in as_list(c.get("principles")):
-            b.p(Run(_text(pr.get("name")), bold=True), keep_next=True)
-            b.p(_text(pr.get("description")))
+            b.p(Run(text_of(pr.get("name")), bold=True), keep_next=True)
+            b.p(text_of(pr.get("description")))
     if gov:
         b.heading(1, "Governance")
         rows = [("Governance model", label(gov.get("model")))]
@@ -351,7 +171,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
                 ("Body", "Chair", "Members", "Meets"),
                 (
                     (
-                        _text(body.get("name")),
+                        text_of(body.get("name")),
                         person(body.get("chair")) if body.get("chair") else "",
                         _lines(person(m) for m in as_list(body.get("members"))),
                         every(body.get("cadence")) if body.get("cadence") else "",
@@ -365,10 +185,10 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
             ("Role", "Party", "Holder", "Responsibilities"),
             (
                 (
-                    _text(r.get("title")),
+                    text_of(r.get("title")),
                     party(r.get("party")) if r.get("party") else "",
                     person(r.get("holder")) if r.get("holder") else "",
-                    [item(_text(duty)) for duty in as_list(r.get("responsibilities"))],
+                    [item(text_of(duty)) for duty in as_list(r.get("responsibilities"))],
                 )
                 for r in as_list(c.get("roles"))
             ),
@@ -379,7 +199,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
             ("Meeting", "Held", "Attendees"),
             (
                 (
-                    _text(m.get("name")),
+                    text_of(m.get("name")),
                     every(m.get("cadence")) if m.get("cadence") else "",
                     _lines(person(a) for a in as_list(m.get("attendees"))),
                 )
@@ -402,11 +222,11 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
             ),
             (
                 (
-                    _text(k.get("name")),
-                    _text(objectives[k["objective"]].get("statement"))
+                    text_of(k.get("name")),
+                    text_of(objectives[k["objective"]].get("statement"))
                     if isinstance(k.get("objective"), str) and k["objective"] in objectives
-                    else _text(k.get("objective")),
-                    _text(k.get("unit")),
+                    else text_of(k.get("objective")),
+                    text_of(k.get("unit")),
                     number(k.get("baseline")),
                     number(k.get("target")),
                     label(k.get("direction")),
@@ -435,8 +255,8 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
         for lv in as_list(esc.get("levels")):
             limit = lv.get("time_limit")
             b.p(
-                Run(f"Level {_text(lv.get('level'))}: {_text(lv.get('name'))}", bold=True),
-                f" — within {duration(_text(limit))}" if limit else "",
+                Run(f"Level {text_of(lv.get('level'))}: {text_of(lv.get('name'))}", bold=True),
+                f" — within {duration(text_of(limit))}" if limit else "",
                 keep_next=bool(lv.get("people")),
             )
             if lv.get("people"):
@@ -450,9 +270,8 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
             sentence += f" and expires on {longdate(term.get('expires'))}"
         sentence += "."
         if term.get("notice_period"):
-            sentence += (
-                f" A party may end it by giving notice of {duration(_text(term['notice_period']))}."
-            )
+            notice = duration(text_of(term["notice_period"]))
+            sentence += f" A party may end it by giving notice of {notice}."
         b.heading(1, "Term")
         b.p(sentence)
     if ex:
@@ -460,7 +279,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
         if ex.get("triggers"):
             b.p("The parties will start the agreed exit process when:", keep_next=True)
             for t in as_list(ex.get("triggers")):
-                b.add(item(_text(t)))
+                b.add(item(text_of(t)))
         if ex.get("owner"):
             b.p(f"Exit strategy owner: {person(ex.get('owner'))}.")
     _signoff(b, c, ctx, person, label, longdate)
@@ -471,10 +290,10 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
         toc += [para(text, style="TOC 1" if lvl == 1 else "TOC 2") for lvl, text in b.headings]
         b.blocks[contents_at:contents_at] = toc
 
-    short = _text(document.get("fingerprint")).removeprefix("sha256:")[:12]
+    short = text_of(document.get("fingerprint")).removeprefix("sha256:")[:12]
     footer = (
         para(
-            f"{_text(document.get('id'))} · version {_text(document.get('version'))} · "
+            f"{text_of(document.get('id'))} · version {text_of(document.get('version'))} · "
             f"fingerprint {short} · Page ",
             Run("1", field="PAGE"),
             " of ",
@@ -483,15 +302,15 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
         ),
     )
     header = (para(Run("DRAFT", bold=True), style="Header"),) if draft_mark else ()
-    title = _text(c.get("title"))
+    title = text_of(c.get("title"))
     return DocModel(
         title=showable(title),
-        subject=showable(f"{_text(c.get('id'))} version {_text(c.get('version'))}"),
+        subject=showable(f"{text_of(c.get('id'))} version {text_of(c.get('version'))}"),
         header=header,
         footer=footer,
         body=tuple(b.blocks),
         draft=draft_mark,
-        keywords=showable(_text(document.get("fingerprint"))),
+        keywords=showable(text_of(document.get("fingerprint"))),
     )
 
 
@@ -511,13 +330,13 @@ def _legal_frame(b: _Builder, frame: Mapping[str, Any]) -> None:
         bound = "legally binding" if frame.get("binding") is True else "not legally binding"
         b.p(Run(f"This charter is {bound}.", bold=True))
     if frame.get("precedence"):
-        b.p(_text(frame.get("precedence")))
+        b.p(text_of(frame.get("precedence")))
 
 
 def _parties(b: _Builder, c: Mapping[str, Any], gov: Mapping[str, Any], label: Any) -> None:
     b.heading(1, "Parties and representatives")
     for p in as_list(c.get("parties")):
-        text = _text(p.get("name"))
+        text = text_of(p.get("name"))
         if p.get("type"):
             text += f" ({label(p.get('type'))})"
         if gov.get("lead_party") == p.get("id"):
@@ -528,9 +347,9 @@ def _parties(b: _Builder, c: Mapping[str, Any], gov: Mapping[str, Any], label: A
                 ("Name", "Title", "Email", "Role"),
                 (
                     (
-                        _text(person.get("name")),
-                        _text(person.get("title")),
-                        _text(person.get("email")),
+                        text_of(person.get("name")),
+                        text_of(person.get("title")),
+                        text_of(person.get("email")),
                         "Senior Executive Responsible" if person.get("ser") else "",
                     )
                     for person in as_list(p.get("people"))
@@ -543,7 +362,7 @@ def _objectives(b: _Builder, c: Mapping[str, Any], person: Any, longdate: Any) -
         return
     b.heading(1, "Objectives")
     for number, o in enumerate(as_list(c.get("objectives")), start=1):
-        b.add(item(_text(o.get("statement")), marker=f"{number}.", keep_next=True))
+        b.add(item(text_of(o.get("statement")), marker=f"{number}.", keep_next=True))
         meta = []
         if o.get("owner"):
             meta.append(f"Owner: {person(o.get('owner'))}")
@@ -559,13 +378,13 @@ def _risk_row(r: Mapping[str, Any], person: Any, label: Any) -> tuple[str, ...]:
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in (likelihood, impact)
     )
     return (
-        _text(r.get("title")),
+        text_of(r.get("title")),
         person(r.get("owner")) if r.get("owner") else "",
-        _text(likelihood),
-        _text(impact),
-        _text(likelihood * impact) if numbers else "",  # type: ignore[operator]
+        text_of(likelihood),
+        text_of(impact),
+        text_of(likelihood * impact) if numbers else "",  # type: ignore[operator]
         label(r.get("treatment")),
-        _text(r.get("mitigation")),
+        text_of(r.get("mitigation")),
     )
 
 
@@ -596,7 +415,7 @@ def _review(
                     longdate(entry.get("date")),
                     ", ".join(person_name(p) for p in as_list(entry.get("reviewers"))),
                     label(entry.get("outcome")),
-                    _text(entry.get("notes")),
+                    text_of(entry.get("notes")),
                 )
                 for entry in as_list(rv.get("log"))
             ),
@@ -613,21 +432,21 @@ def _signoff(
 ) -> None:
     b.heading(1, "Sign-off")
     b.p(
-        f"Each party's representative signs to approve version {_text(c.get('version'))} of "
+        f"Each party's representative signs to approve version {text_of(c.get('version'))} of "
         "this charter, whose content fingerprint is given below."
     )
     for row in as_list(ctx.get("signoffs")):
-        state = _text(row.get("state"))
-        b.heading(2, f"For {_text(as_mapping(row.get('party')).get('name'))} — {label(state)}")
+        state = text_of(row.get("state"))
+        b.heading(2, f"For {text_of(as_mapping(row.get('party')).get('name'))} — {label(state)}")
         if state != "unsigned":
-            version = _text(row.get("version"))
+            version = text_of(row.get("version"))
             if row.get("ssh_signed"):
                 version += " (SSH signature, not checked here: rmo verify checks it)"
             rows: list[tuple[str, Sequence[Para] | str]] = [
                 ("Signed by", person(row.get("person_id")))
             ]
             if row.get("capacity"):
-                rows.append(("Capacity", _text(row.get("capacity"))))
+                rows.append(("Capacity", text_of(row.get("capacity"))))
             rows += [("Date", longdate(row.get("date"))), ("Version signed", version)]
             b.control(rows)
             if state == "stale":
@@ -649,20 +468,20 @@ def _document_control(b: _Builder, document: Mapping[str, Any], label: Any, long
     if document.get("draft"):
         status += " — DRAFT, NOT VALID"
     rows: list[tuple[str, Sequence[Para] | str]] = [
-        ("Identifier", _text(document.get("id"))),
-        ("Version", _text(document.get("version"))),
+        ("Identifier", text_of(document.get("id"))),
+        ("Version", text_of(document.get("version"))),
         ("Status", status),
-        ("Fingerprint", [para(Run(_text(document.get("fingerprint")), mono=True))]),
+        ("Fingerprint", [para(Run(text_of(document.get("fingerprint")), mono=True))]),
     ]
     git = document.get("git")
     if isinstance(git, Mapping):
-        commit = _text(git.get("commit")) or "none yet"
+        commit = text_of(git.get("commit")) or "none yet"
         if git.get("state") == "modified":
             commit += " (uncommitted changes)"
         elif git.get("state") == "untracked":
             commit += " (uncommitted changes: file not committed)"
         rows.append(("Git commit", [para(Run(commit, mono=True))]))
     if document.get("file"):
-        rows.append(("Source file", [para(Run(_text(document.get("file")), mono=True))]))
+        rows.append(("Source file", [para(Run(text_of(document.get("file")), mono=True))]))
     rows.append(("Generated", f"{longdate(document.get('generated'))} by rmo"))
     b.control(rows)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import TypeVar
 
-from rmo_cli.render.docx_blocks import Block, DocModel, Para, Row, Run, Table
+from rmo_cli.render.docx_model import Block, DocModel, Para, Row, Run, Table
 
 T = TypeVar("T")
 # Words, runs of white space, and single other characters (punctuation) are the units.
