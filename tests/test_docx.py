@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from rmo_cli.render.context import charter_context
 from rmo_cli.render.docx import write_docx
 from rmo_cli.render.docx_blocks import build_document
+from rmo_cli.render.docx_model import Para, Table
 from rmo_cli.render.docx_redline import redline
 
 docx = pytest.importorskip("docx")
@@ -476,3 +477,28 @@ def test_broken_reference_docx_is_a_one_line_refusal(cli, tmp_path: Path, conten
     assert "reference.docx not used" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out.docx").exists()
+
+
+def test_redline_marks_words_not_characters() -> None:
+    old = build_document(_context(charter(version="1.2.0", purpose="Keep the buildings open.")))
+    new = build_document(_context(charter(version="9.9.9", purpose="Keep every building open.")))
+    marked = redline(old, new)
+    runs = [
+        (run.change, run.text)
+        for block in marked.body
+        if isinstance(block, Para)
+        for run in block.runs
+        if run.change
+    ]
+    assert ("del", "the buildings") in runs and ("ins", "every building") in runs
+    version_rows = [
+        row
+        for block in marked.body
+        if isinstance(block, Table)
+        for row in block.rows
+        if row.cells[0][0].text == "Version"
+    ]
+    assert len(version_rows) == 2  # the title block and document control
+    for row in version_rows:
+        changed = [(r.change, r.text) for r in row.cells[1][0].runs]
+        assert changed == [("del", "1.2.0"), ("ins", "9.9.9")]

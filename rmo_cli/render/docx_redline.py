@@ -20,10 +20,13 @@ from typing import TypeVar
 from rmo_cli.render.docx_model import Block, DocModel, Para, Row, Run, Table
 
 T = TypeVar("T")
-# Words, runs of white space, and single other characters (punctuation) are the units.
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+# Words (with their punctuation: `1.2.0`, a fingerprint, `review.`) and runs of white space
+# are the units; splitting at punctuation would interleave "1.2.0" and "9.9.9" digit by digit.
+_TOKEN = re.compile(r"\S+|\s+")
 # Below this share of common text, two paragraphs are shown as one removed, one added.
 _SIMILAR = 0.3
+# A value this short (a version, a date, a name) changes in place, whatever it shares.
+_SHORT = 4
 
 
 def redline(old: DocModel, new: DocModel) -> DocModel:
@@ -83,7 +86,8 @@ def _pair_block(a: Block, b: Block) -> list[Block]:
     if isinstance(a, Table) and isinstance(b, Table):
         return [_pair_table(a, b)]
     if isinstance(a, Para) and isinstance(b, Para):
-        if _similarity(a.text, b.text) < _SIMILAR:
+        short = min(len(a.text.split()), len(b.text.split())) <= _SHORT
+        if not short and _similarity(a.text, b.text) < _SIMILAR:
             return [_removed(a), _added(b)]
         return [_pair_para(a, b)]
     return [_removed(a), _added(b)]  # pragma: no cover - paired blocks share their kind
@@ -135,14 +139,25 @@ def _tokens(para: Para) -> list[Run]:
 
 def _pair_para(a: Para, b: Para) -> Para:
     old, new = _tokens(a), _tokens(b)
+    opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    # Changes separated only by white space read as one: "~~the buildings~~ every building".
+    groups: list[tuple[bool, list[Run], list[Run]]] = []
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        between = 0 < index < len(opcodes) - 1 and all(t.text.isspace() for t in new[j1:j2])
+        if tag == "equal" and not between:
+            groups.append((False, old[i1:i2], new[j1:j2]))
+        elif groups and groups[-1][0]:
+            groups[-1][1].extend(old[i1:i2])
+            groups[-1][2].extend(new[j1:j2])
+        else:
+            groups.append((True, list(old[i1:i2]), list(new[j1:j2])))
     runs: list[Run] = []
-    matcher = SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            runs.extend(new[j1:j2])
+    for changed, olds, news in groups:
+        if not changed:
+            runs.extend(news)
             continue
-        runs.extend(replace(t, change="del") for t in old[i1:i2])
-        runs.extend(replace(t, change="ins") for t in new[j1:j2])
+        runs.extend(replace(t, change="del") for t in olds)
+        runs.extend(replace(t, change="ins") for t in news)
     return replace(b, runs=tuple(_joined(runs)), mark=None)
 
 
