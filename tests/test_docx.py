@@ -502,3 +502,16 @@ def test_redline_marks_words_not_characters() -> None:
     for row in version_rows:
         changed = [(r.change, r.text) for r in row.cells[1][0].runs]
         assert changed == [("del", "1.2.0"), ("ins", "9.9.9")]
+
+
+@needs_pandoc
+def test_redline_summary_is_a_word_comment_outside_the_text(cli, git_repo: Path) -> None:
+    path = write_charter(git_repo / "acme-globex.yaml")
+    git_commit(git_repo, "agreed")
+    write_charter(path, status="under-review", version="1.1.0")
+    red = _render(cli, path, git_repo.parent / "red.docx", "--redline", "HEAD")
+    with zipfile.ZipFile(io.BytesIO(red)) as z:
+        comments = z.read("word/comments.xml").decode("utf-8")
+    assert 'w:author="rmo"' in comments
+    assert "since HEAD (" in comments and "status: active → under-review" in comments
+    assert "since HEAD" not in pandoc_text(red, "accept") + pandoc_text(red, "reject")

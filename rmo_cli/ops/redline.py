@@ -18,6 +18,7 @@ class RevisionSide(NamedTuple):
     path: str
     git: GitState
     moved: bool = False  # the file was at another path then (renamed since)
+    rev: str = ""  # the revision as the user named it
 
 
 def charter_at(path: str | Path, rev: str, charter_id: str | None = None) -> RevisionSide:
@@ -34,5 +35,5 @@ def charter_at(path: str | Path, rev: str, charter_id: str | None = None) -> Rev
         reason = loaded.findings[0].message if loaded.findings else "not a charter"
         raise RmoError(f"{found}@{sha[:7]}: cannot be read as a charter: {reason}")
     return RevisionSide(
-        loaded.document.data, sha, found, GitState(sha[:12], "clean"), moved=found != rel
+        loaded.document.data, sha, found, GitState(sha[:12], "clean"), moved=found != rel, rev=rev
     )

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rmo_cli.adapters.git import GitState
 from rmo_cli.ops.redline import RevisionSide
-from rmo_cli.render.docx_model import Block, DocModel, Para, Row, Run, Table
+from rmo_cli.render.docx_model import Block, DocModel, Para, Row, Run, Table, showable
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
@@ -124,6 +125,17 @@ def write_docx(
             from docx.shared import RGBColor
 
             run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    if model.comment:
+        anchor = next(
+            (p for p in document.paragraphs if p.runs and p.style.name == "Charter Kind"),
+            next((p for p in document.paragraphs if p.runs), None),
+        )
+        if anchor is not None:
+            note = document.add_comment(
+                anchor.runs, text=showable(model.comment[0]), author=AUTHOR, initials=AUTHOR
+            )
+            for line in model.comment[1:]:
+                note.add_paragraph(showable(line))
     ffirst = True
     for block in model.footer:
         paragraph = footer.paragraphs[0] if ffirst else footer.add_paragraph()
@@ -365,6 +377,23 @@ def reference_path(templates: Path | None) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+def _summary(earlier: RevisionSide, data: dict[str, Any]) -> tuple[str, ...]:
+    """The changes since the earlier side in the words of `rmo diff` (SPEC §8)."""
+    from rmo_cli.charter.diff import compare, describe_changes
+
+    changes = compare(earlier.data, data).changes
+    since = (
+        earlier.rev
+        if earlier.sha.startswith(earlier.rev.lower())
+        else (f"{earlier.rev} ({earlier.sha[:7]})")
+    )
+    if not changes:
+        return (f"No changes in content since {since}.",)
+    lines = describe_changes(earlier.data, data, changes)
+    count = f"{len(changes)} change{'s' if len(changes) != 1 else ''}"
+    return (f"{count} since {since}:", *(f"• {line}" for line in lines))
+
+
 def render_docx(
     data: dict[str, Any],
     *,
@@ -405,5 +434,5 @@ def render_docx(
             ),
             frame,
         )
-        model = redline(old, model)
+        model = replace(redline(old, model), comment=_summary(earlier, data))
     return write_docx(model, reference=reference_path(templates), changed_at=changed_at)

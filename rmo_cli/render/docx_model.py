@@ -83,6 +83,7 @@ class DocModel:
     body: tuple[Block, ...]
     draft: bool = False
     keywords: str = ""
+    comment: tuple[str, ...] = ()  # a Word comment on the title block (a redline's summary)
 
 
 def para(
