@@ -66,7 +66,9 @@ def write_docx(
 ) -> bytes:
     """The .docx bytes of a document model; `reference` supplies styles (reference.docx)."""
     docx = load_python_docx()
-    from docx.shared import Pt
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+    from docx.text.run import Run as DocxRun
 
     document = docx.Document()
     logo: list[tuple[bytes, int | None]] = []
@@ -119,11 +121,10 @@ def write_docx(
         paragraph = header.paragraphs[0] if first else header.add_paragraph()
         first = False
         _fill(paragraph, block, changes)
-        for run in paragraph.runs:
+        for element in paragraph._p.iter(qn("w:r")):  # runs inside w:ins/w:del too
+            run = DocxRun(element, paragraph)
             run.font.size = Pt(20)
             run.font.bold = True
-            from docx.shared import RGBColor
-
             run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
     if model.comment:
         anchor = next(
