@@ -117,10 +117,11 @@ def write_docx(
                 f"{reference}: reference.docx not used: its header image cannot be read "
                 f"({type(exc).__name__})"
             ) from None
-    for block in model.header:
+    for position, block in enumerate(model.header):
         paragraph = header.paragraphs[0] if first else header.add_paragraph()
         first = False
-        _fill(paragraph, block, changes)
+        # The last paragraph mark of a header or footer is never tracked (Word keeps one).
+        _fill(paragraph, block, changes, last=position == len(model.header) - 1)
         for element in paragraph._p.iter(qn("w:r")):  # runs inside w:ins/w:del too
             run = DocxRun(element, paragraph)
             run.font.size = Pt(20)
@@ -138,10 +139,10 @@ def write_docx(
             for line in model.comment[1:]:
                 note.add_paragraph(showable(line))
     ffirst = True
-    for block in model.footer:
+    for position, block in enumerate(model.footer):
         paragraph = footer.paragraphs[0] if ffirst else footer.add_paragraph()
         ffirst = False
-        _fill(paragraph, block, changes)
+        _fill(paragraph, block, changes, last=position == len(model.footer) - 1)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -225,7 +226,7 @@ def _write_table(document: Any, container: Any, table: Table, changes: _Changes)
             tr_pr.append(changes.mark(row.change))
         for cell, paras in zip(word_row.cells, _padded(row, columns), strict=False):
             cell._tc.remove(cell.paragraphs[0]._p)
-            for para in paras:
+            for position, para in enumerate(paras):
                 paragraph = cell.add_paragraph(style=_style(document, para.style))
                 if row.change and not para.mark:
                     para = Para(
@@ -234,7 +235,7 @@ def _write_table(document: Any, container: Any, table: Table, changes: _Changes)
                         para.keep_next,
                         para.signature,
                     )
-                _fill(paragraph, para, changes, last=para is paras[-1])
+                _fill(paragraph, para, changes, last=position == len(paras) - 1)
             if not cell._tc.xpath("./w:p"):
                 cell.add_paragraph()
         if table.kind == "control":
