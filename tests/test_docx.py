@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -241,6 +242,7 @@ def test_redline_of_each_sample_accepts_to_new_and_rejects_to_old(
     red = _render(cli, path, out, "--redline", "HEAD~1")
     inserted, deleted, authors = _tracked(red)
     assert inserted and deleted and authors == {"rmo"}
+    assert docx.Document(io.BytesIO(red)).paragraphs  # python-docx reads it back
     # The old side is the charter as rendered at the revision: same commit, same file.
     git(git_repo, "checkout", "-q", "HEAD~1")
     assert pandoc_text(_render(cli, path, out)) == pandoc_text(old)
@@ -310,7 +312,11 @@ SAMPLE_TEXTS = [p.read_text(encoding="utf-8") for p in SAMPLE_FILES]
 
 @needs_pandoc
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("RMO_HYP_N", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(_edits())
 def test_redline_property_over_generated_edits(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
     old_data, new_data = pair
