@@ -534,3 +534,21 @@ def test_redline_summary_is_a_word_comment_outside_the_text(cli, git_repo: Path)
     assert 'w:author="rmo"' in comments
     assert "since HEAD (" in comments and "status: active → under-review" in comments
     assert "since HEAD" not in pandoc_text(red, "accept") + pandoc_text(red, "reject")
+
+
+@needs_pandoc
+def test_redline_follows_a_renamed_charter(cli, git_repo: Path) -> None:
+    old_path = write_charter(git_repo / "charters" / "old-name.yaml")
+    git_commit(git_repo, "agreed")
+    old = _render(cli, old_path, git_repo.parent / "old.docx")
+    (git_repo / "charters" / "new").mkdir()
+    git(git_repo, "mv", "charters/old-name.yaml", "charters/new/acme-globex.yaml")
+    path = write_charter(git_repo / "charters" / "new" / "acme-globex.yaml", version="1.1.0")
+    git_commit(git_repo, "renamed and amended")
+    new = _render(cli, path, git_repo.parent / "new.docx")
+    red = _render(cli, path, git_repo.parent / "red.docx", "--redline", "HEAD~1")
+    accepted, rejected = pandoc_text(red, "accept"), pandoc_text(red, "reject")
+    assert accepted == pandoc_text(new)
+    assert "old-name.yaml" in rejected and "1.1.0" not in rejected
+    # Apart from the source file's name, the old side is the document rendered then.
+    assert rejected.replace("charters/old-name.yaml", str(old_path)) == pandoc_text(old)
