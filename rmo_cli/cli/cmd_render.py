@@ -1,4 +1,4 @@
-"""`rmo render`: the signable document as Markdown, HTML or PDF (SPEC §7)."""
+"""`rmo render`: the signable document as Markdown, HTML, PDF or Word (SPEC §7, §9)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class RenderFormat(str, Enum):
     md = "md"
     html = "html"
     pdf = "pdf"
+    docx = "docx"
 
 
 @app.command()
@@ -34,8 +35,8 @@ def render(
         None,
         "--to",
         "-t",
-        help="Output format: md, html or pdf (PDF needs WeasyPrint). Default: what -o's "
-        "file name ends with, else html.",
+        help="Output format: md, html, pdf (PDF needs WeasyPrint) or docx (Word). Default: "
+        "what -o's file name ends with, else html.",
         show_default=False,
     ),
     output: Optional[str] = typer.Option(  # noqa: UP045
@@ -48,6 +49,14 @@ def render(
             "pdf goes to stdout only when stdout is not a terminal."
         ),
         metavar="OUT",
+    ),
+    redline: Optional[str] = typer.Option(  # noqa: UP045
+        None,
+        "--redline",
+        help="With --to docx: the changes since revision REV (a commit, tag or branch) as "
+        "Word tracked changes.",
+        metavar="REV",
+        show_default=False,
     ),
     force: bool = typer.Option(
         False, "--force", help="Render charters with errors anyway, marked DRAFT, NOT VALID."
@@ -67,7 +76,7 @@ def render(
         show_default=False,
     ),
 ) -> None:
-    """Render charters as signable documents: Markdown, HTML (print-ready) or PDF.
+    """Render charters as signable documents: Markdown, HTML (print-ready), PDF or Word.
 
     One charter prints to stdout; several, or a folder, need -o DIR and
     also get an index page. A charter with errors is refused (exit 1)
@@ -76,6 +85,10 @@ def render(
     PDF is PDF/A-3b with the charter and its sign-offs embedded, a footer
     on every page and a DRAFT mark until the charter is active;
     --sign-with adds a PAdES signature (rmo verify FILE.pdf checks it all).
+
+    Word (--to docx, or -o X.docx) has heading styles, real tables and the
+    sign-off block; --redline REV writes the changes since REV as tracked
+    changes. A reference.docx in the templates folder supplies its styles.
 
     Templates in rmo.yaml's `templates` folder (charter.md.j2,
     charter.html.j2, index.md.j2, index.html.j2) override the defaults.
@@ -95,6 +108,7 @@ def render(
         sign_with=sign_with,
         sign_password=_password(sign_password_env),
         stdout_is_terminal=stdout_is_terminal(),
+        redline=redline,
     )
     outcome = run_render(request)
     for line in outcome.lines:

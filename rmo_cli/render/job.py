@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     from rmo_cli.ops.repository import Config
     from rmo_cli.render.document import Renderer
 
-EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+EXTENSIONS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
 
 
 @dataclass
@@ -36,6 +43,7 @@ class RenderRequest:
     sign_with: Path | None = None
     sign_password: bytes | None = None
     stdout_is_terminal: bool = False
+    redline: str | None = None  # --redline REV (Word tracked changes since REV)
 
 
 @dataclass
@@ -75,6 +83,7 @@ def run_render(request: RenderRequest) -> RenderOutcome:
 
     fmt = request.fmt
     signer = None
+    _check_redline(request)
     if fmt == "pdf":
         from rmo_cli.render.pdf import load_weasyprint
 
@@ -99,6 +108,8 @@ def run_render(request: RenderRequest) -> RenderOutcome:
         or any(Path(p).is_dir() for p in given)
         or (out is not None and (out.is_dir() or str(request.output).endswith(("/", "\\"))))
     )
+    if site_mode and fmt == "docx":
+        raise RmoError("Word documents render one charter at a time: give one charter file")
     if site_mode and out is None:
         raise RmoError(
             "several charters (or a folder) render to a folder: give -o DIR "
@@ -106,9 +117,10 @@ def run_render(request: RenderRequest) -> RenderOutcome:
         )
     if signer is not None and site_mode:
         raise RmoError("--sign-with signs one document: give one charter and -o FILE.pdf")
-    if not site_mode and out is None and fmt == "pdf" and request.stdout_is_terminal:
+    if not site_mode and out is None and fmt in ("pdf", "docx") and request.stdout_is_terminal:
         raise RmoError(
-            "PDF is binary and stdout is a terminal: give -o FILE.pdf (or redirect stdout)",
+            f"{fmt.upper()} is binary and stdout is a terminal: give -o FILE.{fmt} "
+            "(or redirect stdout)",
         )
 
     outcome = RenderOutcome()
@@ -202,19 +214,22 @@ def _render_one(
         outcome.lines.extend(_refused_lines(doc.file, errors))
         outcome.failed = True
         return
-    content = render_charter(
-        doc.data,
-        fmt,
-        renderer,
-        as_of=request.as_of,
-        file=doc.file,
-        git=GitLookup().state(Path(doc.file)),
-        findings=errors,
-        draft=invalid,
-        within=config.due_soon,
-        source=source_bytes(doc.file, doc.text) if fmt == "pdf" else None,
-        document_frame=config.document,
-    )
+    if fmt == "docx":
+        content: str | bytes = _render_docx(doc, config, request, errors, invalid)
+    else:
+        content = render_charter(
+            doc.data,
+            fmt,
+            renderer,
+            as_of=request.as_of,
+            file=doc.file,
+            git=GitLookup().state(Path(doc.file)),
+            findings=errors,
+            draft=invalid,
+            within=config.due_soon,
+            source=source_bytes(doc.file, doc.text) if fmt == "pdf" else None,
+            document_frame=config.document,
+        )
     if signer is not None and isinstance(content, bytes):
         from rmo_cli.render.signing import sign_pdf
 
@@ -236,6 +251,49 @@ def _render_one(
     atomic_write(target, content)
     outcome.written.append(target)
     outcome.lines.append(f"rmo: wrote {target}")
+
+
+def _check_redline(request: RenderRequest) -> None:
+    """--redline needs docx and a revision (a charter file where REV belongs is a mistake)."""
+    redline = request.redline
+    if redline is None:
+        return
+    if request.fmt != "docx":
+        raise RmoError(
+            "--redline REV writes Word tracked changes: use it with --to docx (or -o X.docx)"
+        )
+    if not request.paths and redline.endswith((".yaml", ".yml")) and Path(redline).is_file():
+        raise RmoError(
+            f"--redline needs a revision before the charter: rmo render {redline} "
+            "--to docx --redline REV (REV: a commit, tag or branch)"
+        )
+
+
+def _render_docx(
+    doc: Document, config: Config, request: RenderRequest, errors: list[Finding], invalid: bool
+) -> bytes:
+    """The Word document (or redline since REV) of one charter."""
+    from rmo_cli.adapters.git import GitLookup
+    from rmo_cli.ops.redline import charter_at
+    from rmo_cli.render.docx import render_docx
+
+    earlier = None
+    if request.redline is not None:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        earlier = charter_at(doc.file, request.redline, data.get("id"))
+    return render_docx(
+        doc.data,
+        as_of=request.as_of,
+        file=doc.file,
+        git=GitLookup().state(Path(doc.file)),
+        findings=errors,
+        draft=invalid,
+        within=config.due_soon,
+        templates=config.templates,
+        frame=config.document,  # rmo.yaml `document:` (the legal frame)
+        changed_at=dt.datetime.now(dt.timezone.utc),
+        earlier=earlier,
+    )
 
 
 def stdout_is_terminal() -> bool:
