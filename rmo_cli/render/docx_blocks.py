@@ -79,7 +79,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
     f = _filters()
     ctx = dict(context)
     label, every, number = f["label"], f["every"], f["number"]
-    longdate, duration = f["longdate"], f["duration"]
+    longdate, duration, time_limit = f["longdate"], f["duration"], f["time_limit"]
 
     def person(pid: object) -> str:
         return str(f["person"](ctx, pid))
@@ -159,7 +159,12 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
             b.p(text_of(pr.get("description")))
     if gov:
         b.heading(1, "Governance")
-        rows = [("Governance model", label(gov.get("model")))]
+        from rmo_cli.render.context import _filters
+
+        # The model explained in one plain sentence, as in the HTML (SPEC §7).
+        meaning = _filters()["model_sentence"](gov.get("model"))
+        model = label(gov.get("model")) + (f" — {meaning}" if meaning else "")
+        rows = [("Governance model", model)]
         if gov.get("lead_party"):
             rows.append(("Lead party", party(gov.get("lead_party"))))
         if gov.get("decision_rule"):
@@ -219,6 +224,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
                 "Direction",
                 "Measured",
                 "Owner",
+                "Latest",
             ),
             (
                 (
@@ -232,6 +238,9 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
                     label(k.get("direction")),
                     every(k.get("frequency")) if k.get("frequency") else "",
                     person(k.get("owner")) if k.get("owner") else "",
+                    _kpi_latest(
+                        as_mapping(ctx.get("kpis")).get(k.get("id")), number, longdate, label
+                    ),
                 )
                 for k in as_list(c.get("kpis"))
             ),
@@ -256,7 +265,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
             limit = lv.get("time_limit")
             b.p(
                 Run(f"Level {text_of(lv.get('level'))}: {text_of(lv.get('name'))}", bold=True),
-                f" — within {duration(text_of(limit))}" if limit else "",
+                f" — within {time_limit(text_of(limit))}" if limit else "",
                 keep_next=bool(lv.get("people")),
             )
             if lv.get("people"):
@@ -422,6 +431,14 @@ def _review(
         )
 
 
+def _kpi_latest(m: Any, number: Any, longdate: Any, label: Any) -> str:
+    """The KPI's latest measurement and state, as the HTML's "Latest" column shows them."""
+    if not isinstance(m, Mapping):
+        return ""
+    shown = f"{number(m.get('value'))} ({longdate(m.get('date'))}) " if m.get("date") else ""
+    return shown + label(m.get("state"))
+
+
 def _signoff(
     b: _Builder,
     c: Mapping[str, Any],
@@ -436,30 +453,27 @@ def _signoff(
         "this charter, whose content fingerprint is given below."
     )
     for row in as_list(ctx.get("signoffs")):
+        # The same block as the HTML: verify's verdict in words, never a command (SPEC §7).
         state = text_of(row.get("state"))
-        b.heading(2, f"For {text_of(as_mapping(row.get('party')).get('name'))} — {label(state)}")
-        if state != "unsigned":
-            version = text_of(row.get("version"))
-            if row.get("ssh_signed"):
-                version += " (SSH signature, not checked here: rmo verify checks it)"
+        name = text_of(as_mapping(row.get("party")).get("name"))
+        b.heading(2, f"For {name} — {text_of(row.get('label')) or label(state)}")
+        if state != "missing":
             rows: list[tuple[str, Sequence[Para] | str]] = [
-                ("Signed by", person(row.get("person_id")))
+                ("Person", person(row.get("person_id")))
             ]
             if row.get("capacity"):
                 rows.append(("Capacity", text_of(row.get("capacity"))))
-            rows += [("Date", longdate(row.get("date"))), ("Version signed", version)]
+            rows += [("Date", longdate(row.get("date"))), ("Version", text_of(row.get("version")))]
+            if row.get("verified"):
+                key = f"{text_of(row.get('key'))} ({text_of(row.get('email'))})"
+                rows.append(("Signing key", [para(Run(key, mono=True))]))
             b.control(rows)
-            if state == "stale":
-                b.p(
-                    "This sign-off approved different content: the charter has changed since "
-                    "it was signed, so it must be signed again.",
-                    style="Intense Quote",
-                )
-        else:
-            b.p("Not yet signed.", keep_next=True)
-        if state != "valid":
-            for i, name in enumerate(("Name", "Title", "Signature", "Date")):
-                b.p(name, "\t", keep_next=i < 3, signature=True)
+        if row.get("verdict"):
+            quiet = state in ("valid", "in-force", "missing")
+            b.p(text_of(row.get("verdict")), style="Normal" if quiet else "Intense Quote")
+        if state not in ("valid", "in-force"):
+            for i, line in enumerate(("Name", "Title", "Signature", "Date")):
+                b.p(line, "\t", keep_next=i < 3, signature=True)
 
 
 def _document_control(b: _Builder, document: Mapping[str, Any], label: Any, longdate: Any) -> None:
