@@ -47,8 +47,57 @@ def md_escape(value: object, newline: str = " ") -> str:
     return newline.join(_MD_LINE_START_RE.sub(_md_line_start_sub, line) for line in lines if line)
 
 
+_LINK_SCHEME_RE = re.compile(r"(?i)(?:https?|mailto):")
+
+
+def allowed_link(url: str) -> bool:
+    """Whether a link target from charter text may stay a link: http, https, mailto only."""
+    return bool(_LINK_SCHEME_RE.match(url.strip()))
+
+
+def _unsafe_links(text: str) -> bool:
+    """Whether CommonMark reads an image, or a link to anything but http/https/mailto."""
+    from markdown_it import MarkdownIt
+
+    # Nested as deep as the text allows, so nothing is skipped (markdown-it stops at 20
+    # levels, other renderers do not); too deep to parse counts as unsafe.
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": len(text)})
+    parser.validateLink = lambda url: True  # see every target, then judge it
+    try:
+        stack = list(parser.parse(text))
+    except RecursionError:
+        return True
+    while stack:
+        token = stack.pop()
+        stack.extend(token.children or ())
+        if token.type == "image":
+            return True
+        if token.type == "link_open" and not allowed_link(str(token.attrGet("href") or "")):
+            return True
+    return False
+
+
+def _escape_brackets(text: str) -> str:
+    """Every unescaped `[` and `]` backslash-escaped: no link, image or link definition."""
+    out: list[str] = []
+    escaped = False
+    for char in text:
+        if not escaped and char in "[]":
+            out.append("\\")
+        out.append(char)
+        escaped = char == "\\" and not escaped
+    return "".join(out)
+
+
 def md_block(value: object) -> MdSafe:
-    """Charter text that may hold Markdown (purpose): kept as Markdown, raw HTML neutralised."""
+    """Charter text that may hold Markdown (purpose): kept as Markdown, raw HTML neutralised.
+
+    Links stay links only when every one goes to http, https or mailto (SPEC §7); with an
+    image or another target, brackets are escaped so all of them show as plain text.
+    """
     text = "" if value is None else str(value).replace("\r\n", "\n")
     # Without `<` there is no tag, comment or autolink: raw HTML shows as text.
-    return MdSafe(text.replace("<", "&lt;").strip("\n"))
+    text = text.replace("<", "&lt;").strip("\n")
+    if ("[" in text or "]" in text) and _unsafe_links(text):
+        text = _escape_brackets(text)
+    return MdSafe(text)
