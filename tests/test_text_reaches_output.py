@@ -9,9 +9,11 @@ import re
 import shutil
 import subprocess
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import charter
+from conftest import charter, write_charter
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -141,3 +143,15 @@ def test_hostile_links_stay_text_in_every_format(purpose: str) -> None:
     markdown = str(render_charter(data, "md", Renderer(), as_of=AS_OF))
     assert "![" not in markdown
     assert not re.search(r"(?<!\\)\]\((?!https?:|mailto:)", markdown)
+
+
+def test_mermaid_labels_escape_html(cli: Any, tmp_path: Path) -> None:
+    data = charter(title="<img src=x onerror=alert(1)> & <b>bold</b> `code`")
+    data["parties"][0]["name"] = "<script>alert(1)</script>"
+    path = write_charter(tmp_path / "acme-globex.yaml", data)
+    result = cli("graph", path, "--format", "mermaid")
+    assert result.exit_code == 0, result.output
+    labels = result.stdout.replace("-->", "").replace("---", "")
+    assert "<" not in labels and ">" not in labels and "`" not in labels
+    assert "#lt;script#gt;alert(1)#lt;/script#gt;" in labels
+    assert "#lt;img src=x onerror=alert(1)#gt; #amp; #lt;b#gt;bold" in labels
