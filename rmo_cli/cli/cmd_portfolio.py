@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from rmo_cli.cli.app import app
-from rmo_cli.cli.common import due_soon_window, fail, parse_date, stdout_console, today
+from rmo_cli.cli.common import (
+    due_soon_window,
+    fail,
+    parse_date,
+    printable,
+    stdout_console,
+    today,
+)
 from rmo_cli.support import jsontext
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
@@ -162,12 +169,13 @@ def _print_table(rows: list[StatusRow]) -> None:
     styles = {"overdue": "bold red", "due-soon": "yellow", "ok": "green"}
     expiry_styles = {"expired": "bold red", "expiring": "yellow"}
     for r in rows:
+        # Text cells: no rich markup from charter text, and hidden characters escaped.
         table.add_row(
-            r.id or "?",
-            r.title,
-            r.status,
-            r.model,
-            ", ".join(r.parties),
+            Text(printable(r.id or "?")),
+            Text(printable(r.title)),
+            Text(printable(r.status)),
+            Text(printable(r.model)),
+            Text(printable(", ".join(r.parties))),
             Text(r.signoff_text, style="red" if r.stale else ""),
             Text(review_text(r), style=styles.get(r.review_state, "")),
             Text(expiry_text(r), style=expiry_styles.get(r.expiry_state or "", "")),

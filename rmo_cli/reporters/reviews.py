@@ -15,6 +15,7 @@ from rmo_cli.charter.reviews import days_in_words
 from rmo_cli.ops.reviews import ReviewEntry
 from rmo_cli.support import jsontext
 from rmo_cli.support.dates import duration_in_words
+from rmo_cli.support.escape import terminal_text
 from rmo_cli.support.ids import MAX_ID, SLUG_RE
 
 FORMATS = ("table", "json", "md", "ics")
@@ -80,6 +81,7 @@ def _expiring(entries: Sequence[ReviewEntry]) -> list[ReviewEntry]:
 
 
 def _columns(rows: list[list[str]], states: list[str], colour: bool) -> list[str]:
+    rows = [[terminal_text(cell) for cell in row] for row in rows]  # hidden characters shown
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):

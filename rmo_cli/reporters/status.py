@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.ops.portfolio import StatusRow, summarize
+from rmo_cli.support.escape import terminal_text
 
 if TYPE_CHECKING:
     pass
@@ -56,7 +57,7 @@ def status_cells(row: StatusRow) -> list[str]:
 def status_text(rows: Sequence[StatusRow]) -> str:
     """Plain aligned columns, one charter a line, then the summary line."""
     table = [list(STATUS_COLUMNS)] + [
-        [" ".join(cell.split()) for cell in status_cells(r)] for r in rows
+        [terminal_text(" ".join(cell.split())) for cell in status_cells(r)] for r in rows
     ]
     from rmo_cli.support.width import display_width, ljust
 

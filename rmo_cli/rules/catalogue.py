@@ -9,6 +9,7 @@ from rmo_cli.charter.schema_messages import schema_rules
 from rmo_cli.rules import charter as _charter_rules  # noqa: F401  (registers its rules)
 from rmo_cli.rules import reviews as _review_rules  # noqa: F401
 from rmo_cli.rules import signoffs as _signoff_rules  # noqa: F401
+from rmo_cli.rules import text as _text_rules  # noqa: F401
 from rmo_cli.rules.registry import RULES
 from rmo_cli.support.findings import ERROR, Finding
 

@@ -4,6 +4,33 @@ from __future__ import annotations
 
 import re
 
+# Trojan Source: characters that reorder text (bidi embeddings, overrides, isolates) or
+# hide in it (zero-width, joiners, the BOM inside text). `Pay \u202e0001\u202c EUR` reads
+# "1000" in a browser, a PDF and a terminal.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+BIDI_CONTROL_RE = re.compile(f"[{BIDI_CONTROLS}]")
+INVISIBLE_RE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0]"
+)
+_TERMINAL = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+del _TERMINAL[ord("\t")], _TERMINAL[ord("\n")]
+
+
+def unicode_escape(char: str) -> str:
+    """One character as `\\u202e` (or `\\U0001xxxx`), the way the terminal shows it."""
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def terminal_text(text: str) -> str:
+    """Text from a charter or git, safe for a terminal: control characters as `\\x1b`,
+    bidi controls and invisible characters as `\\u202e`, so what is there is what shows."""
+    text = text.translate(_TERMINAL)
+    for pattern in (BIDI_CONTROL_RE, INVISIBLE_RE):
+        text = pattern.sub(lambda m: unicode_escape(m.group(0)), text)
+    return text
+
 
 class MdSafe(str):
     """Markdown that is already safe to insert as it is (not escaped again)."""
