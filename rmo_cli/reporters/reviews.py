@@ -299,14 +299,19 @@ def format_ics(entries: Sequence[ReviewEntry], as_of: dt.date, within: str = "")
             digest = hashlib.sha256(entry.file.encode("utf-8")).hexdigest()[:8]
             uid = uid.replace("@rmo", f"-{digest}@rmo")
         seen.add(uid)
-        end = due + dt.timedelta(days=1)
+        # 9999-12-31 has no next day: an all-day event may say its length instead.
+        end = (
+            f"DTEND;VALUE=DATE:{due + dt.timedelta(days=1):%Y%m%d}"
+            if due < dt.date.max
+            else "DURATION:P1D"
+        )
         summary_text = ics_text(f"Review: {entry.title}")
         lines += [
             "BEGIN:VEVENT",
             f"UID:{uid}",
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{due:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{end:%Y%m%d}",
+            end,
             f"SUMMARY:{summary_text}",
             f"DESCRIPTION:{ics_text(_description(entry))}",
             "TRANSP:TRANSPARENT",
