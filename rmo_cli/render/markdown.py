@@ -33,7 +33,7 @@ def _markdown_parser() -> Any:
     # must stay self-contained (links stay links). Links only to http, https and mailto
     # (SPEC §7); any other target stays in the text as it was typed.
     parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-    parser.validateLink = allowed_link
+    parser.validateLink = allowed_link  # type: ignore[method-assign]
 
     def link_close(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         # The reader of a signed document sees where a link goes, not only its words.
