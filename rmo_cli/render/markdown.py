@@ -37,9 +37,8 @@ def _markdown_parser() -> Any:
 
     def link_close(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         # The reader of a signed document sees where a link goes, not only its words.
-        opening = next(t for t in reversed(tokens[:idx]) if t.type == "link_open")
-        href = str(opening.attrGet("href") or "")
-        start = tokens.index(opening)
+        start = next(i for i in range(idx - 1, -1, -1) if tokens[i].type == "link_open")
+        href = str(tokens[start].attrGet("href") or "")
         words = "".join(t.content for t in tokens[start + 1 : idx] if t.type in _TEXTUAL)
         if parser.normalizeLinkText(href) in (words, f"mailto:{words}"):
             return "</a>"
