@@ -18,9 +18,11 @@ from rmo_cli.support.escape import allowed_link
 _WORD_RE = re.compile(r"[^\W_]+")
 _TAG_RE = re.compile(r"<[^>]*>")
 _ITEM_NUMBER_RE = re.compile(r'<li value="(\d+)"')
-# Block nesting a page can show: each quote or list indents, and past about six levels the
-# text is squeezed off an A4 page. Deeper text is shown as plain text.
-_MAX_SHOWN_LEVEL = 12
+# Block nesting a page can show: a quote indents about 80 px (40 each side), a list 40 px;
+# past about half an A4 page's width the text is squeezed into a column of single letters.
+# Deeper text is shown as plain text.
+_INDENT = {"blockquote_open": 80, "bullet_list_open": 40, "ordered_list_open": 40}
+_MAX_INDENT = 320
 # Long words and code lines wrap instead of running off the page (clipped in a PDF).
 _WRAP = "overflow-wrap: anywhere"
 
@@ -85,6 +87,19 @@ def plain_html(text: str) -> str:
     )
 
 
+def _too_indented(tokens: Any) -> bool:
+    """Whether nested quotes and lists would indent text past what a page can show."""
+    widths: list[int] = []
+    for token in tokens:
+        if token.nesting == 1 and token.type in _INDENT:
+            widths.append(_INDENT[token.type])
+            if sum(widths) > _MAX_INDENT:
+                return True
+        elif token.nesting == -1 and token.type.replace("_close", "_open") in _INDENT:
+            widths.pop()
+    return False
+
+
 def markdown_html(value: object) -> str:
     """Charter Markdown (purpose) as HTML: raw HTML refused, only http/https/mailto links.
 
@@ -96,7 +111,7 @@ def markdown_html(value: object) -> str:
     parser = _markdown_parser()
     env: dict[str, Any] = {}
     tokens = parser.parse(text, env)
-    if any(token.level > _MAX_SHOWN_LEVEL for token in tokens):
+    if _too_indented(tokens):
         return plain_html(text)
     rendered = str(parser.renderer.render(tokens, parser.options, env))
     shown = html.unescape(_TAG_RE.sub(" ", rendered)) + " ".join(_ITEM_NUMBER_RE.findall(rendered))
