@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -98,7 +99,7 @@ def test_the_same_through_the_installed_rmo(tmp_path: Path) -> None:
     done = rmo("validate", cwd=repo)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 errors, 0 warnings" in done.stdout
-    assert git(repo, "config", "--get", "diff.rmo.textconv").strip() == "rmo textconv"
+    assert "textconv" in git(repo, "config", "--get", "diff.rmo.textconv")
     done = rmo("new-charter", "--title", "Second", cwd=repo)
     assert done.returncode == 2
     assert "missing --party" in done.stderr and "--governance" in done.stderr
@@ -189,7 +190,8 @@ def test_init_config_passes_the_config_schema(cli, tmp_path: Path) -> None:
     assert config.charters == ["charters/**/*.yaml", "charters/**/*.yml"]
     assert config.due_soon == "P30D"
     attributes = (tmp_path / ".gitattributes").read_text().splitlines()
-    assert {"*.yaml diff=rmo", "*.yml diff=rmo"} <= set(attributes)
+    assert {"charters/**/*.yaml diff=rmo", "charters/**/*.yml diff=rmo"} <= set(attributes)
+    assert "*.yaml diff=rmo" not in attributes  # only charters go through the driver
 
 
 def test_init_twice_is_fine_but_a_changed_rmo_yaml_is_not_overwritten(cli, tmp_path: Path) -> None:
@@ -469,3 +471,64 @@ def test_from_refuses_flags_it_would_ignore(
     assert result.exit_code == 2
     assert "--party, --governance cannot be used with --from" in result.stderr
     assert files_under(tmp_path) == []
+
+
+def _plain_path(tmp_path: Path) -> str:
+    """A PATH with git and the shell but no rmo."""
+    bin_dir = tmp_path / "bin-without-rmo"
+    bin_dir.mkdir()
+    for tool in ("git", "sh", "cat"):
+        found = shutil.which(tool)
+        assert found is not None
+        (bin_dir / tool).symlink_to(found)
+    return str(bin_dir)
+
+
+def test_git_diff_works_without_rmo_on_path(tmp_path: Path) -> None:
+    if not RMO.exists():
+        pytest.skip("rmo is not installed in this environment")
+    repo = tmp_path / "repo"
+    assert subprocess.run([str(RMO), "init", str(repo)], capture_output=True).returncode == 0
+    charter_path = repo / "charters" / "acme-globex.yaml"
+    sample = SAMPLES / "harbourside-globex-facilities.yaml"
+    charter_path.write_text(sample.read_text(encoding="utf-8"), encoding="utf-8")
+    (repo / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=T", "-c", "user.email=t@example.test", "commit", "-qm", "one")
+    text = charter_path.read_text(encoding="utf-8")
+    changed = re.sub(r"(?m)^title: .*$", "title: Changed Title", text, count=1)
+    charter_path.write_text(changed, encoding="utf-8")
+    (repo / "notes.yaml").write_text("a: 2\n", encoding="utf-8")
+    env = {**os.environ, "PATH": _plain_path(tmp_path)}
+
+    def diff(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "diff", *args], cwd=repo, capture_output=True, text=True, env=env, timeout=30
+        )
+
+    # The installed rmo by absolute path: charters field by field, other YAML as it is.
+    done = diff()
+    assert done.returncode == 0, done.stderr
+    assert "rmo: not found" not in done.stderr and "unable to read" not in done.stderr
+    assert "+a: 2" in done.stdout
+    plain = diff("--no-textconv")
+    assert done.stdout != plain.stdout  # the charter in rmo's canonical view
+    assert "+title: Changed Title" in done.stdout
+    # rmo gone altogether (another machine, a deleted venv): plain text, no failure.
+    config = git(repo, "config", "--get", "diff.rmo.textconv").strip()
+    git(repo, "config", "diff.rmo.textconv", config.replace(str(RMO.resolve()), "/gone/rmo"))
+    done = diff()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == plain.stdout  # the plain YAML
+    assert "+a: 2" in done.stdout
+    log = subprocess.run(
+        ["git", "log", "-p", "-1"], cwd=repo, capture_output=True, text=True, env=env, timeout=30
+    )
+    assert log.returncode == 0, log.stderr
+
+
+def test_init_replaces_the_old_repository_wide_attribute(cli, tmp_path: Path) -> None:
+    (tmp_path / ".gitattributes").write_text("*.png binary\n*.yaml diff=rmo\n*.yml diff=rmo\n")
+    assert cli("init", tmp_path).exit_code == 0
+    lines = (tmp_path / ".gitattributes").read_text().splitlines()
+    assert lines == ["*.png binary", "charters/**/*.yaml diff=rmo", "charters/**/*.yml diff=rmo"]

@@ -148,6 +148,12 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ),
     ("chair-not-member", _with_bodies, "chair: ghost", "error"),
     (
+        "bidi-control",
+        lambda d: d["objectives"][0].update(statement="Pay \u202e0001\u202c EUR"),
+        "statement: Pay",
+        "error",
+    ),
+    (
         "active-but-expired",
         lambda d: (
             d["term"].update(effective="2020-01-01", expires="2026-01-01")
@@ -207,6 +213,8 @@ def test_rule_reports_file_line_and_column(
 
 def test_every_registered_rule_has_a_breaking_case() -> None:
     covered = {c[0] for c in CASES} | {"filename-id-mismatch", "duplicate-charter-id"}
+    # Ids also break their schema pattern: tested with that in tests/test_trojan_source.py.
+    covered |= {"invisible-character"}
     own = {rid for rid, r in RULES.items() if r.check is not None and "review" not in rid}
     own |= {"duplicate-charter-id"}
     assert own - covered <= {"last-reviewed-mismatch"}, own - covered

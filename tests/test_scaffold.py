@@ -391,7 +391,7 @@ def test_init_makes_a_repository(tmp_path: Path) -> None:
     report = scaffold.init_repository(root)
     assert set(snapshot(root)) == set(INIT_FILES)
     assert report.git_initialised and report.git_configured and report.notes == []
-    assert git(root, "config", "--get", "diff.rmo.textconv").strip() == "rmo textconv"
+    assert git(root, "config", "--get", "diff.rmo.textconv").strip() == scaffold.textconv_command()
     config = read_config(root / "rmo.yaml")
     assert config.charters == ["charters/**/*.yaml", "charters/**/*.yml"]
     assert config.due_soon == "P30D"
@@ -410,7 +410,7 @@ def test_init_makes_a_repository(tmp_path: Path) -> None:
     assert read_register(root / "organisations.yaml").register.organisations == {}
     assert (root / ".rmo/charter.schema.json").read_bytes() == schema_path().read_bytes()
     attributes = (root / ".gitattributes").read_text().splitlines()
-    assert attributes == ["*.yaml diff=rmo", "*.yml diff=rmo"]
+    assert attributes == ["charters/**/*.yaml diff=rmo", "charters/**/*.yml diff=rmo"]
     precommit = yaml.safe_load((root / ".pre-commit-config.yaml").read_text())
     repo = precommit["repos"][0]
     assert repo["repo"] == "https://github.com/rmo-cli/rmo"
@@ -433,7 +433,7 @@ def test_init_is_idempotent_and_keeps_what_exists(tmp_path: Path) -> None:
     assert (root / "README.md").read_text() == "# Ours\n"
     assert (root / ".pre-commit-config.yaml").read_text() == "repos: []\n"
     assert "kept the existing .pre-commit-config.yaml" in report.notes
-    merged = "*.png binary\n*.yaml diff=rmo\n*.yml diff=rmo\n"
+    merged = "*.png binary\ncharters/**/*.yaml diff=rmo\ncharters/**/*.yml diff=rmo\n"
     assert (root / ".gitattributes").read_text() == merged
     # --force replaces the hooks and workflow, never the README.
     scaffold.init_repository(root, force=True)
@@ -458,7 +458,8 @@ def test_init_inside_an_existing_repository_does_not_nest_one(git_repo: Path) ->
     report = scaffold.init_repository(git_repo / "relationships")
     assert not report.git_initialised and report.git_configured
     assert not (git_repo / "relationships" / ".git").exists()
-    assert git(git_repo, "config", "--get", "diff.rmo.textconv").strip() == "rmo textconv"
+    textconv = git(git_repo, "config", "--get", "diff.rmo.textconv").strip()
+    assert textconv == scaffold.textconv_command()
 
 
 def test_init_refuses_a_file_as_folder(tmp_path: Path) -> None:

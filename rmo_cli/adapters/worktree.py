@@ -70,13 +70,15 @@ class GitLookup:
             self._missing.add(folder)
             return None
         try:
-            head: str | None = repo.head.commit.hexsha[:12]
-        except ValueError:  # no commit yet
+            # A git process, not GitPython's cat-file: one git refuses to start (a repository
+            # owned by another user, safe.directory) is a GitCommandError, not a broken pipe.
+            head: str | None = repo.git.rev_parse("--verify", "--quiet", "HEAD")[:12] or None
+        except git.GitCommandError:  # no commit yet, or git cannot read the repository
             head = None
         try:
             status_out = repo.git.status("--porcelain=v1", "-z", "--untracked-files=all")
             tracked_out = repo.git.ls_files("-z")
-        except git.GitCommandError:
+        except (git.GitCommandError, OSError):
             self._missing.add(folder)
             return None
         status: dict[str, str] = {}

@@ -11,6 +11,7 @@ the builder that enforces them), kept in one module so they are reviewed togethe
 from __future__ import annotations
 
 import math
+import os
 import re
 import stat
 from collections.abc import Callable
@@ -167,8 +168,14 @@ def _read(
             return LoadResult(name, None, [_too_large(name, info.st_size)])
         # A pipe given on purpose (/dev/stdin, <(git show REV:x.yaml)) is read like a file;
         # the bound stops an endless one (/dev/zero) and a file that grew since stat.
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+        if stat.S_ISFIFO(info.st_mode):
+            raw = _read_pipe(path)
+            if raw is None:
+                problem = "is a pipe (FIFO) that gave no data: nothing writes to it"
+                return LoadResult(name, None, [_file_finding(name, "file-unreadable", problem)])
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)
         if len(raw) > MAX_BYTES:
             return LoadResult(name, None, [_too_large(name, len(raw))])
     except IsADirectoryError:
@@ -179,6 +186,34 @@ def _read(
             name, None, [_file_finding(name, "file-unreadable", f"cannot read: {reason}")]
         )
     return parse(raw, name)
+
+
+def _read_pipe(path: str | Path) -> bytes | None:
+    """A pipe's bytes (up to the size bound), or None when it gave none.
+
+    Opened without blocking: a named pipe nothing writes to reads as end of file at once
+    instead of hanging the run; a pipe with a writer (/dev/stdin, `<(git show …)`) is
+    waited on until the writer closes it.
+    """
+    import select
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        chunks: list[bytes] = []
+        total = 0
+        while total <= MAX_BYTES:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:  # a writer is there and has not written yet
+                select.select([fd], [], [])
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks) if chunks else None
+    finally:
+        os.close(fd)
 
 
 def parse_charter(raw: bytes, file: str) -> LoadResult:
@@ -398,7 +433,9 @@ class _Builder:
         )
 
     def build(self, node: Node, path: YamlPath, depth: int) -> Any:
-        if depth > MAX_DEPTH:
+        # One limit for block and flow style: MAX_DEPTH collections inside each other (the
+        # root is depth 0); scalars add no level, as in the event pre-scan.
+        if depth >= MAX_DEPTH and isinstance(node, (MappingNode, SequenceNode)):
             raise _Stop(
                 self._finding(node, "yaml-too-deep", f"nested deeper than {MAX_DEPTH} levels", ())
             )

@@ -24,6 +24,19 @@ _MACHINE_ERRORS = frozenset(
 )
 
 
+def stdout_gone() -> bool:
+    """Whether the reader of stdout went away (a pipe whose read end is closed)."""
+    import select
+    import sys
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no real stdout (tests): assume it
+        return True
+
+
 def reader_gone() -> None:
     """The reader of our output went away (`rmo log | head -1`): stop writing, quietly.
 
@@ -67,7 +80,15 @@ class RmoGroup(TyperGroup):
             return super().invoke(ctx)
         except RmoError as exc:
             raise _fail(f"error: {exc.message}", exit_code_of(exc)) from None
-        except BrokenPipeError:
+        except BrokenPipeError as exc:
+            if not stdout_gone():
+                # A pipe to a child process (git, ssh-keygen) broke: it died, the reader of
+                # our output is still there and must hear why.
+                raise _fail(
+                    f"error: a helper process stopped unexpectedly ({exc.strerror or exc}); "
+                    "run with RMO_DEBUG=1 for details",
+                    EXIT_USAGE,
+                ) from None
             reader_gone()
             raise typer.Exit(READER_GONE) from None
         except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt):

@@ -59,7 +59,9 @@ def init_command(
     if report.git_initialised:
         typer.echo("  git init: new repository")
     if report.git_configured:
-        typer.echo('  git config diff.rmo.textconv "rmo textconv"')
+        typer.echo(
+            "  git config diff.rmo.textconv: charter diffs through rmo (plain text without it)"
+        )
     for note in report.notes:
         warn(note)
     typer.echo("Next steps:")

@@ -11,6 +11,7 @@ import typer
 
 from rmo_cli.cli.exits import EXIT_FINDINGS, EXIT_USAGE
 from rmo_cli.support.errors import RefusedError, RmoError
+from rmo_cli.support.escape import terminal_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,18 +36,14 @@ def stdout_console() -> Console:
     return Console(no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
 
 
-_CONTROLS = {
-    code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if chr(code) not in "\t\n"
-}
-
-
 def printable(text: str) -> str:
-    """Text from a charter or git, safe for a terminal: control characters as `\\x1b`.
+    """Text from a charter or git, safe for a terminal: control characters as `\\x1b`,
+    bidi controls and invisible characters as `\\u202e`.
 
     An escape sequence in a charter's text must not retitle, recolour or clear the
-    terminal of whoever reads `rmo diff`.
+    terminal of whoever reads `rmo diff`, nor a bidi override reorder what it shows.
     """
-    return text.translate(_CONTROLS)
+    return terminal_text(text)
 
 
 def use_colour(stream: object = None) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.support.atomic import atomic_write
+from rmo_cli.support.atomic import atomic_write, locked
 from rmo_cli.support.errors import RefusedError, RmoError
 
 
@@ -164,8 +164,17 @@ def _layout_problem(before: bytes, after: bytes, key: str) -> str | None:
     return None
 
 
+def edit_lock(path: Path) -> contextlib.AbstractContextManager[None]:
+    """The lock every in-place edit of path holds from its first read to its rename."""
+    return locked(path)
+
+
 def replace_unless_changed(path: Path, original: bytes, new: bytes, name: str) -> None:
-    """Write new over path atomically, unless someone changed the file meanwhile (exit 2)."""
+    """Write new over path atomically, unless someone changed the file meanwhile (exit 2).
+
+    Callers hold `edit_lock(path)` from their first read: other rmo runs wait for it, so
+    the comparison only catches editors that do not take the lock.
+    """
     if path.read_bytes() != original:
         raise RmoError(f"{name} changed while rmo was editing it; nothing written, run it again")
     atomic_write(path, new)

@@ -248,8 +248,33 @@ def record_review(
     The edit goes through `edit_charter` (comments, order and quoting kept) on a private
     copy; the copy is read back and must hold exactly the expected data and leave every
     other line as it was. Only then is the charter replaced, atomically. Any refusal
-    (RmoError) leaves the charter byte-identical.
+    (RmoError) leaves the charter byte-identical. The file's edit lock is held from the
+    first read to the rename (no lost update).
     """
+    from rmo_cli.ops.editing import edit_lock
+
+    with edit_lock(Path(path)):
+        return _record_review_locked(
+            path,
+            date=date,
+            reviewers=reviewers,
+            outcome=outcome,
+            notes=notes,
+            today=today,
+            file=file,
+        )
+
+
+def _record_review_locked(
+    path: str | Path,
+    *,
+    date: dt.date,
+    reviewers: Sequence[str],
+    outcome: str,
+    notes: str | None,
+    today: dt.date,
+    file: str | None,
+) -> RecordedReview:
     from rmo_cli.charter.loading import parse_charter
     from rmo_cli.ops.editing import edit_block, replace_unless_changed
 

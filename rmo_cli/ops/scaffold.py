@@ -305,11 +305,46 @@ def scaffold_file(name: str) -> str:
     return text.replace("$version", __version__)
 
 
-GITATTRIBUTES_LINES = ("*.yaml diff=rmo", "*.yml diff=rmo")
+# Only charters use the driver (the globs of the default rmo.yaml): a workflow or any other
+# YAML file diffs as plain text, whatever happens to rmo.
+GITATTRIBUTES_LINES = ("charters/**/*.yaml diff=rmo", "charters/**/*.yml diff=rmo")
+# What `rmo init` wrote before: every YAML file through the driver.
+_OLD_GITATTRIBUTES_LINES = frozenset({"*.yaml diff=rmo", "*.yml diff=rmo"})
 TEXTCONV = "rmo textconv"
 
 
+def textconv_command(rmo: str | None = None) -> str:
+    """The diff.rmo.textconv git runs: the installed rmo by absolute path, else an `rmo` on
+    PATH, else the file as it is (plain `git diff` keeps working without rmo)."""
+    import shlex
+
+    if rmo is None:
+        rmo = _installed_rmo()
+    shell = (
+        'f() { if [ -x {rmo} ]; then {rmo} textconv "$1"; '
+        'elif command -v rmo >/dev/null 2>&1; then rmo textconv "$1"; '
+        'else cat "$1"; fi; }; f'
+    )
+    return shell.replace("{rmo}", shlex.quote(rmo))
+
+
+def _installed_rmo() -> str:
+    """The absolute path of the rmo console script that is running (or beside Python)."""
+    import shutil
+    import sys
+
+    for candidate in (sys.argv[0] if sys.argv else "", str(Path(sys.executable).parent / "rmo")):
+        path = Path(candidate)
+        if path.name == "rmo" and path.is_file() and os.access(path, os.X_OK):
+            return str(path.resolve())
+    found = shutil.which("rmo")
+    return str(Path(found).resolve()) if found else "rmo"
+
+
 def _merge_lines(existing: str, lines: Iterable[str]) -> str:
+    kept = [line for line in existing.splitlines() if line.strip() not in _OLD_GITATTRIBUTES_LINES]
+    if len(kept) != len(existing.splitlines()):
+        existing = "\n".join(kept) + ("\n" if kept else "")
     present = {line.strip() for line in existing.splitlines()}
     missing = [line for line in lines if line not in present]
     if not missing:
@@ -382,7 +417,7 @@ def init_repository(root: Path, *, force: bool = False) -> InitReport:
 def _init_git(root: Path, report: InitReport) -> None:
     from rmo_cli.adapters.git import init_work_tree
 
-    setup = init_work_tree(root, ("diff.rmo.textconv", TEXTCONV))
+    setup = init_work_tree(root, ("diff.rmo.textconv", textconv_command()))
     if setup.git_missing:
         report.notes.append(
             "git is not installed: run `git init` and "

@@ -129,7 +129,23 @@ def sign_charter(
     Refuses (RmoError, file untouched) an unreadable or invalid charter (exit 1), a person
     outside the parties, a date after as_of, and a repeat sign-off of the same content
     (exit 2). Replaces the person's earlier sign-off; keeps comments, order and quoting.
+    The file's edit lock is held from the first read to the rename (no lost update).
     """
+    from rmo_cli.ops.editing import edit_lock
+
+    with edit_lock(Path(path)):
+        return _sign_locked(path, person_id, date, as_of, capacity, key, file)
+
+
+def _sign_locked(
+    path: Path,
+    person_id: str,
+    date: dt.date,
+    as_of: dt.date,
+    capacity: str | None,
+    key: Path | None,
+    file: str | None,
+) -> SignResult:
     from rmo_cli.charter.loading import read_charter
     from rmo_cli.ops.validation import check_document, has_errors
 

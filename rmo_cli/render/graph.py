@@ -54,9 +54,12 @@ def _mermaid_ids(parties: Sequence[Party]) -> dict[str, str]:
 
 
 def _mermaid_text(text: str) -> str:
-    # Inside "…" Mermaid reads entity codes; quotes and # would end or start one.
+    # Inside "…" Mermaid reads entity codes; quotes and # would end or start one. Labels
+    # are HTML to Mermaid (tags render, scripts run under a loose securityLevel) and a
+    # backtick starts a Markdown string: all written as entity codes, shown as typed.
     text = " ".join(text.split())
-    return text.replace("#", "#35;").replace('"', "#quot;")
+    text = text.replace("#", "#35;").replace('"', "#quot;").replace("&", "#amp;")
+    return text.replace("<", "#lt;").replace(">", "#gt;").replace("`", "#96;")
 
 
 def to_mermaid(g: Graph) -> str:

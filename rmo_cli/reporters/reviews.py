@@ -14,7 +14,7 @@ from rmo_cli.charter.reviews import days_in_words
 from rmo_cli.ops.reviews import ReviewEntry
 from rmo_cli.support import jsontext
 from rmo_cli.support.dates import duration_in_words
-from rmo_cli.support.escape import md_escape
+from rmo_cli.support.escape import md_escape, terminal_text
 from rmo_cli.support.ids import MAX_ID, SLUG_RE
 
 FORMATS = ("table", "json", "md", "ics")
@@ -77,6 +77,8 @@ def _columns(
     rows: list[list[str]], states: list[str], colour: bool, width: int | None = None
 ) -> list[str]:
     from rmo_cli.support.table import render_table
+
+    rows = [[terminal_text(cell) for cell in row] for row in rows]  # hidden characters shown
 
     def style(r: int, column: int, text: str) -> str:
         code = _STYLES.get(states[r]) if colour and r and column == 0 else None
@@ -290,14 +292,19 @@ def format_ics(entries: Sequence[ReviewEntry], as_of: dt.date, within: str = "")
             digest = hashlib.sha256(entry.file.encode("utf-8")).hexdigest()[:8]
             uid = uid.replace("@rmo", f"-{digest}@rmo")
         seen.add(uid)
-        end = due + dt.timedelta(days=1)
+        # 9999-12-31 has no next day: an all-day event may say its length instead.
+        end = (
+            f"DTEND;VALUE=DATE:{due + dt.timedelta(days=1):%Y%m%d}"
+            if due < dt.date.max
+            else "DURATION:P1D"
+        )
         summary_text = ics_text(f"Review: {entry.title}")
         lines += [
             "BEGIN:VEVENT",
             f"UID:{uid}",
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{due:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{end:%Y%m%d}",
+            end,
             f"SUMMARY:{summary_text}",
             f"DESCRIPTION:{ics_text(_description(entry))}",
             "TRANSP:TRANSPARENT",

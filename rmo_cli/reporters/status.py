@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.ops.portfolio import StatusRow, summarize
-from rmo_cli.support.escape import md_escape
+from rmo_cli.support.escape import md_escape, terminal_text
 
 if TYPE_CHECKING:
     pass
@@ -96,7 +96,8 @@ def status_text(rows: Sequence[StatusRow], width: int | None = None, colour: boo
     lines = []
     if rows:
         style = _style(rows) if colour else None
-        cells = [status_cells(r) for r in rows]
+        # Hidden and control characters from charter text are shown escaped (Trojan Source).
+        cells = [[terminal_text(c) for c in status_cells(r)] for r in rows]
         lines = render_table(STATUS_COLUMNS, cells, width, _DROP_ORDER, style)
         lines.append("")
     lines.append(summarize(rows).text())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from rmo_cli.support.escape import terminal_text
 from rmo_cli.support.findings import Report, count
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
@@ -26,7 +27,8 @@ def summary(report: Report) -> str:
 def render(report: Report, colour: bool = False) -> str:
     if colour:
         return _render_grouped(report)
-    lines = [str(f) for f in report.sorted_findings()]
+    # Charter text in messages and file names: control, bidi and invisible characters escaped.
+    lines = [terminal_text(str(f)) for f in report.sorted_findings()]
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
@@ -40,13 +42,14 @@ def _render_grouped(report: Report) -> str:
         for f in group:
             tint = _RED if f.severity == "error" else _YELLOW
             out.append(
-                f"{_BOLD}{f.file}:{f.line}:{f.column}:{_RESET} {tint}{f.severity}{_RESET}"
-                f"[{f.rule}] {f.message}"
+                f"{_BOLD}{terminal_text(f.file)}:{f.line}:{f.column}:{_RESET} "
+                f"{tint}{f.severity}{_RESET}[{f.rule}] {terminal_text(f.message)}"
             )
             if 0 < f.line <= len(source):
-                text = source[f.line - 1].rstrip()
+                raw = source[f.line - 1].rstrip()
+                text = terminal_text(raw)
                 out.append(f"  {_DIM}{f.line:>5} |{_RESET} {text}")
-                caret = _pad(text[: max(f.column - 1, 0)]) + "^"
+                caret = _pad(terminal_text(raw[: max(f.column - 1, 0)])) + "^"
                 out.append(f"  {_DIM}      |{_RESET} {tint}{caret}{_RESET}")
         out.append("")
     errors, _ = count(report.findings)

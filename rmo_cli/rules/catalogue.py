@@ -11,6 +11,7 @@ from rmo_cli.rules import kpis as _kpi_rules  # noqa: F401
 from rmo_cli.rules import register as _register_rules  # noqa: F401
 from rmo_cli.rules import reviews as _review_rules  # noqa: F401
 from rmo_cli.rules import signoffs as _signoff_rules  # noqa: F401
+from rmo_cli.rules import text as _text_rules  # noqa: F401
 from rmo_cli.rules.registry import RULES
 from rmo_cli.support.findings import ERROR, Finding
 

@@ -124,18 +124,24 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _changed_files(diff: bytes) -> list[tuple[str, str, str]]:
-    """(commit, subject, path) for every file in `git log -p` / `git diff` output."""
+def _changed_files(listing: bytes) -> list[tuple[str, str, str]]:
+    """(commit, subject, path) for every file in `git log -z --name-only` output (headers
+    `\\x01commit SHA SUBJECT`) or `git diff -z --name-only`; names exactly as stored, even
+    those git would quote (`"`, `\\`, tab, newline)."""
     found: list[tuple[str, str, str]] = []
     commit = subject = ""
-    for raw in diff.split(b"\n"):
-        if raw.startswith(b"\x00commit "):
-            _, commit, *rest = raw[1:].decode("utf-8", "replace").split(" ", 2)
+    first = False
+    for token in listing.split(b"\0"):
+        if token.startswith(b"\x01commit "):
+            _, commit, *rest = token[1:].decode("utf-8", "replace").split(" ", 2)
             subject = rest[0] if rest else ""
-        elif raw.startswith(b"+++ b/"):
-            # git ends the name with a TAB when it holds a space ("+++ b/a b.yaml\t").
-            name = raw[6:].removesuffix(b"\t")
-            found.append((commit, subject, name.decode("utf-8", "surrogateescape")))
+            first = True  # git puts a newline between the header and the first name
+            continue
+        if first:
+            token = token.removeprefix(b"\n")
+            first = False
+        if token:
+            found.append((commit, subject, token.decode("utf-8", "surrogateescape")))
     return found
 
 
@@ -149,7 +155,7 @@ def _newest_changes(root: Path, rels: set[str]) -> dict[str, _Change]:
         return changes  # no commits yet
     # Uncommitted edits first: they supersede anything committed.
     worktree = _git(
-        root, "diff", *common, "-p", "-U0", "--no-renames",
+        root, "diff", *common, "-z", "--name-only", "--no-renames",
         "--diff-filter=M", f"-G{_LAST_REVIEWED_RE}", "HEAD", "--", *_PATHSPECS,
     )  # fmt: skip
     for _, _, rel in _changed_files(worktree or b""):
@@ -158,8 +164,8 @@ def _newest_changes(root: Path, rels: set[str]) -> dict[str, _Change]:
     # One walk over the whole history: modified files whose last_reviewed line changed,
     # newest commit first (a file's first appearance is its newest change).
     log = _git(
-        root, "log", *common, "-p", "-U0", "--no-renames",
-        "--diff-filter=M", f"-G{_LAST_REVIEWED_RE}", "--format=%x00commit %H %s", "HEAD",
+        root, "log", *common, "-z", "--name-only", "--no-renames",
+        "--diff-filter=M", f"-G{_LAST_REVIEWED_RE}", "--format=%x01commit %H %s", "HEAD",
         "--", *_PATHSPECS,
     )  # fmt: skip
     for commit, subject, rel in _changed_files(log or b""):
@@ -172,6 +178,11 @@ def _read_blobs(root: Path, specs: Sequence[str]) -> list[bytes | None]:
     """The contents of `<rev>:<path>` objects via one `git cat-file --batch`."""
     if not specs:
         return []
+    if any("\n" in spec for spec in specs):
+        # The batch reads one name a line: a name with a newline goes as an argument.
+        batched = [s for s in specs if "\n" not in s]
+        found = dict(zip(batched, _read_blobs(root, batched), strict=True))
+        return [found[s] if s in found else _git(root, "cat-file", "blob", s) for s in specs]
     out = _git(root, "cat-file", "--batch", stdin="".join(f"{s}\n" for s in specs).encode())
     results: list[bytes | None] = []
     pos = 0
@@ -223,7 +234,7 @@ def _repo_top(repo_root: Path) -> Path | None:
 def review_history_findings(repo_root: str | Path, documents: Sequence[Document]) -> list[Finding]:
     """Findings of `review-date-without-log` for documents tracked in the git repository.
 
-    One `git diff` (working tree vs HEAD), one `git log -p` over the history (only modified
+    One `git diff` (working tree vs HEAD), one `git log --name-only` over the history (only modified
     files whose `last_reviewed:` line changed) and one `git cat-file --batch` for the
     versions before those changes; the cost does not grow with unchanged charters.
     Returns no findings outside a git repository or when git fails.
