@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from io import BytesIO
 from pathlib import Path
 
@@ -122,7 +123,9 @@ def test_pdf_embeds_source_and_metadata_and_footer_on_every_page(cli, tmp_path: 
         out.mkdir()
         subprocess.run(["pdfdetach", "-saveall", "-o", str(out), str(target)], check=True)
         assert (out / "charter.yaml").read_bytes() == SAMPLE.read_bytes()
-    done = subprocess.run(["rmo", "verify", str(target)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "rmo_cli", "verify", str(target)], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

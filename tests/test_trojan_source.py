@@ -80,7 +80,7 @@ def test_status_and_reviews_tables_show_them_escaped(cli: Any, tmp_path: Path) -
         result = cli(command, path, env={"RMO_TODAY": "2026-11-23"})
         assert RLO not in result.stdout and PDF not in result.stdout, command
         assert ZWSP not in result.stdout, command
-    status = cli("status", path, env={"RMO_TODAY": "2026-11-23"}).stdout
+    status = cli("status", path, "--wide", env={"RMO_TODAY": "2026-11-23"}).stdout
     assert "Pay \\u202e0001\\u202c EUR to Glo\\u200bbex" in status
 
 

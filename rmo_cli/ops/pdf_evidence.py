@@ -155,9 +155,16 @@ def _check_charter(
         True,
         f"{doc.data.get('id')} version {doc.data.get('version')}, fingerprint {current}",
     )
-    # The repository around the PDF decides (signers, require, register); --signers FILE
-    # replaces its allowed signers file.
-    trust = trust_for(path)
+    # The repository around the PDF decides (signers, require, register), else the one
+    # around the current directory (a PDF is usually checked where it was received);
+    # --signers FILE replaces its allowed signers file.
+    from rmo_cli.ops.repository import find_config_file, load_config
+    from rmo_cli.ops.signoffs import trust_of
+
+    if find_config_file(path.resolve().parent) is not None:
+        trust = trust_for(path)
+    else:
+        trust = trust_of(load_config())
     checks = verify_document(doc, replace(trust, signers=signers) if signers else trust)
     failing = [c for c in checks if c.failing]
     result.signoffs = [
