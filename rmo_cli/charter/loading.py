@@ -153,6 +153,15 @@ def _read(
     path: str | Path, file: str | None, parse: Callable[[bytes, str], LoadResult]
 ) -> LoadResult:
     name = file if file is not None else str(path)
+    raw = read_bytes(path, name)
+    if isinstance(raw, LoadResult):
+        return raw
+    return parse(raw, name)
+
+
+def read_bytes(path: str | Path, file: str) -> bytes | LoadResult:
+    """The bytes of a file under the reading rules on files, or why they cannot be read."""
+    name = file
     try:
         info = Path(path).stat()
         if stat.S_ISDIR(info.st_mode):
@@ -175,7 +184,7 @@ def _read(
         return LoadResult(
             name, None, [_file_finding(name, "file-unreadable", f"cannot read: {reason}")]
         )
-    return parse(raw, name)
+    return raw
 
 
 def parse_charter(raw: bytes, file: str) -> LoadResult:

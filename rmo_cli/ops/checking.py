@@ -93,6 +93,18 @@ def document_findings(
     return findings
 
 
+def _document_hook(
+    doc: Document,
+    file: CharterFile,
+    signers_path: Path | None,
+    as_of: dt.date,
+    within: str,
+    fail_states: frozenset[str],
+) -> list[Finding]:
+    """check's per-document findings (sign-offs, reviews), run where the document is."""
+    return document_findings(doc, file.path, as_of, within, fail_states, lambda _p: signers_path)
+
+
 def check_files(
     files: Sequence[CharterFile],
     as_of: dt.date,
@@ -100,6 +112,8 @@ def check_files(
     fail_on: str | Iterable[str] = DEFAULT_FAIL_ON,
     signers: Path | SignersOf | None = None,
     repo_root: Path | None = None,
+    cache: bool = True,
+    context: Sequence[str] = (),
 ) -> Report:
     """Validate, verify sign-offs and judge reviews of files on as_of; one report for all.
 
@@ -107,10 +121,15 @@ def check_files(
     warnings). signers is the allowed signers file for every charter, or a function giving
     it per charter path (default: the `signers` of the charter's nearest rmo.yaml).
     With repo_root set, the rules that read git history run too, each charter against the
-    git repository that holds it.
+    git repository that holds it. Per-file results come from the result cache when the
+    file, its allowed signers file and context (e.g. the configuration) are unchanged,
+    unless cache is False.
     """
+    from functools import partial
+
     from rmo_cli.charter.reviews import window
-    from rmo_cli.ops.validation import validate_files
+    from rmo_cli.ops.cache import file_token
+    from rmo_cli.ops.validation import add_sources, validate_files
 
     window(within)  # a bad window is a usage error before any work
     fail_states = fail_on_states(fail_on)
@@ -119,19 +138,35 @@ def check_files(
 
         signers = signers_for
     signers_of = _signers_lookup(signers)
+    tokens: dict[Path | None, str] = {}
 
-    result = validate_files(files, as_of)
+    def hook_values(file: CharterFile) -> tuple[Path | None, str]:
+        path = signers_of(file.path)
+        if path not in tokens:
+            tokens[path] = f"{path}:{file_token(path)}"
+        return path, tokens[path]
+
+    hook = partial(_document_hook, as_of=as_of, within=within, fail_states=fail_states)
+    states = ",".join(sorted(fail_states))
+    result = validate_files(
+        files,
+        as_of,
+        cache=cache,
+        context=["check", within, states, *context],
+        hook=hook,
+        hook_values=hook_values,
+        kind="check",
+    )
     findings = list(result.findings)
-    path_of = {f.display: f.path for f in files}
-    for doc in result.documents:
-        path = path_of.get(doc.file, Path(doc.file))
-        findings.extend(document_findings(doc, path, as_of, within, fail_states, signers_of))
+    findings.extend(result.extra)
     if repo_root is not None:
         from rmo_cli.rules.reviews import history_findings
 
-        findings.extend(history_findings(result.documents))
+        history = history_findings(result.readable)
+        findings.extend(history)
+        add_sources(result, history, files)
     return Report(
         files=[f.display for f in files],
         findings=_without_duplicates(findings),
-        sources={doc.file: doc.text for doc in result.documents},
+        sources=result.sources,
     )
