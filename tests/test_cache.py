@@ -65,15 +65,22 @@ COMMANDS = [
     ["check", "charters", "--as-of", DAY, "--format", "sarif"],
     ["check", "charters", "--as-of", DAY],
 ]
+OTHERS = [
+    ["status", "charters", "--as-of", DAY, "--format", "json"],
+    ["status", "charters", "--as-of", DAY],
+    ["reviews", "charters", "--as-of", DAY, "--format", "json"],
+    ["reviews", "charters", "--as-of", DAY, "--format", "ics"],
+]
 
 
 @pytest.mark.slow
 def test_warm_runs_print_what_cold_runs_print(portfolio: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    for args in COMMANDS:
+    for args in COMMANDS + OTHERS:
         cold = run([*args, "--no-cache"], portfolio, cache)
-        assert cold.returncode == 1, cold.stderr
-        assert "duplicate-charter-id" in cold.stdout and "activx" in cold.stdout
+        if args in COMMANDS:
+            assert cold.returncode == 1, cold.stderr
+            assert "duplicate-charter-id" in cold.stdout and "activx" in cold.stdout
         first = run(args, portfolio, cache)  # fills the cache
         warm = run(args, portfolio, cache)
         for done in (first, warm):
@@ -82,8 +89,8 @@ def test_warm_runs_print_what_cold_runs_print(portfolio: Path, tmp_path: Path) -
                 cold.stderr,
                 cold.returncode,
             ), args
-    # validate and check, each in one as-of/config context: N entries each (--format shares).
-    assert entries(cache) == 2 * N
+    # validate, check, status, reviews, each in one context: N entries each (--format shares).
+    assert entries(cache) == 4 * N
 
     # Edits that keep size and mtime are seen; so are the as-of date and the config.
     charters = sorted((portfolio / "charters").glob("*.yaml"))
@@ -93,7 +100,7 @@ def test_warm_runs_print_what_cold_runs_print(portfolio: Path, tmp_path: Path) -
     same_size_edit(active[5], "status: active", "status: activz")
     same_size_edit(broken[0], "status: activx", "status: active")
     (portfolio / "rmo.yaml").write_text("due_soon: P90D\n", encoding="utf-8")
-    for args in [*COMMANDS, ["check", "charters", "--as-of", "2031-01-01"]]:
+    for args in [*COMMANDS, *OTHERS, ["check", "charters", "--as-of", "2031-01-01"]]:
         warm = run(args, portfolio, cache)
         cold = run([*args, "--no-cache"], portfolio, cache)
         assert warm.stdout == cold.stdout and warm.returncode == cold.returncode, args

@@ -61,6 +61,9 @@ def reviews(
         help="Exit 1 when a review is overdue (or expired), or with due-soon also when one is "
         "due soon (or expiring).",
     ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Read every file again; do not read or write the result cache."
+    ),
 ) -> None:
     """Show the review state of charters: overdue, due soon, ok or not scheduled.
 
@@ -79,7 +82,7 @@ def reviews(
 
     when = parse_date(as_of, "--as-of") or today()
     span = due_soon_window(within)  # a bad --within is a usage error before any file is read
-    entries, unreadable = review_files(discover(paths or []), when, span)
+    entries, unreadable = review_files(discover(paths or []), when, span, cache=not no_cache)
     for f in unreadable:  # reported like every command reports a file it can't read
         typer.echo(str(f), err=True)
     fmt = format.value

@@ -20,10 +20,12 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Entries kept; beyond this the least recently used tenth is dropped (about 1 KB each).
 MAX_ENTRIES = 200_000
@@ -288,3 +290,60 @@ def _set_aside(path: Path) -> bool:
         return True
     except OSError:
         return False
+
+
+def cached_map(
+    store: ResultCache,
+    files: Sequence[Any],
+    work: Callable[[list[tuple[Any, bytes]]], Iterable[T]],
+    unreadable: Callable[[Any, Any], T],
+    encode: Callable[[T], Any],
+    decode: Callable[[Any, Any], T],
+    block: int = 2000,
+) -> Iterator[T]:
+    """Results for files (CharterFile-like: .path, .display) in order, reusing cached ones.
+
+    Files are read in blocks (so at most a block of bytes is in memory); a file that cannot
+    be read gets `unreadable(file, load_result)`; the others are looked up by their bytes,
+    and the misses go to `work` (which may use worker processes) as (file, bytes) pairs,
+    its results stored. decode(file, value) may raise ValueError/TypeError/KeyError/
+    IndexError for a damaged entry: that file is worked on again.
+    """
+    from rmo_cli.charter.loading import read_bytes
+
+    for start in range(0, len(files), block):
+        chunk = files[start : start + block]
+        done: dict[int, T] = {}
+        keys: dict[int, str] = {}
+        raws: dict[int, bytes] = {}
+        for index, file in enumerate(chunk):
+            raw = read_bytes(file.path, file.display)
+            if not isinstance(raw, bytes):
+                done[index] = unreadable(file, raw)
+                continue
+            raws[index] = raw
+            if store.enabled:
+                keys[index] = store.key(file.display, raw)
+        hits = store.get_many(list(keys.values())) if store.enabled else {}
+        missing: list[int] = []
+        for index in raws:
+            hit = hits.get(keys.get(index, ""))
+            if hit is not None:
+                try:
+                    done[index] = decode(chunk[index], hit)
+                    continue
+                except (ValueError, TypeError, KeyError, IndexError):
+                    pass
+            missing.append(index)
+        fresh = work([(chunk[i], raws[i]) for i in missing])
+        for index, result in zip(missing, fresh, strict=True):
+            done[index] = result
+            if index in keys:
+                try:
+                    store.put(keys[index], encode(result))
+                except (TypeError, ValueError):
+                    pass
+        store.flush()
+        for index in range(len(chunk)):
+            yield done[index]
+    store.close()

@@ -213,18 +213,46 @@ class Scan:
 
 
 def _scan_chunk(
-    chunk: Sequence[CharterFile], as_of: dt.date, within: str
-) -> list[tuple[StatusRow | None, list[Finding]]]:
-    from rmo_cli.charter.loading import read_charter
+    chunk: Sequence[tuple[CharterFile, bytes]], as_of: dt.date, within: str
+) -> list[StatusRow | _Unreadable]:
+    from rmo_cli.charter.loading import parse_charter
 
-    out: list[tuple[StatusRow | None, list[Finding]]] = []
-    for file in chunk:
-        loaded = read_charter(file.path, file.display)
+    out: list[StatusRow | _Unreadable] = []
+    for file, raw in chunk:
+        loaded = parse_charter(raw, file.display)
         if loaded.document is None:
-            out.append((None, list(loaded.findings)))
+            out.append(_Unreadable(loaded.findings))
         else:
-            out.append((status_row(loaded.document, as_of, within), []))
+            out.append(status_row(loaded.document, as_of, within))
     return out
+
+
+class _Unreadable:
+    """A file whose bytes were read but are no charter: its findings (never cached)."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = list(findings)
+
+
+def _unreadable_file(_file: CharterFile, loaded: Any) -> StatusRow | _Unreadable:
+    return _Unreadable(loaded.findings)
+
+
+def _row_json(row: StatusRow | _Unreadable) -> Any:
+    if isinstance(row, _Unreadable):
+        raise TypeError("not cached")
+    from dataclasses import asdict
+
+    return asdict(row)
+
+
+def _row_of(file: CharterFile, value: Any) -> StatusRow | _Unreadable:
+    row = StatusRow(
+        **{**value, "parties": tuple(value["parties"]), "party_names": tuple(value["party_names"])}
+    )
+    if row.file != file.display:
+        raise ValueError("another file's row")
+    return row
 
 
 def scan(
@@ -232,48 +260,58 @@ def scan(
     as_of: dt.date,
     within: str = DEFAULT_DUE_SOON,
     progress: Callable[[int], None] | None = None,
+    cache: bool = True,
 ) -> Scan:
     """Read files and make their rows, in worker processes when there are many.
 
     Rows come back in the order of files (only the small rows cross processes, not the
     documents). progress, if given, is called with the number of files done since its last
-    call. Worker count as for `rmo validate` (env RMO_JOBS overrides).
+    call. Worker count as for `rmo validate` (env RMO_JOBS overrides). Rows of unchanged
+    files come from the result cache (rmo_cli.ops.cache) unless cache is False.
     """
     import multiprocessing
 
     from rmo_cli.charter.reviews import window
+    from rmo_cli.ops.cache import ResultCache, cached_map
     from rmo_cli.ops.validation import _workers
 
     window(within)  # an invalid window is a usage error before any work is done
-    workers = _workers(len(files))
-    size = max(1, min(250, -(-len(files) // (max(workers, 1) * 8))))
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    if workers <= 1 or len(chunks) < 2:
-        results: Iterable[list[tuple[StatusRow | None, list[Finding]]]] = (
-            _scan_chunk(chunk, as_of, within) for chunk in chunks
-        )
-        return _collect(results, progress)
-    from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        n = len(chunks)
-        return _collect(pool.map(_scan_chunk, chunks, [as_of] * n, [within] * n), progress)
+    def work(items: list[tuple[CharterFile, bytes]]) -> Iterable[StatusRow | _Unreadable]:
+        workers = _workers(len(items))
+        size = max(1, min(250, -(-len(items) // (max(workers, 1) * 8))))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        if workers <= 1 or len(chunks) < 2:
+            for chunk in chunks:
+                yield from _scan_chunk(chunk, as_of, within)
+            return
+        from concurrent.futures import ProcessPoolExecutor
 
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            n = len(chunks)
+            for part in pool.map(_scan_chunk, chunks, [as_of] * n, [within] * n):
+                yield from part
 
-def _collect(
-    results: Iterable[list[tuple[StatusRow | None, list[Finding]]]],
-    progress: Callable[[int], None] | None,
-) -> Scan:
+    store = ResultCache("status", [as_of.isoformat(), within], enabled=cache)
     found = Scan([], [])
-    for chunk in results:
-        for row, findings in chunk:
-            if row is None:
-                found.unreadable.extend(findings)
-            else:
-                found.rows.append(row)
-        if progress:
-            progress(len(chunk))
+    done = 0
+    results = cached_map(
+        store,
+        files,
+        work,
+        _unreadable_file,
+        _row_json,
+        _row_of,
+    )
+    for row in results:
+        if isinstance(row, _Unreadable):
+            found.unreadable.extend(row.findings)
+        else:
+            found.rows.append(row)
+        done += 1
+        if progress and (done % 100 == 0 or done == len(files)):
+            progress(100 if done % 100 == 0 else done % 100)
     return found
 
 
