@@ -93,6 +93,23 @@ def document_findings(
     return findings
 
 
+def _signers_token(path: Path | None) -> str | None:
+    """What sign-off verdicts depend on besides the charter: the allowed signers file's
+    bytes. None (results not cached) when it holds time-limited entries (valid-after,
+    valid-before, certificates), whose verdicts change with the clock."""
+    from rmo_cli.ops.cache import file_token
+
+    if path is None:
+        return "none"
+    try:
+        data = Path(path).read_bytes().lower()
+    except OSError:
+        return f"{path}:{file_token(path)}"
+    if b"valid-after" in data or b"valid-before" in data or b"cert-authority" in data:
+        return None
+    return f"{path}:{file_token(path)}"
+
+
 def _document_hook(
     doc: Document,
     file: CharterFile,
@@ -128,7 +145,6 @@ def check_files(
     from functools import partial
 
     from rmo_cli.charter.reviews import window
-    from rmo_cli.ops.cache import file_token
     from rmo_cli.ops.validation import add_sources, validate_files
 
     window(within)  # a bad window is a usage error before any work
@@ -138,12 +154,12 @@ def check_files(
 
         signers = signers_for
     signers_of = _signers_lookup(signers)
-    tokens: dict[Path | None, str] = {}
+    tokens: dict[Path | None, str | None] = {}
 
-    def hook_values(file: CharterFile) -> tuple[Path | None, str]:
+    def hook_values(file: CharterFile) -> tuple[Path | None, str | None]:
         path = signers_of(file.path)
         if path not in tokens:
-            tokens[path] = f"{path}:{file_token(path)}"
+            tokens[path] = _signers_token(path)
         return path, tokens[path]
 
     hook = partial(_document_hook, as_of=as_of, within=within, fail_states=fail_states)

@@ -205,7 +205,7 @@ def validate_files(
     cache: bool = True,
     context: Sequence[str] = (),
     hook: DocumentHook | None = None,
-    hook_values: Callable[[CharterFile], tuple[Any, str]] | None = None,
+    hook_values: Callable[[CharterFile], tuple[Any, str | None]] | None = None,
     kind: str = "validate",
     keep_sources: bool = True,
 ) -> ValidationResult:
@@ -217,7 +217,8 @@ def validate_files(
     Unless cache is False, per-file results are reused from the result cache
     (rmo_cli.ops.cache) when the file's bytes and the context are unchanged. hook adds
     findings per readable document (run where the document is); hook_values gives each
-    file the hook's value and a token of what that value depends on, for the cache key.
+    file the hook's value and a token of what that value depends on, for the cache key
+    (None: that file's result depends on something no key can hold; it is not cached).
     """
     from rmo_cli.charter.loading import read_bytes
     from rmo_cli.ops.cache import ResultCache
@@ -241,7 +242,7 @@ def validate_files(
                 ready[index] = FileResult(file.display, False, list(raw.findings))
                 continue
             value, token = hook_values(file) if hook_values is not None else (None, "")
-            if store.enabled:
+            if store.enabled and token is not None:
                 keys[index] = store.key(file.display, raw, token)
             raws[index] = raw
             values[index] = value
