@@ -1,5 +1,7 @@
 """The hardened YAML reader: bytes in, plain data with the position of every value out.
 
+Over 500 lines: the reader, its rules and the node builder belong together.
+
 Reading rules (SPEC §3): YAML 1.2 core scalars (only true/false are booleans, dates stay
 strings), duplicate keys rejected, language tags refused, bounded depth, aliases and size,
 and every problem reported as a `Finding` instead of an exception.
@@ -187,9 +189,12 @@ def read_bytes(path: str | Path, file: str) -> bytes | LoadResult:
     return raw
 
 
-def parse_charter(raw: bytes, file: str) -> LoadResult:
-    """Parse bytes as a charter: reading rules plus the apiVersion/kind identity check."""
-    result = parse_yaml(raw, file)
+def parse_charter(raw: bytes, file: str, positions: bool = True) -> LoadResult:
+    """Parse bytes as a charter: reading rules plus the apiVersion/kind identity check.
+
+    positions=False skips recording where each value is (faster; for callers such as
+    `rmo log` that need the data and the reading rules' findings only)."""
+    result = parse_yaml(raw, file, positions)
     doc = result.document
     if doc is None:
         return result
@@ -212,7 +217,7 @@ def parse_charter(raw: bytes, file: str) -> LoadResult:
     return result
 
 
-def parse_yaml(raw: bytes, file: str) -> LoadResult:
+def parse_yaml(raw: bytes, file: str, positions: bool = True) -> LoadResult:
     """Parse bytes as one YAML document under the reading rules (no charter check)."""
     if len(raw) > MAX_BYTES:
         return LoadResult(file, None, [_too_large(file, len(raw))])
@@ -248,7 +253,7 @@ def parse_yaml(raw: bytes, file: str) -> LoadResult:
     if node is None:
         finding = _file_finding(file, "empty-file", "the file is empty: nothing to read")
         return LoadResult(file, None, [finding], text)
-    builder = _Builder(file)
+    builder = _Builder(file, positions)
     try:
         data = builder.build(node, (), 0)
     except _Stop as stop:
@@ -361,8 +366,9 @@ def _type_name(value: Any) -> str:
 class _Builder:
     """Turns composed nodes into plain data, recording positions and rule violations."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, record: bool = True) -> None:
         self.file = file
+        self.record = record  # False: no positions (same data, same findings)
         self.positions: dict[YamlPath, Position] = {}
         self.key_positions: dict[YamlPath, Position] = {}
         self.findings: list[Finding] = []
@@ -398,8 +404,9 @@ class _Builder:
                         path,
                     )
                 )
-        mark = node.start_mark
-        self.positions[path] = (mark.line + 1, mark.column + 1)
+        if self.record:
+            mark = node.start_mark
+            self.positions[path] = (mark.line + 1, mark.column + 1)
         try:
             if isinstance(node, ScalarNode):
                 return self._scalar(node, path)
@@ -489,7 +496,8 @@ class _Builder:
                 continue
             first_line[key] = line
             child = (*path, key)
-            self.key_positions[child] = (line, key_node.start_mark.column + 1)
+            if self.record:
+                self.key_positions[child] = (line, key_node.start_mark.column + 1)
             result[key] = self.build(value_node, child, depth + 1)
         for merge in merges:
             self._merge(merge, result, path, depth)
