@@ -70,6 +70,8 @@ OTHERS = [
     ["status", "charters", "--as-of", DAY],
     ["reviews", "charters", "--as-of", DAY, "--format", "json"],
     ["reviews", "charters", "--as-of", DAY, "--format", "ics"],
+    ["verify", "charters"],
+    ["verify", "charters", "--format", "json"],
 ]
 
 
@@ -89,8 +91,14 @@ def test_warm_runs_print_what_cold_runs_print(portfolio: Path, tmp_path: Path) -
                 cold.stderr,
                 cold.returncode,
             ), args
-    # validate, check, status, reviews, each in one context: N entries each (--format shares).
-    assert entries(cache) == 4 * N
+    # validate, check, status, reviews, verify: N entries each (--format shares), except
+    # verify's charters with a stale sign-off (what changed since is read from git).
+    import json
+
+    verified = json.loads(run(["verify", "charters", "--format", "json"], portfolio, cache).stdout)
+    stale = {c["file"] for c in verified["signoffs"] if c["state"] == "stale"}
+    assert stale
+    assert entries(cache) == 5 * N - len(stale)
 
     # Edits that keep size and mtime are seen; so are the as-of date and the config.
     charters = sorted((portfolio / "charters").glob("*.yaml"))
@@ -145,3 +153,36 @@ def test_broken_cache_only_makes_a_run_slower(portfolio: Path, tmp_path: Path) -
     outs = [p.communicate(timeout=600)[0] for p in procs]
     assert outs == [expected.stdout] * 3
     assert run(args, portfolio, shared).stdout == expected.stdout
+
+
+@pytest.mark.slow
+def test_verify_cache_follows_the_allowed_signers_file(tmp_path: Path) -> None:
+    """SSH-signed charters: a warm verify prints what a cold one prints, and a change to
+    the allowed signers file (named by rmo.yaml) is seen at once."""
+    from bench_speed import signed_charters
+
+    folder = tmp_path / "repo"
+    signed_charters(12, folder)
+    cache = tmp_path / "cache"
+    args = ["verify", "charters", "--no-history"]
+    cold = run([*args, "--no-cache"], folder, cache)
+    assert cold.returncode == 0 and " valid " in cold.stdout, cold.stdout + cold.stderr
+    assert run(args, folder, cache).stdout == cold.stdout
+    assert run(args, folder, cache).stdout == cold.stdout
+    assert entries(cache) == 12
+    signers = folder / "allowed_signers"
+    lines = signers.read_text().splitlines(keepends=True)
+    signers.write_text("".join(lines[1:]))  # one signer is no longer allowed
+    warm = run(args, folder, cache)
+    cold = run([*args, "--no-cache"], folder, cache)
+    assert (warm.stdout, warm.returncode) == (cold.stdout, cold.returncode)
+    assert "unknown-signer" in warm.stdout and warm.returncode == 1
+    # Time-limited entries: verdicts change with the clock, so they are never cached.
+    signers.write_text(
+        "".join(
+            line.replace(" namespaces=", ' valid-after="20200101",namespaces=') for line in lines
+        )
+    )
+    before = entries(cache)
+    run(args, folder, cache)
+    assert entries(cache) == before

@@ -15,7 +15,6 @@ from rmo_cli.cli.common import (
     PATHS_HELP,
     fail,
     parse_date,
-    read_charters,
     today,
     use_colour,
     warn,
@@ -133,6 +132,9 @@ def verify(
         "--history/--no-history",
         help="For stale sign-offs, look up the signed revision in git and say what changed.",
     ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Check every file again; do not read or write the result cache."
+    ),
 ) -> None:
     """Check every sign-off: valid, stale, bad-signature or unknown-signer.
 
@@ -144,18 +146,28 @@ def verify(
 
     Example: rmo verify charters/ --format json
     """
+    from rmo_cli.ops.cache import config_token
+    from rmo_cli.ops.repository import discover, find_config_file
     from rmo_cli.ops.signoffs import signers_for
-    from rmo_cli.rules.signoffs import missing_parties, verify_document
+    from rmo_cli.ops.verifying import verify_files
+    from rmo_cli.rules.signoffs import missing_parties
 
-    documents, unreadable = read_charters(paths)
     signers_cache: dict[Path, Path | None] = {}
-    lookup = _history_lookup() if history else None
-    results: list[tuple[Document, list[SignoffCheck]]] = []
-    for doc in documents:
-        folder = Path(doc.file).resolve().parent
+
+    def signers_of(path: Path) -> Path | None:
+        folder = Path(path).resolve().parent
         if folder not in signers_cache:
-            signers_cache[folder] = signers_for(Path(doc.file))
-        results.append((doc, verify_document(doc, signers_cache[folder], lookup)))
+            signers_cache[folder] = signers_for(Path(path))
+        return signers_cache[folder]
+
+    lookup = _history_lookup() if history else None
+    context = [config_token(find_config_file())] if not no_cache else []
+    results, failed = verify_files(
+        discover(paths or []), signers_of, lookup, cache=not no_cache, context=context
+    )
+    for f in failed:
+        typer.echo(str(f), err=True)
+    unreadable = bool(failed)
     checks = [c for _, found in results for c in found]
     if format is VerifyFormat.json:
         payload = {"signoffs": [c.as_dict() for c in checks]}
