@@ -8,7 +8,7 @@
   formats), wall time and peak RSS (the largest single process: rmo or one of its workers);
 - warm: `rmo validate` and `rmo check` of N unchanged charters with a filled result cache,
   against the same floor;
-- verify: `rmo verify --no-history` of N charters with SSH-signed sign-offs (signed
+- verify: `rmo verify --no-history --no-cache` of N charters with SSH-signed sign-offs (signed
   in-process in the SSHSIG format, every signature checked valid) against `rmo validate
   --no-cache` of the same files;
 - help: `rmo --help` against a hello-world Typer app;
@@ -143,7 +143,8 @@ def part_validate(sizes: list[int], work: Path, repeat: int, env: dict) -> None:
         folder = work / f"c{n}"
         generate_charters(n, folder)
         floor, floor_rss = floor_time(folder, work, repeat)
-        ours, rss = best([RMO, "validate", str(folder), "--no-cache", "-f", "json"], repeat, env=env)
+        cmd = [RMO, "validate", str(folder), "--no-cache", "-f", "json"]
+        ours, rss = best(cmd, repeat, env=env)
         per_file[n] = ours / n
         print(
             f"{n:>6} charters: floor {floor:7.2f} s {floor_rss:6.0f} MiB | rmo validate "
@@ -175,8 +176,9 @@ def part_verify(n: int, work: Path, repeat: int, env: dict) -> None:
     print(f"## verify of {n} SSH-signed charters vs validate of the same")
     folder = work / f"s{n}"
     signed_charters(n, folder)
+    verify_cmd = [RMO, "verify", "charters", "--no-history", "--no-cache", "-f", "json"]
     done = subprocess.run(
-        [RMO, "verify", "charters", "--no-history", "-f", "json"],
+        verify_cmd,
         cwd=folder,
         capture_output=True,
         text=True,
@@ -184,8 +186,9 @@ def part_verify(n: int, work: Path, repeat: int, env: dict) -> None:
     )
     valid = done.stdout.count('"valid"')
     others = done.stdout.count('"state"') - valid
-    verify, _ = best([RMO, "verify", "charters", "--no-history", "-f", "json"], repeat, folder, env)
-    validate, _ = best([RMO, "validate", "charters", "--no-cache", "-f", "json"], repeat, folder, env)
+    verify, _ = best(verify_cmd, repeat, folder, env)
+    validate_cmd = [RMO, "validate", "charters", "--no-cache", "-f", "json"]
+    validate, _ = best(validate_cmd, repeat, folder, env)
     print(
         f"rmo verify {verify:.2f} s ({valid} valid signatures, {others} other states) | "
         f"rmo validate {validate:.2f} s | verify {verify / validate:.2f}x validate",
@@ -198,7 +201,9 @@ def part_help(work: Path) -> None:
     print("## --help vs a hello-world Typer app")
     hello, _ = best([sys.executable, str(work / "hello.py"), "--help"], 10)
     ours, _ = best([RMO, "--help"], 10)
-    print(f"typer hello-world {hello * 1000:.0f} ms | rmo {ours * 1000:.0f} ms ({ours / hello:.2f}x)")
+    print(
+        f"typer hello-world {hello * 1000:.0f} ms | rmo {ours * 1000:.0f} ms ({ours / hello:.2f}x)"
+    )
 
 
 def part_log(versions: int, work: Path, repeat: int, env: dict) -> None:
