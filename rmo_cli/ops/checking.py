@@ -117,9 +117,17 @@ def _document_hook(
     as_of: dt.date,
     within: str,
     fail_states: frozenset[str],
-) -> list[Finding]:
-    """check's per-document findings (sign-offs, reviews), run where the document is."""
-    return document_findings(doc, file.path, as_of, within, fail_states, lambda _p: signers_path)
+) -> tuple[list[Finding], bool]:
+    """check's per-document findings (sign-offs, reviews), run where the document is, and
+    whether they may be cached: not when a stale sign-off's words came from git history."""
+    from rmo_cli.rules import signoffs as signoff
+
+    findings = document_findings(
+        doc, file.path, as_of, within, fail_states, lambda _p: signers_path
+    )
+    history = getattr(signoff, "changes_since", None) is not None
+    stale = getattr(signoff, "RULE_STALE", None)
+    return findings, not (history and any(f.rule == stale for f in findings))
 
 
 def check_files(

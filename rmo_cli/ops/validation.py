@@ -41,6 +41,7 @@ class FileResult:
     extra: list[Finding] = field(default_factory=list)
     charter_id: str | None = None
     id_position: Position | None = None
+    cacheable: bool = True  # False: the result read something no cache key holds (git)
 
     def to_json(self) -> list[Any]:
         """The cache's JSON form."""
@@ -77,10 +78,10 @@ def _finding_of(file: str, row: Sequence[Any]) -> Finding:
     return Finding(file, int(line), int(column), severity, str(rule), str(pointer), str(message))
 
 
-# A per-document hook run where the document is (in a worker): extra findings for it. It
-# gets the document, the file and the task's extra value; it must be picklable (a
-# module-level function or a functools.partial of one).
-DocumentHook = Callable[[Document, CharterFile, Any], list[Finding]]
+# A per-document hook run where the document is (in a worker): extra findings for it, and
+# whether they may be cached. It gets the document, the file and the task's extra value;
+# it must be picklable (a module-level function or a functools.partial of one).
+DocumentHook = Callable[[Document, CharterFile, Any], tuple[list[Finding], bool]]
 
 
 def read_files(files: Iterable[CharterFile]) -> list[LoadResult]:
@@ -123,11 +124,13 @@ def check_bytes(
     if doc is None:
         return FileResult(file.display, False, findings)
     findings.extend(check_document(doc, as_of))
-    extra = hook(doc, file, hook_value) if hook is not None else []
+    extra, cacheable = hook(doc, file, hook_value) if hook is not None else ([], True)
     charter_id = doc.data.get("id")
     if isinstance(charter_id, str):
-        return FileResult(file.display, True, findings, extra, charter_id, doc.locate(("id",)))
-    return FileResult(file.display, True, findings, extra)
+        return FileResult(
+            file.display, True, findings, extra, charter_id, doc.locate(("id",)), cacheable
+        )
+    return FileResult(file.display, True, findings, extra, cacheable=cacheable)
 
 
 def _check_task(
@@ -261,7 +264,7 @@ def validate_files(
         fresh = dict(zip(missing, _check_all(tasks, len(missing), as_of, hook), strict=True))
         for index in indexes:
             item = ready[index] if index in ready else fresh[index]
-            if index in fresh and index in keys:
+            if index in fresh and index in keys and item.cacheable:
                 store.put(keys[index], item.to_json())
             result.findings.extend(item.findings)
             result.extra.extend(item.extra)
