@@ -214,10 +214,13 @@ class ResultCache:
         return self.get_many([key]).get(key)
 
     def put(self, key: str, value: Any) -> None:
-        """Remember a value (written by `flush`); values must be JSON data."""
+        """Remember a value (written by `flush`); a value that is not JSON data is skipped."""
         if not self.enabled:
             return
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=True)
+        except (TypeError, ValueError, RecursionError):
+            return  # not JSON data: that result is simply not kept
         if len(text) <= MAX_VALUE_BYTES:
             self._pending[key] = text
 
