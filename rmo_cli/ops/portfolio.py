@@ -3,6 +3,9 @@
 Everything works on any readable charter, schema-invalid ones included: a field of the wrong
 type is shown as missing, never a crash. Pure functions, except `scan` (reads files, in
 worker processes when there are many), `write_dashboard` and `dashboard_page` (write pages).
+
+Over 500 lines: rows, their cache form, the scan, the graph and the dashboard share the row
+types (a split of graph and dashboard into their own modules is the next step).
 """
 
 from __future__ import annotations
