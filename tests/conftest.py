@@ -94,6 +94,10 @@ def _isolated_home(
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("RMO_DEBUG", raising=False)
     monkeypatch.delenv("RMO_TODAY", raising=False)
+    # Each test its own result cache (rmo_cli/ops/cache.py), under its own home.
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("RMO_CACHE_DIR", raising=False)
+    monkeypatch.delenv("RMO_NO_CACHE", raising=False)
 
 
 def charter(**overrides: Any) -> dict[str, Any]:

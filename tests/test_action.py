@@ -77,7 +77,14 @@ def test_action_is_a_composite_action_with_the_documented_inputs() -> None:
     for name in ("paths", "python-version", "version", "fail-on", "as-of", "within"):
         assert name in inputs and inputs[name]["description"]
     uses = [s["uses"].split("@")[0] for s in action["runs"]["steps"] if "uses" in s]
-    assert uses == ["actions/setup-python", "github/codeql-action/upload-sarif"]
+    assert uses == [
+        "actions/setup-python",
+        "actions/cache",
+        "github/codeql-action/upload-sarif",
+    ]
+    cache = step(action, "Restore rmo's result cache")
+    assert "steps.install.outputs.version" in cache["with"]["key"]
+    assert "RMO_CACHE_DIR" in step(action, "Install rmo")["run"]
     upload = step(action, "Upload SARIF to code scanning")
     assert "inputs.sarif != ''" in upload["if"] and "always()" in upload["if"]
     # Every run step of a composite action must name its shell.

@@ -52,11 +52,17 @@ def test_sample_charters_are_clean() -> None:
 
 
 def test_signed_charter_has_no_findings_and_keeps_sources(tmp_path: Path) -> None:
+    """Sources (for the coloured report's quoted lines) are kept for files with findings
+    only: a clean file's text is not held in memory."""
     path = write_charter(tmp_path / "acme-globex.yaml", signed(charter()))
     report = check(path)
     assert report.findings == []
     assert report.files == [str(path)]
-    assert report.sources[str(path)] == path.read_text(encoding="utf-8")
+    assert str(path) not in report.sources
+    bad = write_charter(tmp_path / "bad.yaml", charter(status="nonsense"))
+    report = check(bad)
+    assert report.findings
+    assert report.sources[str(bad)] == bad.read_text(encoding="utf-8")
 
 
 def test_invalid_charter_is_an_error_with_its_line(tmp_path: Path) -> None:

@@ -120,7 +120,7 @@ def test_terminal_text_shows_source_line(mixed: Path, tmp_path: Path) -> None:
     from rmo_cli.support.findings import Report
 
     result = validate_files(discover([mixed]), dt.date(2026, 11, 23))
-    sources = {d.file: d.text for d in result.documents}
+    sources = result.sources
     out = render(
         "text",
         Report([str(p) for p in sorted(mixed.iterdir())], result.findings, sources),

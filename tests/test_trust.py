@@ -454,3 +454,72 @@ def test_graph_never_merges_two_organisations_silently(cli: Any, tmp_path: Path)
     write_charter(tmp_path / "b" / "acme-initech.yaml", other)
     graph = cli("graph", tmp_path).stdout
     assert "ACME Public Works Agency / Acme County Council" in graph
+
+
+# --- trust and the result cache (issue 21) ---------------------------------------------------
+
+
+def test_warm_results_follow_the_register_signers_and_require(cli: Any, repo: Path) -> None:
+    """The charter's own repository's register, allowed signers file and `require` are in
+    every cache key: a change to any of them is seen by the next (warm) run, even from
+    outside the repository, and warm runs print what `--no-cache` runs print."""
+    path = path_of(repo)
+    sign(cli, repo, "jdoe", "jane")
+
+    def runs() -> list[tuple[int, str]]:
+        outs = []
+        for args in (
+            ("validate", path, "-f", "json"),
+            ("check", path, "-f", "json"),
+            ("verify", path, "--format", "json", "--no-history"),
+            ("status", path, "--format", "md"),
+        ):
+            warm, cold = cli(*args), cli(*args, "--no-cache")
+            assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout), args
+            outs.append((warm.exit_code, warm.stdout))
+        return outs
+
+    before = runs()
+    assert runs() == before  # warm, unchanged
+    register = repo / "organisations.yaml"
+    register.write_text(REGISTER.replace("Globex Facilities Ltd", "Globex Works Ltd"))
+    renamed = runs()
+    assert "organisation-name-mismatch" in renamed[0][1]  # validate
+    assert "organisation-name-mismatch" in renamed[1][1]  # check
+    register.write_text(REGISTER)
+    assert runs() == before
+    signers = repo / "allowed_signers"
+    signers.write_text(signers.read_text(encoding="utf-8").splitlines(keepends=True)[1])
+    no_jane = runs()
+    assert '"unknown-signer"' in no_jane[2][1] and no_jane[2][0] == 1  # verify
+    assert no_jane[1] != before[1] and no_jane[3] != before[3]  # check, status
+    config = repo / "rmo.yaml"
+    required = config.read_text(encoding="utf-8")
+    config.write_text(required.replace("require: true", "require: false"))
+    result = cli("sign", path, "--person", "rsmith")  # no key: a recorded sign-off
+    assert result.exit_code == 0, result.stdout + result.stderr
+    recorded = runs()
+    config.write_text(required)  # the same charter bytes; now its sign-off is unsigned
+    unsigned = runs()
+    assert '"unsigned"' in unsigned[2][1] and '"unsigned"' not in recorded[2][1]
+
+
+def test_party_id_conflict_from_workers_and_cache_is_the_same(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """party-id-conflict runs on what workers send back (ids, names, places), cached or not:
+    the same findings at the same places as in one process without the cache."""
+    one = write_charter(tmp_path / "a" / "acme-globex.yaml")
+    other = yaml.safe_load(one.read_text(encoding="utf-8"))
+    other["id"] = "acme-initech"
+    other["parties"][0]["name"] = "Acme County Council"
+    other["parties"][1]["people"][0]["email"] = "raj@initech.example"
+    other["parties"][0]["people"][0]["email"] = "jane@county.example"
+    write_charter(tmp_path / "b" / "acme-initech.yaml", other)
+    monkeypatch.setenv("RMO_JOBS", "1")
+    alone = cli("validate", tmp_path, "-f", "json", "--no-cache")
+    assert alone.stdout.count('"party-id-conflict"') == 2
+    monkeypatch.setenv("RMO_JOBS", "2")
+    for _ in range(2):  # cold, then warm
+        result = cli("validate", tmp_path, "-f", "json")
+        assert (result.exit_code, result.stdout) == (alone.exit_code, alone.stdout)

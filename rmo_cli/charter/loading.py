@@ -1,5 +1,7 @@
 """The hardened YAML reader: bytes in, plain data with the position of every value out.
 
+Over 500 lines: the reader, its rules and the node builder belong together.
+
 Reading rules (SPEC §3): YAML 1.2 core scalars (only true/false are booleans, dates stay
 strings), duplicate keys rejected, language tags refused, bounded depth, aliases and size,
 and every problem reported as a `Finding` instead of an exception.
@@ -157,6 +159,15 @@ def _read(
     path: str | Path, file: str | None, parse: Callable[[bytes, str], LoadResult]
 ) -> LoadResult:
     name = file if file is not None else str(path)
+    raw = read_bytes(path, name)
+    if isinstance(raw, LoadResult):
+        return raw
+    return parse(raw, name)
+
+
+def read_bytes(path: str | Path, file: str) -> bytes | LoadResult:
+    """The bytes of a file under the reading rules on files, or why they cannot be read."""
+    name = file
     try:
         info = Path(path).stat()
         if stat.S_ISDIR(info.st_mode):
@@ -185,7 +196,7 @@ def _read(
         return LoadResult(
             name, None, [_file_finding(name, "file-unreadable", f"cannot read: {reason}")]
         )
-    return parse(raw, name)
+    return raw
 
 
 def _read_pipe(path: str | Path) -> bytes | None:
@@ -216,9 +227,12 @@ def _read_pipe(path: str | Path) -> bytes | None:
         os.close(fd)
 
 
-def parse_charter(raw: bytes, file: str) -> LoadResult:
-    """Parse bytes as a charter: reading rules plus the apiVersion/kind identity check."""
-    result = parse_yaml(raw, file)
+def parse_charter(raw: bytes, file: str, positions: bool = True) -> LoadResult:
+    """Parse bytes as a charter: reading rules plus the apiVersion/kind identity check.
+
+    positions=False skips recording where each value is (faster; for callers such as
+    `rmo log` that need the data and the reading rules' findings only)."""
+    result = parse_yaml(raw, file, positions)
     doc = result.document
     if doc is None:
         return result
@@ -241,7 +255,7 @@ def parse_charter(raw: bytes, file: str) -> LoadResult:
     return result
 
 
-def parse_yaml(raw: bytes, file: str) -> LoadResult:
+def parse_yaml(raw: bytes, file: str, positions: bool = True) -> LoadResult:
     """Parse bytes as one YAML document under the reading rules (no charter check)."""
     if len(raw) > MAX_BYTES:
         return LoadResult(file, None, [_too_large(file, len(raw))])
@@ -277,7 +291,7 @@ def parse_yaml(raw: bytes, file: str) -> LoadResult:
     if node is None:
         finding = _file_finding(file, "empty-file", "the file is empty: nothing to read")
         return LoadResult(file, None, [finding], text)
-    builder = _Builder(file)
+    builder = _Builder(file, positions)
     try:
         data = builder.build(node, (), 0)
     except _Stop as stop:
@@ -417,8 +431,9 @@ def _type_name(value: Any) -> str:
 class _Builder:
     """Turns composed nodes into plain data, recording positions and rule violations."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, record: bool = True) -> None:
         self.file = file
+        self.record = record  # False: no positions (same data, same findings)
         self.positions: dict[YamlPath, Position] = {}
         self.key_positions: dict[YamlPath, Position] = {}
         self.findings: list[Finding] = []
@@ -456,8 +471,9 @@ class _Builder:
                         path,
                     )
                 )
-        mark = node.start_mark
-        self.positions[path] = (mark.line + 1, mark.column + 1)
+        if self.record:
+            mark = node.start_mark
+            self.positions[path] = (mark.line + 1, mark.column + 1)
         try:
             if isinstance(node, ScalarNode):
                 return self._scalar(node, path)
@@ -547,7 +563,8 @@ class _Builder:
                 continue
             first_line[key] = line
             child = (*path, key)
-            self.key_positions[child] = (line, key_node.start_mark.column + 1)
+            if self.record:
+                self.key_positions[child] = (line, key_node.start_mark.column + 1)
             result[key] = self.build(value_node, child, depth + 1)
         for merge in merges:
             self._merge(merge, result, path, depth)

@@ -97,8 +97,48 @@ def _validator(name: str) -> Any:
     )
 
 
+@cache
+def _fast_validator(name: str) -> Any:
+    """A jsonschema-rs validator of the same schema (formats checked), or None without it.
+
+    It only answers "valid or not": a document it passes has no schema findings, and one it
+    fails goes to the pure-Python validator, which words the findings as before. It must
+    never pass what the pure-Python validator rejects (tests/test_schema_fast.py).
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a base dependency; kept optional to stay safe
+        return None
+    names = ("charter.schema.json", "config.schema.json", "register.schema.json")
+    schemas = [load_schema(n) for n in names]
+    try:
+        registry = jsonschema_rs.Registry([(s["$id"], s) for s in schemas])
+        # The same email check as the pure-Python validator's (jsonschema-rs's own differs).
+        return jsonschema_rs.validator_for(
+            load_schema(name),
+            validate_formats=True,
+            formats={"email": is_email},
+            registry=registry,
+        )
+    except Exception:  # noqa: BLE001 - an unusable fast path only makes validation slower
+        return None
+
+
+def is_valid(data: Any, name: str = "charter.schema.json") -> bool | None:
+    """True when data passes the schema by the fast validator; None when it cannot say."""
+    fast = _fast_validator(name)
+    if fast is None:
+        return None
+    try:
+        return bool(fast.is_valid(data))
+    except Exception:  # noqa: BLE001 - e.g. a value it cannot convert: ask the slow path
+        return None
+
+
 def schema_findings(doc: Document, name: str = "charter.schema.json") -> list[Finding]:
     """Every schema violation in a document, placed at the offending value."""
+    if is_valid(doc.data, name):
+        return []
     from rmo_cli.charter.schema_messages import describe
 
     findings = [f for error in _validator(name).iter_errors(doc.data) for f in describe(doc, error)]

@@ -57,6 +57,9 @@ def check(
         "too) or none; KPI state off-track or at-risk (off-track too), opt-in.",
     ),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1)."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Check every file again; do not read or write the result cache."
+    ),
 ) -> None:
     """Validate charters, verify sign-offs and check reviews in one pass (for CI).
 
@@ -77,12 +80,16 @@ def check(
     day = parse_date(as_of, "--as-of") or today()
     config = load_config()
     files = discover(paths or [], config)
+    from rmo_cli.ops.cache import config_token
+
     report = check_files(
         files,
         day,
         within or config.due_soon,
         [f.value for f in fail_on] if fail_on else "overdue",
         repo_root=config.root,
+        cache=not no_cache,
+        context=[config_token(config.file)] if not no_cache else [],
     )
     fmt = format.value
 

@@ -63,7 +63,9 @@ def _check_choice(value: str, choices: tuple[str, ...], option: str) -> None:
         fail(f"{option}: {value!r} is not one of {', '.join(choices)}")
 
 
-def _scan(paths: list[str] | None, as_of: dt.date, within: str) -> tuple[list[StatusRow], bool]:
+def _scan(
+    paths: list[str] | None, as_of: dt.date, within: str, cache: bool = True
+) -> tuple[list[StatusRow], bool]:
     """Rows of the charters at paths; unreadable files reported on stderr (then exit 1)."""
     from rmo_cli.ops.portfolio import scan
     from rmo_cli.ops.repository import discover
@@ -83,9 +85,9 @@ def _scan(paths: list[str] | None, as_of: dt.date, within: str) -> tuple[list[St
                 bar.refresh()
 
             bar.refresh()
-            found = scan(files, as_of, within, advance)
+            found = scan(files, as_of, within, advance, cache=cache)
     else:
-        found = scan(files, as_of, within)
+        found = scan(files, as_of, within, cache=cache)
     for f in found.unreadable:
         typer.echo(str(f), err=True)
     return found.rows, bool(found.unreadable)
@@ -114,6 +116,9 @@ def status(
         None, "--within", help="Due-soon window, e.g. P30D (default rmo.yaml due_soon)."
     ),
     wide: bool = typer.Option(False, "--wide", help="Table: every column, however wide."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Read every file again; do not read or write the result cache."
+    ),
 ) -> None:
     """Portfolio: one row per charter with sign-off, review and expiry state.
 
@@ -131,7 +136,7 @@ def status(
     _check_filters(statuses, models)
     day = parse_date(as_of, "--as-of") or today()
     window = due_soon_window(within)
-    found, unreadable = _scan(paths, day, window)
+    found, unreadable = _scan(paths, day, window, cache=not no_cache)
     rows = filter_rows(found, statuses or (), parties or (), models or ())
     if format == "json":
         typer.echo(jsontext.dumps(status_json(rows, day), indent=2))

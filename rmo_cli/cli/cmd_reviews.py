@@ -69,6 +69,9 @@ def reviews(
         "due soon (or expiring).",
     ),
     wide: bool = typer.Option(False, "--wide", help="Table: every column, however wide."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Read every file again; do not read or write the result cache."
+    ),
 ) -> None:
     """Show the review state of charters: overdue, due soon, ok or not scheduled.
 
@@ -87,7 +90,7 @@ def reviews(
 
     when = parse_date(as_of, "--as-of") or today()
     span = due_soon_window(within)  # a bad --within is a usage error before any file is read
-    entries, unreadable = review_files(discover(paths or []), when, span)
+    entries, unreadable = review_files(discover(paths or []), when, span, cache=not no_cache)
     for f in unreadable:  # reported like every command reports a file it can't read
         typer.echo(str(f), err=True)
     fmt = format.value

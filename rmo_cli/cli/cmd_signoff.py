@@ -16,7 +16,6 @@ from rmo_cli.cli.common import (
     PATHS_HELP,
     fail,
     parse_date,
-    read_charters,
     today,
     use_colour,
     warn,
@@ -143,6 +142,9 @@ def verify(
         metavar="FILE",
         show_default=False,
     ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Check every file again; do not read or write the result cache."
+    ),
 ) -> None:
     """Check every sign-off: valid, stale, unsigned, bad-signature or unknown-signer.
 
@@ -164,22 +166,32 @@ def verify(
     from rmo_cli.ops.pdf_evidence import is_pdf_path
 
     if paths and any(is_pdf_path(p) for p in paths):
-        _verify_pdfs(paths, format, signers)
+        _verify_pdfs(paths, format, signers)  # a PDF is judged afresh every time (no cache)
         return
+    from rmo_cli.ops.cache import config_token
+    from rmo_cli.ops.repository import discover, find_config_file
     from rmo_cli.ops.signoffs import trust_for
-    from rmo_cli.rules.signoffs import Trust, missing_parties, verify_document
+    from rmo_cli.ops.verifying import verify_files
+    from rmo_cli.rules.signoffs import Trust, missing_parties
 
-    documents, unreadable = read_charters(paths)
     signers_cache: dict[Path, Trust] = {}
-    lookup = _history_lookup() if history else None
-    results: list[tuple[Document, list[SignoffCheck]]] = []
-    for doc in documents:
-        folder = Path(doc.file).resolve().parent
+
+    def trust_of(path: Path) -> Trust:
+        folder = Path(path).resolve().parent
         if folder not in signers_cache:
-            trust = trust_for(Path(doc.file))
+            trust = trust_for(Path(path))
             # --signers FILE replaces the repository's allowed signers file, nothing else.
             signers_cache[folder] = replace(trust, signers=signers) if signers else trust
-        results.append((doc, verify_document(doc, signers_cache[folder], lookup)))
+        return signers_cache[folder]
+
+    lookup = _history_lookup() if history else None
+    context = [config_token(find_config_file())] if not no_cache else []
+    results, failed = verify_files(
+        discover(paths or []), trust_of, lookup, cache=not no_cache, context=context
+    )
+    for f in failed:
+        typer.echo(str(f), err=True)
+    unreadable = bool(failed)
     checks = [c for _, found in results for c in found]
     if format is VerifyFormat.json:
         payload = {"signoffs": [c.as_dict() for c in checks]}

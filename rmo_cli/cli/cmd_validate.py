@@ -28,6 +28,9 @@ def validate(
         help="Judge dates as of this day (YYYY-MM-DD; default today).",
         metavar="DATE",
     ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Check every file again; do not read or write the result cache."
+    ),
 ) -> None:
     """Check charters: reading rules, the JSON Schema and the semantic rules.
 
@@ -36,23 +39,27 @@ def validate(
 
     Example: rmo validate sample_charters --format sarif > rmo.sarif
     """
-    from rmo_cli.ops.repository import discover
-    from rmo_cli.ops.validation import validate_files
+    from rmo_cli.ops.cache import config_token
+    from rmo_cli.ops.repository import discover, find_config_file
+    from rmo_cli.ops.validation import add_sources, validate_files
     from rmo_cli.reporters import render
     from rmo_cli.support.findings import Report, is_failing
 
     when = parse_date(as_of, "--as-of") or today()
     files = discover(paths or [])
-    result = validate_files(files, when)
-    if result.documents:
-        # Rules that read git history run once per run, not once per charter.
-        from rmo_cli.rules.reviews import history_findings
-
-        result.findings.extend(history_findings(result.documents))
     fmt = format.value
     colour = fmt == "text" and use_colour(sys.stdout)
-    sources = {doc.file: doc.text for doc in result.documents} if colour else {}
-    report = Report([f.display for f in files], result.findings, sources)
+    context = [config_token(find_config_file())] if not no_cache else []
+    result = validate_files(files, when, cache=not no_cache, context=context, keep_sources=colour)
+    if result.readable:
+        # Rules that read git history run once per run, not once per charter (uncached).
+        from rmo_cli.rules.reviews import history_findings
+
+        history = history_findings(result.readable)
+        result.findings.extend(history)
+        if colour:
+            add_sources(result, history, files)
+    report = Report([f.display for f in files], result.findings, result.sources)
     typer.echo(render(fmt, report, colour=colour), nl=False)
     if not files:
         typer.echo("rmo: warning: no charter files found", err=True)

@@ -118,6 +118,59 @@ def document_findings(
     return findings
 
 
+def _signers_token(path: Path | None) -> str | None:
+    """What sign-off verdicts depend on besides the charter: the allowed signers file's
+    bytes. None (results not cached) when it holds time-limited entries (valid-after,
+    valid-before, certificates), whose verdicts change with the clock."""
+    from rmo_cli.ops.cache import file_token
+
+    if path is None:
+        return "none"
+    try:
+        data = Path(path).read_bytes().lower()
+    except OSError:
+        return f"{path}:{file_token(path)}"
+    if b"valid-after" in data or b"valid-before" in data or b"cert-authority" in data:
+        return None
+    return f"{path}:{file_token(path)}"
+
+
+def _trust_token(trust: Trust | Path | None) -> str | None:
+    """What a charter's sign-off verdicts depend on besides its bytes: the allowed signers
+    file's bytes (see `_signers_token`), whether signatures are required, and the
+    register's name and content (whose emails signatures are checked against)."""
+    if not isinstance(trust, Trust):
+        return _signers_token(trust)
+    signers = _signers_token(trust.signers)
+    if signers is None:
+        return None
+    import hashlib
+
+    register = hashlib.sha256(repr(trust.register).encode()).hexdigest()
+    return f"{signers}\0require={trust.require}\0{register}"
+
+
+def _document_hook(
+    doc: Document,
+    file: CharterFile,
+    trust: Trust | Path | None,
+    as_of: dt.date,
+    within: str,
+    fail_states: frozenset[str],
+    kpi_states: frozenset[str] = frozenset(),
+) -> tuple[list[Finding], bool]:
+    """check's per-document findings (sign-offs, reviews), run where the document is, and
+    whether they may be cached: not when a stale sign-off's words came from git history."""
+    from rmo_cli.rules import signoffs as signoff
+
+    findings = document_findings(
+        doc, file.path, as_of, within, fail_states, lambda _p: trust, kpi_states
+    )
+    history = getattr(signoff, "changes_since", None) is not None
+    stale = getattr(signoff, "RULE_STALE", None)
+    return findings, not (history and any(f.rule == stale for f in findings))
+
+
 def check_files(
     files: Sequence[CharterFile],
     as_of: dt.date,
@@ -125,6 +178,8 @@ def check_files(
     fail_on: str | Iterable[str] = DEFAULT_FAIL_ON,
     signers: Trust | Path | SignersOf | None = None,
     repo_root: Path | None = None,
+    cache: bool = True,
+    context: Sequence[str] = (),
 ) -> Report:
     """Validate, verify sign-offs and judge reviews of files on as_of; one report for all.
 
@@ -133,10 +188,14 @@ def check_files(
     the Trust (or just the allowed signers file) for every charter, or a function giving it
     per charter path (default: the charter's nearest rmo.yaml's).
     With repo_root set, the rules that read git history run too, each charter against the
-    git repository that holds it.
+    git repository that holds it. Per-file results come from the result cache when the
+    file, its allowed signers file and context (e.g. the configuration) are unchanged,
+    unless cache is False.
     """
+    from functools import partial
+
     from rmo_cli.charter.reviews import window
-    from rmo_cli.ops.validation import validate_files
+    from rmo_cli.ops.validation import add_sources, validate_files
 
     window(within)  # a bad window is a usage error before any work
     fail_states = fail_on_states(fail_on)
@@ -146,21 +205,46 @@ def check_files(
 
         signers = trust_for
     signers_of = _signers_lookup(signers)
+    tokens: dict[int, str | None] = {}
+    held: list[object] = []  # the trusts tokens are keyed by (by id), kept alive
 
-    result = validate_files(files, as_of, signers_of)
+    def hook_values(file: CharterFile) -> tuple[Trust | Path | None, str | None]:
+        trust = signers_of(file.path)
+        key = id(trust)
+        if key not in tokens:
+            held.append(trust)
+            tokens[key] = _trust_token(trust)
+        return trust, tokens[key]
+
+    hook = partial(
+        _document_hook,
+        as_of=as_of,
+        within=within,
+        fail_states=fail_states,
+        kpi_states=kpi_states,
+    )
+    states = ",".join(sorted(fail_states))
+    kpis = ",".join(sorted(kpi_states))
+    result = validate_files(
+        files,
+        as_of,
+        signers_of,
+        cache=cache,
+        context=["check", within, states, kpis, *context],
+        hook=hook,
+        hook_values=hook_values,
+        kind="check",
+    )
     findings = list(result.findings)
-    path_of = {f.display: f.path for f in files}
-    for doc in result.documents:
-        path = path_of.get(doc.file, Path(doc.file))
-        findings.extend(
-            document_findings(doc, path, as_of, within, fail_states, signers_of, kpi_states)
-        )
+    findings.extend(result.extra)
     if repo_root is not None:
         from rmo_cli.rules.reviews import history_findings
 
-        findings.extend(history_findings(result.documents))
+        history = history_findings(result.readable)
+        findings.extend(history)
+        add_sources(result, history, files)
     return Report(
         files=[f.display for f in files],
         findings=_without_duplicates(findings),
-        sources={doc.file: doc.text for doc in result.documents},
+        sources=result.sources,
     )

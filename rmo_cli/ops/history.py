@@ -240,6 +240,7 @@ def charter_log(
         store.learnt = True
         return words
 
+    _prefill(repo, path, entries, store)
     rows: list[LogRow] = []
     for entry in entries:
         # Each commit against its own (first) parent, not against the row below it: on a
@@ -286,6 +287,82 @@ def charter_log(
             break  # started as a copy of another charter: its history ends here
     store.save()
     return rows
+
+
+# Versions to parse before a cold `rmo log` parses them in worker processes.
+PARALLEL_VERSIONS = 200
+
+
+def _prefill(repo: GitRepo, path: str, entries: list[Any], store: _LogCache) -> None:
+    """Parse the versions the log cache lacks in worker processes, many at a time.
+
+    Each worker takes a run of consecutive commits with the bytes of their versions, parses
+    each version once (no positions: the log needs none) and sends back only the summaries
+    and the worded steps, which `charter_log` then finds as if they were cached. Below
+    PARALLEL_VERSIONS missing versions (or with one worker) nothing is done here.
+    """
+    missing = {
+        blob
+        for entry in entries
+        for blob in (entry.blob, entry.old_blob)
+        if blob is not None and blob not in store.blobs
+    }
+    if len(missing) < PARALLEL_VERSIONS:
+        return  # (a warm log stops here, before importing any parser)
+    from rmo_cli.support.parallel import parallel_map, worker_count
+
+    workers = worker_count(len(missing))
+    if workers <= 1:
+        return
+
+    pairs = [(entry.old_blob, entry.blob) for entry in entries]
+    size = max(16, -(-len(pairs) // (workers * 4)))
+    chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    tasks = []
+    for chunk in chunks:
+        blobs = {b for pair in chunk for b in pair if b is not None}
+        tasks.append((path, chunk, {b: read_blob_id(repo, b) for b in blobs}))
+    for summaries, steps in parallel_map(_log_chunk, tasks, workers):
+        for blob, found in summaries.items():
+            store.blobs.setdefault(blob, found)
+        for key, words in steps.items():
+            store.steps.setdefault(key, words)
+    store.learnt = True
+
+
+def _log_chunk(
+    task: tuple[str, list[tuple[str | None, str | None]], dict[str, bytes]],
+) -> tuple[dict[str, list[Any]], dict[str, list[str]]]:
+    """Summaries of a run of versions and the worded step of each commit (in a worker)."""
+    from rmo_cli.charter.diff import describe_step
+    from rmo_cli.charter.loading import parse_charter
+
+    path, pairs, raws = task
+    parsed: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
+    for blob, raw in raws.items():
+        result = parse_charter(raw, f"{path}@{blob[:7]}", positions=False)
+        doc = result.document
+        if doc is None or not isinstance(doc.data, dict):
+            first = result.findings[0].message if result.findings else "cannot be read"
+            parsed[blob] = (None, first)
+        else:
+            parsed[blob] = (doc.data, None)
+    summaries: dict[str, list[Any]] = {}
+    for blob, (data, problem) in parsed.items():
+        summaries[blob] = [
+            data.get("id") if data else None,
+            data.get("version") if data else None,
+            data.get("status") if data else None,
+            problem,
+        ]
+    steps: dict[str, list[str]] = {}
+    for old, new in pairs:
+        if old is None or new is None:
+            continue
+        before, after = parsed[old][0], parsed[new][0]
+        if before is not None and after is not None:
+            steps[f"{old}>{new}"] = describe_step(before, after)
+    return summaries, steps
 
 
 class DiffSides(NamedTuple):

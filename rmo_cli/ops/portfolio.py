@@ -3,6 +3,9 @@
 Everything works on any readable charter, schema-invalid ones included: a field of the wrong
 type is shown as missing, never a crash. Pure functions, except `scan` (reads files, in
 worker processes when there are many), `write_dashboard` and `dashboard_page` (write pages).
+
+Over 500 lines: rows, their cache form, the scan, the graph and the dashboard share the row
+types (a split of graph and dashboard into their own modules is the next step).
 """
 
 from __future__ import annotations
@@ -116,11 +119,16 @@ class Charter:
 def _trust(doc: Document) -> Any:
     """The Trust of the charter's own repository (None when its rmo.yaml or register is
     broken: validate reports that; the portfolio still shows the charter)."""
+    return _trust_at(doc.file)
+
+
+def _trust_at(file: str) -> Any:
+    """The Trust of the repository of the charter file named file, as `_trust` says."""
     from pathlib import Path
 
     from rmo_cli.ops.signoffs import trust_for
 
-    path = Path(doc.file)
+    path = Path(file)
     if not path.is_file():  # a document parsed from text (a git blob, a test): no repository
         return None
     try:
@@ -274,15 +282,58 @@ class Scan:
     unreadable: list[Finding]
 
 
-def _scan_file(
-    file: CharterFile, as_of: dt.date, within: str
-) -> tuple[StatusRow | None, list[Finding]]:
-    from rmo_cli.charter.loading import read_charter
+def _scan_item(
+    item: tuple[CharterFile, bytes], as_of: dt.date, within: str
+) -> StatusRow | _Unreadable:
+    from rmo_cli.charter.loading import parse_charter
 
-    loaded = read_charter(file.path, file.display)
+    file, raw = item
+    loaded = parse_charter(raw, file.display)
     if loaded.document is None:
-        return None, list(loaded.findings)
-    return status_row(loaded.document, as_of, within), []
+        return _Unreadable(loaded.findings)
+    return status_row(loaded.document, as_of, within)
+
+
+class _Unreadable:
+    """A file whose bytes were read but are no charter: its findings (never cached)."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = list(findings)
+
+
+def _trust_token_of(file: CharterFile) -> str | None:
+    """What a row depends on besides the file's bytes: its repository's Trust (signers file
+    bytes, require, register), found as `status_row` finds it; None: not cached."""
+    from rmo_cli.ops.checking import _trust_token
+
+    trust = _trust_at(file.display)
+    return _trust_token(trust) if trust is not None else "no-trust"
+
+
+def _unreadable_file(_file: CharterFile, loaded: Any) -> StatusRow | _Unreadable:
+    return _Unreadable(loaded.findings)
+
+
+def _row_json(row: StatusRow | _Unreadable) -> Any:
+    if isinstance(row, _Unreadable):
+        raise TypeError("not cached")
+    from dataclasses import asdict
+
+    return asdict(row)
+
+
+def _row_of(file: CharterFile, value: Any) -> StatusRow | _Unreadable:
+    row = StatusRow(
+        **{
+            **value,
+            "parties": tuple(value["parties"]),
+            "party_names": tuple(value["party_names"]),
+            "kpi_states": tuple(value["kpi_states"]),
+        }
+    )
+    if row.file != file.display:
+        raise ValueError("another file's row")
+    return row
 
 
 def scan(
@@ -290,40 +341,52 @@ def scan(
     as_of: dt.date,
     within: str = DEFAULT_DUE_SOON,
     progress: Callable[[int], None] | None = None,
+    cache: bool = True,
 ) -> Scan:
     """Read files and make their rows, in worker processes when there are many.
 
     Rows come back in the order of files (only the small rows cross processes, not the
     documents). progress, if given, is called with the number of files done since its last
-    call. Worker count as for `rmo validate` (env RMO_JOBS overrides).
+    call. Worker count as for `rmo validate` (env RMO_JOBS overrides). Rows of unchanged
+    files come from the result cache (rmo_cli.ops.cache) unless cache is False.
     """
     from rmo_cli.charter.reviews import window
+    from rmo_cli.ops.cache import ResultCache, cached_map
     from rmo_cli.support.parallel import map_chunks, worker_count
 
     window(within)  # an invalid window is a usage error before any work is done
-    chunks = map_chunks(
-        partial(_scan_file, as_of=as_of, within=within),
-        files,
-        worker_count(len(files)),
-        chunks_per_worker=8,
-        max_chunk=250,
-    )
-    return _collect(chunks, progress)
+    workers = worker_count(len(files))
 
+    def work(items: list[tuple[CharterFile, bytes]]) -> Iterable[StatusRow | _Unreadable]:
+        for chunk in map_chunks(
+            partial(_scan_item, as_of=as_of, within=within),
+            items,
+            min(workers, len(items)),
+            chunks_per_worker=8,
+            max_chunk=250,
+        ):
+            yield from chunk
 
-def _collect(
-    results: Iterable[list[tuple[StatusRow | None, list[Finding]]]],
-    progress: Callable[[int], None] | None,
-) -> Scan:
+    store = ResultCache("status", [as_of.isoformat(), within], enabled=cache)
     found = Scan([], [])
-    for chunk in results:
-        for row, findings in chunk:
-            if row is None:
-                found.unreadable.extend(findings)
-            else:
-                found.rows.append(row)
-        if progress:
-            progress(len(chunk))
+    done = 0
+    results = cached_map(
+        store,
+        files,
+        work,
+        _unreadable_file,
+        _row_json,
+        _row_of,
+        token=_trust_token_of,
+    )
+    for row in results:
+        if isinstance(row, _Unreadable):
+            found.unreadable.extend(row.findings)
+        else:
+            found.rows.append(row)
+        done += 1
+        if progress and (done % 100 == 0 or done == len(files)):
+            progress(100 if done % 100 == 0 else done % 100)
     return found
 
 

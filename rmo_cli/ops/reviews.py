@@ -67,33 +67,101 @@ def review_entries(
     return sorted(entries, key=_entry_key)
 
 
-def _review_file(
-    file: CharterFile, as_of: dt.date, span: Duration
+def _review_item(
+    file: CharterFile, raw: bytes, as_of: dt.date, span: Duration
 ) -> tuple[ReviewEntry | None, list[Finding]]:
-    from rmo_cli.charter.loading import read_charter
+    from rmo_cli.charter.loading import parse_charter
 
-    loaded = read_charter(file.path, file.display)
+    loaded = parse_charter(raw, file.display)
     if loaded.document is None:
         return None, loaded.findings
     return review_entries([loaded.document], as_of, span)[0], []
 
 
+def _review_pair(
+    item: tuple[CharterFile, bytes], as_of: dt.date, span: Duration
+) -> tuple[ReviewEntry | None, list[Finding]]:
+    file, raw = item
+    return _review_item(file, raw, as_of, span)
+
+
+_DATES = ("next_due", "last_reviewed", "expires")
+
+
+def _entry_json(item: tuple[ReviewEntry | None, list[Finding]]) -> Any:
+    entry = item[0]
+    if entry is None:
+        raise TypeError("unreadable files are not cached")
+    from dataclasses import asdict
+
+    review = asdict(entry.review)
+    for name in _DATES:
+        value = review[name]
+        review[name] = value.isoformat() if value is not None else None
+    return {
+        "file": entry.file,
+        "id": entry.id,
+        "title": entry.title,
+        "status": entry.status,
+        "owner": list(entry.owner) if entry.owner is not None else None,
+        "review": review,
+    }
+
+
+def _entry_of(file: CharterFile, value: Any) -> tuple[ReviewEntry | None, list[Finding]]:
+    review = dict(value["review"])
+    for name in _DATES:
+        if review[name] is not None:
+            review[name] = dt.date.fromisoformat(review[name])
+    owner = value["owner"]
+    if value["file"] != file.display:
+        raise ValueError("another file's entry")
+    entry = ReviewEntry(
+        file=value["file"],
+        id=value["id"],
+        title=value["title"],
+        status=value["status"],
+        owner=(str(owner[0]), str(owner[1])) if owner is not None else None,
+        review=ReviewStatus(**review),
+    )
+    return entry, []
+
+
+def _unreadable(_file: CharterFile, loaded: Any) -> tuple[ReviewEntry | None, list[Finding]]:
+    return None, list(loaded.findings)
+
+
 def review_files(
-    files: Sequence[CharterFile], as_of: dt.date, within: str | Duration = DEFAULT_DUE_SOON
+    files: Sequence[CharterFile],
+    as_of: dt.date,
+    within: str | Duration = DEFAULT_DUE_SOON,
+    cache: bool = True,
 ) -> tuple[list[ReviewEntry], list[Finding]]:
     """Read files and judge their reviews: (sorted entries, findings of unreadable files).
 
     Many files are read by worker processes that send back only the small entries (not
     the documents), so `rmo reviews` stays cheaper than `rmo validate` on the same files.
+    Entries of unchanged files come from the result cache unless cache is False.
     """
+    from rmo_cli.ops.cache import ResultCache, cached_map
     from rmo_cli.support.parallel import parallel_map, worker_count
 
     span = window(within)
-    results = parallel_map(
-        partial(_review_file, as_of=as_of, span=span), files, worker_count(len(files))
-    )
-    entries = [entry for entry, _ in results if entry is not None]
-    unreadable = [finding for _, findings in results for finding in findings]
+    workers = worker_count(len(files))
+
+    def work(
+        items: list[tuple[CharterFile, bytes]],
+    ) -> Iterable[tuple[ReviewEntry | None, list[Finding]]]:
+        review = partial(_review_pair, as_of=as_of, span=span)
+        return parallel_map(review, items, min(workers, len(items)))
+
+    store = ResultCache("reviews", [as_of.isoformat(), repr(span)], enabled=cache)
+    entries: list[ReviewEntry] = []
+    unreadable: list[Finding] = []
+    for entry, findings in cached_map(store, files, work, _unreadable, _entry_json, _entry_of):
+        if entry is not None:
+            entries.append(entry)
+        unreadable.extend(findings)
     return sorted(entries, key=_entry_key), unreadable
 
 

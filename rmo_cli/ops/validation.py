@@ -3,28 +3,100 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rmo_cli.charter.loading import Document, LoadResult, parse_charter, read_charter
+from rmo_cli.charter.loading import Document, LoadResult, Position, parse_charter, read_charter
 from rmo_cli.charter.register import Register
 from rmo_cli.ops.repository import CharterFile
-from rmo_cli.rules.register import party_conflict_findings, register_findings
+from rmo_cli.rules.register import PartyRow, party_conflicts, party_rows, register_findings
 from rmo_cli.rules.signoffs import Trust
 from rmo_cli.support.findings import ERROR, Finding
-from rmo_cli.support.parallel import parallel_map, worker_count
+from rmo_cli.support.parallel import map_chunks, worker_count
 
 
 @dataclass
 class ValidationResult:
-    """What validating a set of files found; `documents` are the readable charters."""
+    """What validating a set of files found.
+
+    Documents are not kept (memory stays flat however many files there are): `readable`
+    names the readable charters, `sources` holds the text of those with findings (for a
+    report that quotes source lines) and `extra` the findings of the per-document hook.
+    """
 
     files: int
     findings: list[Finding] = field(default_factory=list)
-    documents: list[Document] = field(default_factory=list)
+    readable: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    extra: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class FileResult:
+    """One file's findings and the few fields the rules spanning charters need.
+
+    This, never the document, is what crosses processes and goes into the result cache:
+    the charter id and its place (duplicate ids) and the parties' ids and names with their
+    places (party-id-conflict, for charters without a register).
+    """
+
+    file: str
+    readable: bool
+    findings: list[Finding]
+    extra: list[Finding] = field(default_factory=list)
+    charter_id: str | None = None
+    id_position: Position | None = None
+    cacheable: bool = True  # False: the result read something no cache key holds (git)
+    parties: list[PartyRow] = field(default_factory=list)
+
+    def to_json(self) -> list[Any]:
+        """The cache's JSON form."""
+        return [
+            self.readable,
+            [_finding_row(f) for f in self.findings],
+            [_finding_row(f) for f in self.extra],
+            self.charter_id,
+            list(self.id_position) if self.id_position else None,
+            [[i, pid, name, list(where), line] for i, pid, name, where, line in self.parties],
+        ]
+
+    @classmethod
+    def from_json(cls, file: str, value: Any) -> FileResult:
+        """Back from the cache's JSON form (ValueError/TypeError when it is not one)."""
+        readable, findings, extra, charter_id, position, parties = value
+        return cls(
+            file,
+            bool(readable),
+            [_finding_of(file, row) for row in findings],
+            [_finding_of(file, row) for row in extra],
+            charter_id if isinstance(charter_id, str) else None,
+            (int(position[0]), int(position[1])) if position else None,
+            parties=[
+                (int(i), str(pid), str(name), (int(where[0]), int(where[1])), int(line))
+                for i, pid, name, where, line in parties
+            ],
+        )
+
+
+def _finding_row(f: Finding) -> list[Any]:
+    return [f.line, f.column, f.severity, f.rule, f.pointer, f.message]
+
+
+def _finding_of(file: str, row: Sequence[Any]) -> Finding:
+    line, column, severity, rule, pointer, message = row
+    if severity not in ("error", "warning"):
+        raise ValueError(severity)
+    return Finding(file, int(line), int(column), severity, str(rule), str(pointer), str(message))
+
+
+# A per-document hook run where the document is (in a worker): extra findings for it, and
+# whether they may be cached. It gets the document, the file and the task's extra value.
+DocumentHook = Callable[[Document, CharterFile, Any], tuple[list[Finding], bool]]
+# One file's task: the file, its bytes, the hook's value and the register it is checked by.
+Task = tuple[CharterFile, bytes, Any, "Register | None"]
 
 
 def read_files(files: Iterable[CharterFile]) -> list[LoadResult]:
@@ -60,67 +132,202 @@ def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == ERROR for f in findings)
 
 
-def _check_file(file: CharterFile, as_of: dt.date) -> tuple[list[Finding], Document | None]:
-    loaded = read_charter(file.path, file.display)
+def check_bytes(
+    file: CharterFile,
+    raw: bytes,
+    as_of: dt.date,
+    hook: DocumentHook | None = None,
+    hook_value: Any = None,
+    register: Register | None = None,
+) -> FileResult:
+    """Parse and check one file's bytes (against register, when there is one); the document
+    is dropped once its findings and the summary the rules spanning charters need exist."""
+    loaded = parse_charter(raw, file.display)
+    doc = loaded.document
     findings = list(loaded.findings)
-    if loaded.document is not None:
-        findings.extend(check_document(loaded.document, as_of))
-    return findings, loaded.document
+    if doc is None:
+        return FileResult(file.display, False, findings)
+    findings.extend(check_document(doc, as_of, register))
+    extra, cacheable = hook(doc, file, hook_value) if hook is not None else ([], True)
+    result = FileResult(file.display, True, findings, extra, cacheable=cacheable)
+    charter_id = doc.data.get("id") if isinstance(doc.data, dict) else None
+    if isinstance(charter_id, str):
+        result.charter_id, result.id_position = charter_id, doc.locate(("id",))
+    if register is None:
+        result.parties = party_rows(doc)
+    return result
+
+
+def _check_task(task: Task, as_of: dt.date, hook: DocumentHook | None) -> FileResult:
+    file, raw, value, register = task
+    return check_bytes(file, raw, as_of, hook, value, register)
 
 
 def _compile_schema() -> None:
-    from rmo_cli.charter.schema import _validator
+    from rmo_cli.charter.schema import _fast_validator, _validator
 
     _validator("charter.schema.json")  # compile once; forked workers inherit it
+    _fast_validator("charter.schema.json")
 
 
 def _check_all(
-    files: Sequence[CharterFile], as_of: dt.date
-) -> list[tuple[list[Finding], Document | None]]:
-    return parallel_map(
-        partial(_check_file, as_of=as_of),
-        files,
-        worker_count(len(files)),
-        before_fork=_compile_schema,
-    )
+    tasks: Sequence[Task], workers: int, as_of: dt.date, hook: DocumentHook | None = None
+) -> Iterator[FileResult]:
+    """Results of tasks in their order, chunk by chunk as the shared parallel map makes
+    them (forked workers for many; the hook is inherited, only tasks and results cross)."""
+    func = partial(_check_task, as_of=as_of, hook=hook)
+    for chunk in map_chunks(
+        func, tasks, min(workers, len(tasks)), max_chunk=200, before_fork=_compile_schema
+    ):
+        yield from chunk
+
+
+def _register_token(register: Register | None) -> str:
+    """What a register's findings depend on: its name and content (a hash)."""
+    if register is None:
+        return "no-register"
+    import hashlib
+
+    return hashlib.sha256(repr(register).encode()).hexdigest()
 
 
 def validate_files(
     files: Sequence[CharterFile],
     as_of: dt.date,
     trust_of: Callable[[Path], Any] | None = None,
+    *,
+    cache: bool = True,
+    context: Sequence[str] = (),
+    hook: DocumentHook | None = None,
+    hook_values: Callable[[CharterFile], tuple[Any, str | None]] | None = None,
+    kind: str = "validate",
+    keep_sources: bool = True,
 ) -> ValidationResult:
     """Read and check every file, plus the rules that span charters (unique ids) and the
     organisation register's rules (SPEC §11).
 
     trust_of gives the Trust of a charter path (default: its nearest rmo.yaml's); a charter
     with a register is checked against it, the others for party ids that conflict.
-    Many files are checked by a pool of worker processes, one per core; the result is the
-    same, in the same order.
+    Many files are checked by worker processes (rmo_cli.support.parallel); the result is
+    the same, in the same order. Results flow through as they are made, and only findings
+    and a small summary (charter id, parties) cross processes, so memory does not grow
+    with the number of files. Unless cache is False, per-file results are reused from the
+    result cache (rmo_cli.ops.cache) when the file's bytes, its register and the context
+    are unchanged. hook adds findings per readable document (run where the document is);
+    hook_values gives each file the hook's value and a token of what that value depends
+    on, for the cache key (None: that file's result depends on something no key can hold;
+    it is not cached).
     """
-    from rmo_cli.rules.charter import run_collection_rules
+    from rmo_cli.charter.loading import read_bytes
+    from rmo_cli.ops.cache import ResultCache
+    from rmo_cli.rules.charter import collection_findings
 
     if trust_of is None:
         from rmo_cli.ops.signoffs import trust_for
 
         trust_of = trust_for
+    trusts: dict[Path, Any] = {}
+
+    def trust_at(path: Path) -> Any:
+        folder = Path(path).resolve().parent  # a charter's trust is its folder's
+        if folder not in trusts:
+            trusts[folder] = trust_of(path)
+        return trusts[folder]
+
+    register_tokens: dict[int, str] = {}
+    store = ResultCache(kind, [as_of.isoformat(), *context], enabled=cache)
     result = ValidationResult(files=len(files))
-    unregistered: list[Document] = []
-    registers: dict[str, list[Finding]] = {}
-    for file, (findings, document) in zip(files, _check_all(files, as_of), strict=True):
-        result.findings.extend(findings)
-        if document is None:
-            continue
-        result.documents.append(document)
-        trust = trust_of(file.path)
-        register = trust.register if isinstance(trust, Trust) else None
-        if register is None:
-            unregistered.append(document)
-            continue
-        result.findings.extend(register_findings(document, register))
-        if register.file not in registers:
-            registers[register.file] = list(trust.register_findings)
-            result.findings.extend(registers[register.file])
-    result.findings.extend(run_collection_rules(result.documents))
-    result.findings.extend(party_conflict_findings(unregistered))
+    ids: list[tuple[str, str, Position]] = []
+    unregistered: list[tuple[str, list[PartyRow]]] = []
+    registers: set[str] = set()
+    workers = worker_count(len(files))
+    # Read and look up in blocks, so at most a block of file bytes is held at a time.
+    block = 2000
+    for start in range(0, len(files), block):
+        indexes = range(start, min(start + block, len(files)))
+        ready: dict[int, FileResult] = {}
+        keys: dict[int, str] = {}
+        raws: dict[int, bytes] = {}
+        values: dict[int, Any] = {}
+        trust_of_file: dict[int, Any] = {}
+        for index in indexes:
+            file = files[index]
+            raw = read_bytes(file.path, file.display)
+            if isinstance(raw, LoadResult):
+                ready[index] = FileResult(file.display, False, list(raw.findings))
+                continue
+            trust = trust_of_file[index] = trust_at(file.path)
+            register = trust.register if isinstance(trust, Trust) else None
+            if id(register) not in register_tokens:
+                register_tokens[id(register)] = _register_token(register)
+            value, token = hook_values(file) if hook_values is not None else (None, "")
+            if store.enabled and token is not None:
+                token = f"{token}\0{register_tokens[id(register)]}"
+                keys[index] = store.key(file.display, raw, token)
+            raws[index] = raw
+            values[index] = value
+        hits = store.get_many(list(keys.values())) if store.enabled else {}
+        missing: list[int] = []
+        for index in raws:
+            hit = hits.get(keys.get(index, ""))
+            if hit is not None:
+                try:
+                    ready[index] = FileResult.from_json(files[index].display, hit)
+                    continue
+                except (ValueError, TypeError, IndexError, KeyError):
+                    pass  # a damaged entry: check the file again
+            missing.append(index)
+        tasks: list[Task] = [
+            (files[i], raws[i], values.pop(i), _register_of(trust_of_file[i])) for i in missing
+        ]
+        fresh = dict(zip(missing, _check_all(tasks, workers, as_of, hook), strict=True))
+        del tasks
+        for index in indexes:
+            item = ready[index] if index in ready else fresh[index]
+            if index in fresh and index in keys and item.cacheable:
+                store.put(keys[index], item.to_json())
+            result.findings.extend(item.findings)
+            result.extra.extend(item.extra)
+            if not item.readable:
+                continue
+            result.readable.append(item.file)
+            if item.charter_id is not None and item.id_position is not None:
+                ids.append((item.file, item.charter_id, item.id_position))
+            trust = trust_of_file[index]
+            register = _register_of(trust)
+            if register is None:
+                unregistered.append((item.file, item.parties))
+            elif register.file not in registers:
+                registers.add(register.file)
+                result.findings.extend(trust.register_findings)
+            if keep_sources and (item.findings or item.extra):
+                result.sources[item.file] = raws[index].decode("utf-8-sig", "replace")
+        store.flush()
+    store.close()
+    result.findings.extend(collection_findings(ids))
+    result.findings.extend(party_conflicts(unregistered))
+    if keep_sources:
+        add_sources(result, result.findings, files)
     return result
+
+
+def _register_of(trust: Any) -> Register | None:
+    return trust.register if isinstance(trust, Trust) else None
+
+
+def add_sources(
+    result: ValidationResult, findings: Iterable[Finding], files: Sequence[CharterFile]
+) -> None:
+    """Add the text of readable files that findings name and `sources` lacks (e.g. files
+    that only a rule spanning charters or git history found something in)."""
+    from rmo_cli.charter.loading import read_bytes
+
+    wanted = {f.file for f in findings} - set(result.sources)
+    if not wanted:
+        return
+    readable = set(result.readable)
+    for file in files:
+        if file.display in wanted and file.display in readable:
+            raw = read_bytes(file.path, file.display)
+            if isinstance(raw, bytes):
+                result.sources[file.display] = raw.decode("utf-8-sig", "replace")

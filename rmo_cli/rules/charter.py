@@ -16,7 +16,7 @@ from rmo_cli.charter.model import as_list
 from rmo_cli.charter.roster import parties, people
 from rmo_cli.rules.registry import declare, rule
 from rmo_cli.support.dates import parse_iso_date
-from rmo_cli.support.findings import WARNING, Finding
+from rmo_cli.support.findings import ERROR, WARNING, Finding
 
 # --- reading the data defensively -------------------------------------------------------
 
@@ -354,18 +354,29 @@ declare("duplicate-charter-id", "Charter ids are unique across all charters chec
 
 def run_collection_rules(docs: list[Document]) -> Iterator[Finding]:
     """Rules that span charters: a charter id used by two files."""
-    first: dict[str, Document] = {}
-    for doc in docs:
-        charter_id = doc.data.get("id")
-        if not isinstance(charter_id, str):
-            continue
+    ids = [
+        (doc.file, doc.data["id"], doc.locate(("id",)))
+        for doc in docs
+        if isinstance(doc.data, dict) and isinstance(doc.data.get("id"), str)
+    ]
+    return collection_findings(ids)
+
+
+def collection_findings(ids: Iterable[tuple[str, str, tuple[int, int]]]) -> Iterator[Finding]:
+    """Rules that span charters, from the few fields they need: (file, charter id, the
+    id's line and column) of each readable charter, in checking order."""
+    first: dict[str, tuple[str, int]] = {}
+    for file, charter_id, (line, column) in ids:
         if charter_id in first:
-            other = first[charter_id]
-            yield doc.finding(
-                ("id",),
+            other_file, other_line = first[charter_id]
+            yield Finding(
+                file,
+                line,
+                column,
+                ERROR,
                 "duplicate-charter-id",
-                f"charter id {charter_id!r} is also used by {other.file}:"
-                f"{other.locate(('id',))[0]}",
+                "/id",
+                f"charter id {charter_id!r} is also used by {other_file}:{other_line}",
             )
         else:
-            first[charter_id] = doc
+            first[charter_id] = (file, line)

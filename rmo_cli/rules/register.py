@@ -8,14 +8,14 @@ Without a register: `party-id-conflict` across the charters checked together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rmo_cli.charter.loading import Document, YamlPath
 from rmo_cli.charter.model import as_list
 from rmo_cli.charter.register import Register
 from rmo_cli.rules.registry import declare, rule
-from rmo_cli.support.findings import WARNING, Finding
+from rmo_cli.support.findings import ERROR, WARNING, Finding, json_pointer
 
 RULE_UNKNOWN_ORG = declare(
     "unknown-organisation", "With a register, every party id is an organisation in it."
@@ -147,34 +147,58 @@ def register_findings(doc: Document, register: Register) -> list[Finding]:
     return findings
 
 
+# What party-id-conflict needs of one party: (index in parties, id, name, the id's line and
+# column, the name's line). Small, so it crosses processes and is cached instead of the
+# document.
+PartyRow = tuple[int, str, str, tuple[int, int], int]
+
+
+def party_rows(doc: Document) -> list[PartyRow]:
+    """The parties with a string id and name, with their places, for `party_conflicts`."""
+    return [
+        (
+            i,
+            party["id"],
+            party["name"],
+            doc.locate(("parties", i, "id")),
+            doc.locate(("parties", i, "name"))[0],
+        )
+        for i, party in _indexed_parties(doc.data)
+        if isinstance(party.get("id"), str) and isinstance(party.get("name"), str)
+    ]
+
+
 def party_conflict_findings(docs: list[Document]) -> Iterator[Finding]:
     """Without a register: one party id with different names in two charters (both reported)."""
-    names: dict[str, dict[str, tuple[Document, int]]] = {}
-    for doc in docs:
-        for i, party in _indexed_parties(doc.data):
-            pid, name = party.get("id"), party.get("name")
-            if isinstance(pid, str) and isinstance(name, str):
-                names.setdefault(pid, {}).setdefault(name.strip(), (doc, i))
-    for pid, by_name in names.items():
-        if len(by_name) < 2:
-            continue
-        places = {
-            name: f"{d.file}:{d.locate(('parties', i, 'name'))[0]}"
-            for name, (d, i) in by_name.items()
-        }
-        for doc in docs:
-            for i, party in _indexed_parties(doc.data):
-                name = party.get("name")
-                if party.get("id") != pid or not isinstance(name, str):
+    return party_conflicts([(doc.file, party_rows(doc)) for doc in docs])
+
+
+def party_conflicts(charters: Iterable[tuple[str, list[PartyRow]]]) -> Iterator[Finding]:
+    """party-id-conflict from each charter's (file, party rows), in checking order."""
+    charters = list(charters)
+    names: dict[str, dict[str, tuple[str, int]]] = {}
+    for file, rows in charters:
+        for _i, pid, name, _where, name_line in rows:
+            names.setdefault(pid, {}).setdefault(name.strip(), (file, name_line))
+    conflicting = {pid for pid, by_name in names.items() if len(by_name) >= 2}
+    for pid in (pid for pid in names if pid in conflicting):
+        places = {name: f"{file}:{line}" for name, (file, line) in names[pid].items()}
+        for file, rows in charters:
+            for i, row_pid, name, (line, column), _name_line in rows:
+                if row_pid != pid:
                     continue
                 others = "; ".join(
                     f"{other!r} in {where}"
                     for other, where in places.items()
                     if other != name.strip()
                 )
-                yield doc.finding(
-                    ("parties", i, "id"),
+                yield Finding(
+                    file,
+                    line,
+                    column,
+                    ERROR,
                     RULE_PARTY_CONFLICT,
+                    json_pointer(("parties", i, "id")),
                     f"party id {pid!r} names {name!r} here but {others}: use one id per "
                     "organisation (or an organisation register, rmo.yaml 'register')",
                 )

@@ -231,7 +231,9 @@ def _repo_top(repo_root: Path) -> Path | None:
     return Path(out.decode("utf-8", "surrogateescape").strip()).resolve() if out else None
 
 
-def review_history_findings(repo_root: str | Path, documents: Sequence[Document]) -> list[Finding]:
+def review_history_findings(
+    repo_root: str | Path, documents: Sequence[Document | str]
+) -> list[Finding]:
     """Findings of `review-date-without-log` for documents tracked in the git repository.
 
     One `git diff` (working tree vs HEAD), one `git log --name-only` over the history (only modified
@@ -244,10 +246,11 @@ def review_history_findings(repo_root: str | Path, documents: Sequence[Document]
     top = _repo_top(Path(repo_root))
     if top is None or not documents:
         return []
-    by_rel: dict[str, Document] = {}
+    by_rel: dict[str, Document | str] = {}
     for doc in documents:
         try:
-            rel = Path(doc.file).resolve().relative_to(top).as_posix()
+            name = doc if isinstance(doc, str) else doc.file
+            rel = Path(name).resolve().relative_to(top).as_posix()
         except (ValueError, OSError):
             continue
         by_rel[rel] = doc
@@ -262,7 +265,16 @@ def review_history_findings(repo_root: str | Path, documents: Sequence[Document]
     for change, blob in zip(ordered, blobs, strict=True):
         if blob is None:
             continue
-        doc = by_rel[change.rel]
+        given = by_rel[change.rel]
+        if isinstance(given, str):
+            from rmo_cli.charter.loading import read_charter
+
+            current = read_charter(given, given).document
+            if current is None:
+                continue
+            doc = current
+        else:
+            doc = given
         before = parse_charter(blob, doc.file).document
         if before is None or _backed_by_new_entry(before.data, doc.data):
             continue
@@ -281,13 +293,16 @@ def review_history_findings(repo_root: str | Path, documents: Sequence[Document]
     return findings
 
 
-def history_findings(documents: Sequence[Document]) -> list[Finding]:
+def history_findings(documents: Sequence[Document | str]) -> list[Finding]:
     """`review-date-without-log` for documents wherever they live: grouped by the git
-    repository that holds each one's folder (one `rev-parse` per folder, not per file)."""
+    repository that holds each one's folder (one `rev-parse` per folder, not per file).
+
+    A document may be given by its file name alone: it is read again only if git shows a
+    change to its `last_reviewed` (so callers need not keep every document)."""
     top_of: dict[Path, Path | None] = {}
-    groups: dict[Path, list[Document]] = {}
+    groups: dict[Path, list[Document | str]] = {}
     for doc in documents:
-        folder = Path(doc.file).resolve().parent
+        folder = Path(doc if isinstance(doc, str) else doc.file).resolve().parent
         if folder not in top_of:
             top_of[folder] = _repo_top(folder) if folder.is_dir() else None
         top = top_of[folder]
