@@ -1,5 +1,7 @@
 """The Word document of a charter, section by section, built from the same context the HTML
-template receives (render/context.py), so both show the same sections (SPEC §7, §9)."""
+template receives (render/context.py), so both show the same sections (SPEC §7, §9).
+
+About 500 lines: one function per section of the document, in the document's order."""
 
 from __future__ import annotations
 
