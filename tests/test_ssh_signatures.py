@@ -310,7 +310,7 @@ def test_auditor_recipe_from_the_readme(cli: Any, repo: Path) -> None:
 def test_sample_signatures_verify_with_the_sample_register_and_signers() -> None:
     """Every sample sign-off is signed (rmo.yaml requires it) and verifies, principals from
     the project's register (organisations.yaml), keys from sample_charters/allowed_signers."""
-    from rmo_cli.ops.signoffs import trust_for
+    from rmo_cli.ops.trust import trust_for
 
     for path in sorted(SAMPLES.glob("*.yaml")):
         trust = trust_for(path)

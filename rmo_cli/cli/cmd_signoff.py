@@ -105,7 +105,7 @@ def sign(
 def _warn_untrusted(path: Path, person: str) -> None:
     """Tell the signer when `rmo verify` will not trust the new signature yet."""
     from rmo_cli.charter.loading import read_charter
-    from rmo_cli.ops.signoffs import trust_for
+    from rmo_cli.ops.trust import trust_for
     from rmo_cli.rules.signoffs import verify_document
     from rmo_cli.support.vocabulary import VALID
 
@@ -170,7 +170,7 @@ def verify(
         return
     from rmo_cli.ops.cache import config_token
     from rmo_cli.ops.repository import discover, find_config_file
-    from rmo_cli.ops.signoffs import trust_for
+    from rmo_cli.ops.trust import trust_for
     from rmo_cli.ops.verifying import verify_files
     from rmo_cli.rules.signoffs import Trust, missing_parties
 

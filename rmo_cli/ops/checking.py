@@ -201,7 +201,7 @@ def check_files(
     fail_states = fail_on_states(fail_on)
     kpi_states = kpi_fail_states(fail_on)
     if signers is None:
-        from rmo_cli.ops.signoffs import trust_for
+        from rmo_cli.ops.trust import trust_for
 
         signers = trust_for
     signers_of = _signers_lookup(signers)

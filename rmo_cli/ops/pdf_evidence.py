@@ -131,7 +131,7 @@ def _check_charter(
 
     from rmo_cli.charter.fingerprint import fingerprint
     from rmo_cli.charter.loading import parse_charter
-    from rmo_cli.ops.signoffs import trust_for
+    from rmo_cli.ops.trust import trust_for
     from rmo_cli.rules.signoffs import verify_document
 
     found = attachments.get(CHARTER_ATTACHMENT) or []
@@ -159,7 +159,7 @@ def _check_charter(
     # around the current directory (a PDF is usually checked where it was received);
     # --signers FILE replaces its allowed signers file.
     from rmo_cli.ops.repository import find_config_file, load_config
-    from rmo_cli.ops.signoffs import trust_of
+    from rmo_cli.ops.trust import trust_of
 
     if find_config_file(path.resolve().parent) is not None:
         trust = trust_for(path)

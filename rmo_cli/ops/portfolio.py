@@ -126,7 +126,7 @@ def _trust_at(file: str) -> Any:
     """The Trust of the repository of the charter file named file, as `_trust` says."""
     from pathlib import Path
 
-    from rmo_cli.ops.signoffs import trust_for
+    from rmo_cli.ops.trust import trust_for
 
     path = Path(file)
     if not path.is_file():  # a document parsed from text (a git blob, a test): no repository

@@ -10,62 +10,13 @@ from typing import TYPE_CHECKING, Any
 from rmo_cli.adapters.ssh import ssh_sign
 from rmo_cli.charter.fingerprint import fingerprint, signed_payload
 from rmo_cli.charter.roster import people as roster_people
-from rmo_cli.ops.register import read_register
-from rmo_cli.ops.repository import Config, find_config_file, load_config, read_config
-from rmo_cli.rules.signoffs import Trust, signer_email
+from rmo_cli.ops.trust import config_for, trust_for
+from rmo_cli.rules.signoffs import signer_email
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
 
 if TYPE_CHECKING:
     from rmo_cli.charter.loading import Document
-
-
-def _stamp(path: Path | None) -> tuple[int, int] | None:
-    """(mtime, size) of a file, so cached reads notice a rewrite; None when absent."""
-    try:
-        info = path.stat() if path is not None else None
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size) if info is not None else None
-
-
-_CONFIG_CACHE: dict[tuple[Path, tuple[int, int] | None], Config] = {}
-
-
-def config_for(charter_path: Path) -> Config:
-    """The configuration that governs a charter: the nearest rmo.yaml upward from its own
-    folder (SPEC §11), else defaults. Never the current directory's: a charter is judged
-    by its own repository's signers and register wherever rmo runs."""
-    folder = Path(charter_path).resolve().parent
-    config_file = find_config_file(folder)
-    if config_file is None:
-        return load_config(folder)
-    key = (config_file, _stamp(config_file))
-    if key not in _CONFIG_CACHE:
-        _CONFIG_CACHE[key] = read_config(config_file)
-    return _CONFIG_CACHE[key]
-
-
-def trust_of(config: Config) -> Trust:
-    """The Trust a configuration sets up: signers file, require flag and register."""
-    key = (config.signers, config.require_signatures, config.register, _stamp(config.register))
-    if key not in _TRUST_CACHE:
-        loaded = read_register(config.register) if config.register is not None else None
-        _TRUST_CACHE[key] = Trust(
-            config.signers,
-            config.require_signatures,
-            loaded.register if loaded else None,
-            tuple(loaded.findings) if loaded else (),
-        )
-    return _TRUST_CACHE[key]
-
-
-_TRUST_CACHE: dict[tuple[Path | None, bool, Path | None, tuple[int, int] | None], Trust] = {}
-
-
-def trust_for(charter_path: Path) -> Trust:
-    """What sign-offs of the charter at charter_path are checked against (SPEC §6, §11)."""
-    return trust_of(config_for(charter_path))
 
 
 def signers_for(charter_path: Path) -> Path | None:
@@ -165,7 +116,7 @@ def _sign_locked(
             "a sign-off records an approval already given"
         )
     if capacity is not None:
-        from rmo_cli.ops.scaffold import check_text
+        from rmo_cli.charter.scaffold import check_text
 
         try:
             capacity = check_text(capacity, "capacity")

@@ -223,7 +223,7 @@ def validate_files(
     from rmo_cli.rules.charter import collection_findings
 
     if trust_of is None:
-        from rmo_cli.ops.signoffs import trust_for
+        from rmo_cli.ops.trust import trust_for
 
         trust_of = trust_for
     trusts: dict[Path, Any] = {}

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.adapters.worktree import GitState
-from rmo_cli.ops.signoffs import trust_for
+from rmo_cli.ops.trust import trust_for
 from rmo_cli.render.context import _filters, _finalize_factory, charter_context, renderable
 from rmo_cli.render.sandbox import (
     MAX_OUTPUT,

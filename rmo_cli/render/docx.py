@@ -412,7 +412,7 @@ def render_docx(
 ) -> bytes:
     """One charter as a Word document; with `earlier` (the charter at a revision), the
     redline from that side to this one as Word tracked changes."""
-    from rmo_cli.ops.signoffs import trust_for
+    from rmo_cli.ops.trust import trust_for
     from rmo_cli.render.context import charter_context, renderable
     from rmo_cli.render.docx_blocks import build_document
     from rmo_cli.rules.signoffs import Trust, verify_signoffs
