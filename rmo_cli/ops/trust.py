@@ -55,3 +55,8 @@ _TRUST_CACHE: dict[tuple[Path | None, bool, Path | None, tuple[int, int] | None]
 def trust_for(charter_path: Path) -> Trust:
     """What sign-offs of the charter at charter_path are checked against (SPEC §6, §11)."""
     return trust_of(config_for(charter_path))
+
+
+def trust_of_file(file: str) -> Trust:
+    """The Trust of a charter named by its file (nothing trusted when it is not on disk)."""
+    return trust_for(Path(file)) if file and Path(file).is_file() else Trust()

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.adapters.worktree import GitState
-from rmo_cli.ops.trust import trust_for
+from rmo_cli.ops.trust import trust_of_file
 from rmo_cli.render.context import _filters, _finalize_factory, charter_context, renderable
 from rmo_cli.render.sandbox import (
     MAX_OUTPUT,
@@ -258,7 +258,7 @@ def render_charter(
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if trust is None:
-        trust = trust_for(Path(file)) if file and Path(file).is_file() else Trust()
+        trust = trust_of_file(file)
     checks = verify_signoffs(data, file, trust)
     if draft:  # a charter with errors: drop what the templates cannot show
         data = renderable(data)

@@ -412,13 +412,13 @@ def render_docx(
 ) -> bytes:
     """One charter as a Word document; with `earlier` (the charter at a revision), the
     redline from that side to this one as Word tracked changes."""
-    from rmo_cli.ops.trust import trust_for
+    from rmo_cli.ops.trust import trust_of_file
     from rmo_cli.render.context import charter_context, renderable
     from rmo_cli.render.docx_blocks import build_document
-    from rmo_cli.rules.signoffs import Trust, verify_signoffs
+    from rmo_cli.rules.signoffs import verify_signoffs
 
     # Sign-offs are judged as `rmo verify` judges them, by the charter's repository (SPEC §7).
-    trust = trust_for(Path(file)) if file and Path(file).is_file() else Trust()
+    trust = trust_of_file(file)
     checks = verify_signoffs(data, file, trust)
     if draft:  # a charter with errors: drop what the document cannot show
         data = renderable(data)
