@@ -15,14 +15,21 @@ FINGERPRINT_PREFIX = "sha256:"
 
 def fingerprint_payload(data: dict[str, Any]) -> bytes:
     """The canonical JSON bytes the fingerprint hashes (SPEC §6)."""
-    # Copies of the two mappings that lose keys are enough: nothing else is changed.
-    content = dict(data)
-    content.pop("signoffs", None)
+    # Copies of the mappings that lose keys are enough: nothing else is changed.
+    content = {
+        k: v for k, v in data.items() if k not in ("signoffs", "status", "lifecycle_stage")
+    }
     review = content.get("review")
     if isinstance(review, dict):
         content["review"] = {
             k: v for k, v in review.items() if k not in ("last_reviewed", "next_due", "log")
         }
+    kpis = content.get("kpis")
+    if isinstance(kpis, list):
+        content["kpis"] = [
+            {k: v for k, v in kpi.items() if k != "measurements"} if isinstance(kpi, dict) else kpi
+            for kpi in kpis
+        ]
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.encode("utf-8")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -69,6 +69,12 @@ def render(
     force: bool = typer.Option(
         False, "--force", help="Render charters with errors anyway, marked DRAFT, NOT VALID."
     ),
+    redline: bool = typer.Option(
+        False,
+        "--redline",
+        help="--redline [REV]: mark every change since REV (default: the in-force version) "
+        "word by word, with a summary of the changes first. One charter.",
+    ),
 ) -> None:
     """Render charters as signable documents: Markdown, HTML (print-ready) or PDF.
 
@@ -95,6 +101,9 @@ def render(
     if fmt == "pdf":
         load_weasyprint()  # fail early (exit 2) with install advice, before any work
     given = list(paths or [])
+    rev = None
+    if redline:
+        given, rev = _redline_revision(given)
     # Templates come from the charter's own repository (rmo.yaml above the first path),
     # else from the one around the current directory.
     start = Path(given[0]) if given else Path.cwd()
@@ -109,6 +118,8 @@ def render(
         or any(Path(p).is_dir() for p in given)
         or (out is not None and (out.is_dir() or str(output).endswith(("/", "\\"))))
     )
+    if site_mode and redline:
+        raise RmoError("--redline renders one charter: give its file (and -o FILE)")
     if site_mode and out is None:
         raise RmoError(
             "several charters (or a folder) render to a folder: give -o DIR "
@@ -162,17 +173,22 @@ def render(
     if invalid and not force:
         _report_refused(doc.file, errors)
         raise typer.Exit(1)
-    content = render_charter(
-        doc.data,
-        fmt,
-        renderer,
-        as_of=as_of,
-        file=doc.file,
-        git=GitLookup().state(Path(doc.file)),
-        findings=errors,
-        draft=invalid,
-        within=config.due_soon,
-    )
+    options: dict[str, Any] = {
+        "as_of": as_of,
+        "file": doc.file,
+        "git": GitLookup().state(Path(doc.file)),
+        "findings": errors,
+        "draft": invalid,
+        "within": config.due_soon,
+    }
+    if redline:
+        from rmo_cli.ops.amendments import redline_base
+        from rmo_cli.render.redline import render_redline
+
+        base = redline_base(doc.file, rev)
+        content = render_redline(base.data, base.label, doc.data, fmt, renderer, **options)
+    else:
+        content = render_charter(doc.data, fmt, renderer, **options)
     if invalid:
         warn(f"{doc.file}: rendered with errors (--force), marked DRAFT, NOT VALID")
     if out is not None:
@@ -190,6 +206,15 @@ def render(
         sys.stdout.buffer.flush()
     else:
         typer.echo(content, nl=False)
+
+
+def _redline_revision(given: list[str]) -> tuple[list[str], str | None]:
+    """`--redline REV`: the one argument that is not a file or folder is REV (typer < 0.29
+    cannot declare an option whose value is optional)."""
+    revs = [p for p in given if not Path(p).exists()]
+    if len(revs) > 1:
+        fail(f"--redline takes one revision; {', '.join(revs)} are neither files nor revisions")
+    return [p for p in given if Path(p).exists()], (revs[0] if revs else None)
 
 
 _EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}

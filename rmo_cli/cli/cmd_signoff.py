@@ -144,8 +144,9 @@ def verify(
 
     Example: rmo verify charters/ --format json
     """
+    from rmo_cli.ops.amendments import in_force_for
     from rmo_cli.ops.signoffs import signers_for
-    from rmo_cli.rules.signoffs import missing_parties, verify_document
+    from rmo_cli.rules.signoffs import amendment_pending, missing_parties, verify_document
 
     documents, unreadable = read_charters(paths)
     signers_cache: dict[Path, Path | None] = {}
@@ -155,7 +156,12 @@ def verify(
         folder = Path(doc.file).resolve().parent
         if folder not in signers_cache:
             signers_cache[folder] = signers_for(Path(doc.file))
-        results.append((doc, verify_document(doc, signers_cache[folder], lookup)))
+        signers = signers_cache[folder]
+        current = in_force_for(doc, Path(doc.file), signers)
+        results.append((doc, verify_document(doc, signers, lookup, current)))
+        pending = amendment_pending(doc, current)
+        if pending is not None:
+            warn(f"{pending.file}:{pending.line}: {pending.message}")
     checks = [c for _, found in results for c in found]
     if format is VerifyFormat.json:
         payload = {"signoffs": [c.as_dict() for c in checks]}
@@ -190,6 +196,7 @@ _STATE_STYLE = {
     "stale": "yellow",
     "bad-signature": "red",
     "unknown-signer": "red",
+    "in-force": "cyan",
 }
 
 

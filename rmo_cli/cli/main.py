@@ -16,6 +16,7 @@ from rmo_cli.cli import (  # noqa: E402, F401  isort: skip
     cmd_signoff,
     cmd_check,
     cmd_portfolio,
+    cmd_amend,
 )
 
 

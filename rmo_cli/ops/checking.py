@@ -83,12 +83,16 @@ def document_findings(
     signers_of: SignersOf,
 ) -> list[Finding]:
     """Sign-off and review findings for one readable charter."""
+    from rmo_cli.ops.amendments import in_force_for
     from rmo_cli.rules import signoffs as signoff
     from rmo_cli.rules.reviews import review_findings
 
     # What changed since a stale sign-off, when the history support is there.
     history = getattr(signoff, "changes_since", None)
-    findings = signoff.verify_findings(doc, signers_of(path), history=history)
+    signers = signers_of(path)
+    findings = signoff.verify_findings(
+        doc, signers, history=history, in_force=in_force_for(doc, path, signers)
+    )
     findings.extend(review_findings(doc, as_of, within, fail_states))
     return findings
 

@@ -232,6 +232,8 @@ _MAX_CHANGES = 20
 # Keys outside the fingerprint: changes to them do not make a sign-off stale.
 _BOOKKEEPING = {
     ("signoffs",),
+    ("status",),
+    ("lifecycle_stage",),
     ("review", "last_reviewed"),
     ("review", "next_due"),
     ("review", "log"),
@@ -240,6 +242,8 @@ _BOOKKEEPING = {
 
 def _is_bookkeeping(segments: tuple[Any, ...], path: str) -> bool:
     keys = tuple(str(s) for s in segments) or tuple(path.split("."))
+    if keys[:1] == ("kpis",) and keys[2:3] == ("measurements",):
+        return True
     return any(keys[: len(prefix)] == prefix for prefix in _BOOKKEEPING)
 
 

@@ -11,8 +11,17 @@ from rmo_cli.adapters.ssh import check_signature
 from rmo_cli.charter.fingerprint import content_state, fingerprint
 from rmo_cli.charter.model import as_str
 from rmo_cli.rules.registry import declare
-from rmo_cli.support.findings import WARNING, Finding
-from rmo_cli.support.vocabulary import BAD_SIGNATURE, FAILING_STATES, STALE, UNKNOWN_SIGNER, VALID
+from rmo_cli.support.findings import ERROR, WARNING, Finding
+from rmo_cli.support.vocabulary import (
+    AMENDING_STATUSES,
+    BAD_SIGNATURE,
+    FAILING_STATES,
+    IN_FORCE,
+    RETIRED_STATUSES,
+    STALE,
+    UNKNOWN_SIGNER,
+    VALID,
+)
 
 if TYPE_CHECKING:
     from rmo_cli.charter.loading import Document
@@ -33,8 +42,38 @@ RULE_UNKNOWN_SIGNER = declare(
 RULE_MISSING = declare(
     "signoff-missing", "An active charter lacks a valid sign-off from every party", WARNING
 ).id
+RULE_AMENDMENT_PENDING = declare(
+    "amendment-pending",
+    "An amendment is in progress: the content differs from the in-force version, whose "
+    "sign-offs stay in force until every party signs the amended text",
+    WARNING,
+).id
 # Rule ids this module reports.
-RULES = (RULE_STALE, RULE_BAD_SIGNATURE, RULE_UNKNOWN_SIGNER, RULE_MISSING)
+RULES = (RULE_STALE, RULE_BAD_SIGNATURE, RULE_UNKNOWN_SIGNER, RULE_MISSING, RULE_AMENDMENT_PENDING)
+
+
+@dataclass(frozen=True)
+class InForceVersion:
+    """The in-force version of a charter (SPEC §8): its fingerprint, commit and version."""
+
+    fingerprint: str
+    commit: str
+    version: str
+
+    @property
+    def short(self) -> str:
+        """The abbreviated commit hash (7 hex digits)."""
+        return self.commit[:7]
+
+
+def amendment_state(data: dict[str, Any], in_force: InForceVersion | None) -> str | None:
+    """'amending', 'retired' or 'active' when the content differs from in_force, else None."""
+    if in_force is None or fingerprint(data) == in_force.fingerprint:
+        return None
+    status = data.get("status")
+    if status in AMENDING_STATUSES:
+        return "amending"
+    return "retired" if status in RETIRED_STATUSES else "active"
 
 _RULE_OF_STATE = {
     STALE: RULE_STALE,
@@ -59,11 +98,13 @@ class SignoffCheck:
     signed: bool = False
     detail: str = ""
     changes: tuple[str, ...] = ()
+    # A stale sign-off of a terminated, expired or superseded charter is a warning (SPEC §8).
+    lenient: bool = False
 
     @property
     def failing(self) -> bool:
-        """True for stale, bad-signature and unknown-signer."""
-        return self.state in FAILING_STATES
+        """True for stale, bad-signature and unknown-signer (stale: not when lenient)."""
+        return self.state in FAILING_STATES and not (self.lenient and self.state == STALE)
 
     def as_dict(self) -> dict[str, str]:
         """The JSON shape of `rmo verify --format json` (SPEC §5)."""
@@ -81,11 +122,13 @@ def verify_document(
     doc: Document,
     signers: Path | None,
     history: Callable[[Document, str], tuple[str, ...]] | None = None,
+    in_force: InForceVersion | None = None,
 ) -> list[SignoffCheck]:
     """Check every sign-off of a charter: content fingerprint, then SSH signature.
 
     signers is the allowed signers file (None when the repository configures none).
     history, when given, says what changed since a stale sign-off's fingerprint.
+    in_force, when given, is the charter's in-force version (SPEC §8).
     """
     data = doc.data if isinstance(doc.data, dict) else {}
     signoffs = data.get("signoffs")
@@ -93,6 +136,7 @@ def verify_document(
         return []
     current = fingerprint(data)
     people = _people(data)
+    amending = amendment_state(data, in_force)
     checks: list[SignoffCheck] = []
     for index, signoff in enumerate(signoffs):
         if not isinstance(signoff, dict):
@@ -109,7 +153,15 @@ def verify_document(
             )
         if state not in (BAD_SIGNATURE, UNKNOWN_SIGNER):
             state = content_state(data, signoff, current)
-            if state == STALE:
+            if state == STALE and amending == "amending" and in_force is not None and (
+                stored == in_force.fingerprint
+            ):
+                state = IN_FORCE
+                detail = (
+                    f"matches the in-force version {in_force.version} ({in_force.short}); "
+                    "sign again to approve the amendment"
+                )
+            elif state == STALE:
                 detail = "the charter's content changed since this sign-off"
             else:
                 detail = "signature verified" if signature is not None else "content unchanged"
@@ -130,6 +182,7 @@ def verify_document(
                 signed=signature is not None,
                 detail=detail,
                 changes=changes,
+                lenient=amending == "retired",
             )
         )
     return checks
@@ -158,13 +211,17 @@ def verify_findings(
     signers: Path | None,
     checks: list[SignoffCheck] | None = None,
     history: Callable[[Document, str], tuple[str, ...]] | None = None,
+    in_force: InForceVersion | None = None,
 ) -> list[Finding]:
     """Sign-off findings for `rmo check`: failing sign-offs (errors), missing ones (warnings)."""
     if checks is None:
-        checks = verify_document(doc, signers, history)
+        checks = verify_document(doc, signers, history, in_force)
     findings: list[Finding] = []
+    pending = amendment_pending(doc, in_force)
+    if pending is not None:
+        findings.append(pending)
     for check in checks:
-        if not check.failing:
+        if check.state not in FAILING_STATES:
             continue
         message = f"sign-off by {check.person} ({check.party}) is {check.state}: "
         if not check.changes:
@@ -175,7 +232,12 @@ def verify_findings(
             if items:
                 message += ": " + "; ".join(item.removeprefix("- ") for item in items)
         findings.append(
-            doc.finding(("signoffs", check.index), _RULE_OF_STATE[check.state], message)
+            doc.finding(
+                ("signoffs", check.index),
+                _RULE_OF_STATE[check.state],
+                message,
+                severity=ERROR if check.failing else WARNING,
+            )
         )
     for index, party_id, name in missing_parties(doc, checks):
         findings.append(
@@ -188,3 +250,19 @@ def verify_findings(
             )
         )
     return findings
+
+
+def amendment_pending(doc: Document, in_force: InForceVersion | None) -> Finding | None:
+    """The one `amendment-pending` warning while an amendment is in progress, else None."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if amendment_state(data, in_force) != "amending" or in_force is None:
+        return None
+    where: tuple[Any, ...] = ("status",) if "status" in data else ()
+    return doc.finding(
+        where,
+        RULE_AMENDMENT_PENDING,
+        f"amendment pending: the in-force version is {in_force.version} at commit "
+        f"{in_force.short}; its sign-offs stay in force until every party signs the "
+        f"amended text (see 'rmo render {doc.file} --redline')",
+        severity=WARNING,
+    )

@@ -10,8 +10,13 @@ VALID = "valid"
 STALE = "stale"
 BAD_SIGNATURE = "bad-signature"
 UNKNOWN_SIGNER = "unknown-signer"
-STATES = (BAD_SIGNATURE, UNKNOWN_SIGNER, STALE, VALID)
+IN_FORCE = "in-force"
+STATES = (BAD_SIGNATURE, UNKNOWN_SIGNER, IN_FORCE, STALE, VALID)
 FAILING_STATES = frozenset({BAD_SIGNATURE, UNKNOWN_SIGNER, STALE})
+
+# Statuses in which an amendment is in progress, and those of a past agreement (SPEC §8).
+AMENDING_STATUSES = frozenset({"draft", "proposed", "under-review"})
+RETIRED_STATUSES = frozenset({"terminated", "expired", "superseded"})
 
 # The "due soon" window when rmo.yaml sets none (SPEC §4).
 DEFAULT_DUE_SOON = "P30D"
