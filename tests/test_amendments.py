@@ -113,7 +113,14 @@ def test_amendment_cycle_end_to_end(cli: Any, repo: Path) -> None:
     assert signed[:7] in findings[0]["message"] and "1.0.0" in findings[0]["message"]
     assert states(cli) == ["in-force", "in-force"]
     status = cli("status", "--format", "json")
-    assert status.exit_code == 0
+    assert status.exit_code == 0, status.stderr
+    row = json.loads(status.stdout)["charters"][0]
+    assert row["in_force"] == f"1.0.0 ({signed[:7]})" and row["stale"] == 0
+    log = cli("log", CHARTER)
+    assert log.stdout.splitlines()[0] == (
+        f"amendment pending: version 1.1.0 is not yet signed by every party; "
+        f"version 1.0.0 ({signed[:7]}) is in force"
+    )
 
     # The redline shows exactly the edit.
     redline = cli("render", CHARTER, "--redline", "--to", "md")
@@ -133,9 +140,17 @@ def test_amendment_cycle_end_to_end(cli: Any, repo: Path) -> None:
 
     log = cli("log", CHARTER)
     assert log.exit_code == 0, log.stderr
-    story = log.stdout
-    for words in ("charter signed by both parties", "amendment 1.1.0 drafted", "1.1.0"):
-        assert words in story, story
+    lines = log.stdout.splitlines()
+    final = git(repo, "rev-parse", "HEAD").strip()
+    assert lines[0] == f"in force: version 1.1.0 ({final[:7]})"
+    story = lines[1:]
+    assert len(story) == 4, story
+    assert "status under-review → active" in story[0] and "in force from here" in story[0]
+    assert "sign-off added by Jane Doe" in story[0] and "without a version bump" not in story[0]
+    assert "status active → under-review; version 1.0.0 → 1.1.0" in story[1]
+    assert "safely and on budget" in story[1]
+    assert "sign-off added by Raj Smith" in story[2]
+    assert story[3].endswith("created")
 
 
 def test_activating_without_signing_again_is_stale(cli: Any, repo: Path) -> None:
@@ -146,7 +161,9 @@ def test_activating_without_signing_again_is_stale(cli: Any, repo: Path) -> None
     set_status(repo, "active")
     code, findings = check_json(cli)
     assert code == 1
-    assert rules(findings) == [("signoff-stale", "error"), ("signoff-stale", "error")]
+    errors = [rule for rule in rules(findings) if rule[1] == "error"]
+    assert errors == [("signoff-stale", "error"), ("signoff-stale", "error")]
+    assert "amendment-pending" not in {rule for rule, _ in rules(findings)}
     assert states(cli) == ["stale", "stale"]
 
 

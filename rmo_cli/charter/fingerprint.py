@@ -16,9 +16,7 @@ FINGERPRINT_PREFIX = "sha256:"
 def fingerprint_payload(data: dict[str, Any]) -> bytes:
     """The canonical JSON bytes the fingerprint hashes (SPEC §6)."""
     # Copies of the mappings that lose keys are enough: nothing else is changed.
-    content = {
-        k: v for k, v in data.items() if k not in ("signoffs", "status", "lifecycle_stage")
-    }
+    content = {k: v for k, v in data.items() if k not in ("signoffs", "status", "lifecycle_stage")}
     review = content.get("review")
     if isinstance(review, dict):
         content["review"] = {

@@ -362,3 +362,31 @@ def redline_base(path: str | Path, rev: str | None) -> RedlineBase:
     data = loaded.document.data
     shown = data.get("version")
     return RedlineBase(data, f"version {shown} (commit {sha[:7]})", sha)
+
+
+@dataclass(frozen=True)
+class AmendmentStatus:
+    """For `rmo status` and `rmo log`: the in-force version, and whether an amendment of it
+    is in progress (the working content differs and the status is draft, proposed or
+    under-review)."""
+
+    in_force: InForceVersion | None
+    pending: bool
+    version: str | None
+
+
+def amendment_status(path: str | Path, data: dict[str, Any] | None = None) -> AmendmentStatus:
+    """The in-force version of the charter at path and whether an amendment is pending."""
+    from rmo_cli.charter.loading import read_charter
+    from rmo_cli.ops.signoffs import signers_for
+    from rmo_cli.rules.signoffs import amendment_state
+
+    if data is None:
+        doc = read_charter(Path(path), str(path)).document
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+    found = in_force(path, signers_for(Path(path)))
+    ref = None if found is None else found.ref
+    version = data.get("version")
+    return AmendmentStatus(
+        ref, amendment_state(data, ref) == "amending", None if version is None else str(version)
+    )

@@ -130,6 +130,8 @@ class StatusRow:
     days: int | None
     expires: str | None
     expiry_state: str | None
+    # The in-force version ("1.0.0 (abc1234)") while an amendment of it is pending (SPEC §8).
+    in_force: str | None = None
 
     @property
     def party_labels(self) -> tuple[str, ...]:
@@ -142,7 +144,8 @@ class StatusRow:
         if not self.parties_total:
             return "no parties"
         text = f"{self.signed} of {self.parties_total} signed"
-        return text + (f", {self.stale} stale" if self.stale else "")
+        text += f", {self.stale} stale" if self.stale else ""
+        return text + (f", amendment pending ({self.in_force} in force)" if self.in_force else "")
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON row (`rmo status --format json`)."""
@@ -162,6 +165,7 @@ class StatusRow:
             "days": self.days,
             "expires": self.expires,
             "expiry_state": self.expiry_state,
+            "in_force": self.in_force,
         }
 
 
@@ -172,6 +176,7 @@ def status_row(doc: Document, as_of: dt.date, within: str = DEFAULT_DUE_SOON) ->
     facts = charter_facts(doc)
     data = as_mapping(doc.data)
     signed, total, stale = signoff_counts(data)
+    in_force, stale = _pending_amendment(doc, data, stale)
     review = review_status(data, as_of, within)
     expires = _iso(review.expires) or _iso(as_mapping(data.get("term")).get("expires"))
     return StatusRow(
@@ -191,7 +196,33 @@ def status_row(doc: Document, as_of: dt.date, within: str = DEFAULT_DUE_SOON) ->
         days=review.days,
         expires=expires,
         expiry_state=review.expiry_state,
+        in_force=in_force,
     )
+
+
+def _pending_amendment(
+    doc: Document, data: Mapping[str, Any], stale: int
+) -> tuple[str | None, int]:
+    """("version (sha7)" of the in-force version, stale parties not in force) while an
+    amendment is pending; else (None, stale). Asks git only when it can matter."""
+    from rmo_cli.support.vocabulary import AMENDING_STATUSES
+
+    if not stale or data.get("status") not in AMENDING_STATUSES:
+        return None, stale
+    from rmo_cli.charter.fingerprint import party_states
+    from rmo_cli.ops.amendments import amendment_status
+
+    amendment = amendment_status(doc.file, dict(data))
+    forced = amendment.in_force
+    if forced is None or not amendment.pending:
+        return None, stale
+    states = party_states(dict(data))
+    still = sum(
+        1
+        for state, signoff in states.values()
+        if state == "stale" and (signoff or {}).get("fingerprint") != forced.fingerprint
+    )
+    return f"{forced.version} ({forced.short})", still
 
 
 def status_rows(
