@@ -130,13 +130,14 @@ def test_rename_is_followed(cli, hist):
 def test_status_change_without_version_bump_is_flagged(cli, hist):
     out = _diff_json(cli, hist.path, hist.rename, hist.activate)
     assert out["changes"] == [{"op": "changed", "path": "status", "old": "draft", "new": "active"}]
-    assert out["needs_version_bump"] is True
+    # Status is not signed content (SPEC §6): activating needs no new version.
+    assert out["needs_version_bump"] is False
     text = cli("diff", hist.path, hist.rename, hist.activate).stdout
     assert "  ~ status: draft → active\n" in text
-    assert "Warning: the version was not bumped (still 1.2.0)." in text
+    assert "the version was not bumped" not in text
     md = cli("diff", hist.path, hist.rename, hist.activate, "--format", "md").stdout
     assert "- status: ~~draft~~ → **active**" in md
-    assert "> **Warning:** signed content changed but the version was not bumped" in md
+    assert "the version was not bumped" not in md
 
 
 def test_default_is_head_against_working_tree_and_people_by_name(cli, hist, monkeypatch):
@@ -174,7 +175,7 @@ def test_log_lists_every_commit_across_the_rename(cli, hist):
         hist.created,
     ]
     assert [c["events"] for c in commits] == [
-        ["status draft → active", "content changed without a version bump"],
+        ["status draft → active"],
         ["renamed from charters/acme-globex.yaml"],
         ["version 1.1.0 → 1.2.0", "party Initech Ltd added"],
         ["items reordered (no change in content, but the fingerprint changed)"],
@@ -186,9 +187,7 @@ def test_log_lists_every_commit_across_the_rename(cli, hist):
     text = cli("log", hist.path).stdout.splitlines()
     assert len(text) == 6
     assert text[0].startswith(f"{hist.activate[:7]}  ")
-    assert text[0].endswith(
-        "1.2.0  active  status draft → active; content changed without a version bump"
-    )
+    assert text[0].endswith("1.2.0  active  status draft → active")
     assert text[-1].endswith("1.0.0  draft   created")  # columns padded
     assert "Test Author" in text[0]
 

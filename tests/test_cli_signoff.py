@@ -85,9 +85,12 @@ def _today(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def canonical_fingerprint(path: Path) -> str:
     """SPEC §6 recomputed with PyYAML, json and hashlib only (no rmo code)."""
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=IsoLoader)
-    data.pop("signoffs", None)
+    for key in ("signoffs", "status", "lifecycle_stage"):
+        data.pop(key, None)
     for key in ("last_reviewed", "next_due", "log"):
         data["review"].pop(key, None)
+    for kpi in data.get("kpis", []):
+        kpi.pop("measurements", None)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -237,9 +237,12 @@ Loader.add_implicit_resolver(
 )
 with open(sys.argv[1], encoding="utf-8-sig") as handle:
     data = yaml.load(handle, Loader=Loader)
-data.pop("signoffs", None)
+for key in ("signoffs", "status", "lifecycle_stage"):
+    data.pop(key, None)
 for key in ("last_reviewed", "next_due", "log"):
     data.get("review", {}).pop(key, None)
+for kpi in data.get("kpis", []):
+    kpi.pop("measurements", None)
 text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 sys.stdout.buffer.write(text.encode("utf-8"))
 """

@@ -310,9 +310,12 @@ def log(
             f"{charter}: no committed history (commit it first, or check the path with "
             "'git log --follow -- FILE')"
         )
-    from rmo_cli.ops.amendments import amendment_status
+    from rmo_cli.ops.amendments import AmendmentStatus, amendment_status
 
-    amendment = amendment_status(path)
+    # Only a charter that was ever signed can have an in-force version (SPEC §8); the rows
+    # say so without reading any version again.
+    ever_signed = any(e.startswith("sign-off added") for row in rows for e in row["events"])
+    amendment = amendment_status(path) if ever_signed else AmendmentStatus(None, False, None)
     forced = amendment.in_force
     if format is LogFormat.json:
         extra = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rmo_cli.rules.signoffs import InForceVersion
+from rmo_cli.charter.amendment import InForceVersion
 from rmo_cli.support.errors import RmoError
 from rmo_cli.support.vocabulary import AMENDING_STATUSES, VALID
 
@@ -377,15 +377,17 @@ class AmendmentStatus:
 
 def amendment_status(path: str | Path, data: dict[str, Any] | None = None) -> AmendmentStatus:
     """The in-force version of the charter at path and whether an amendment is pending."""
+    from rmo_cli.charter.amendment import amendment_state
     from rmo_cli.charter.loading import read_charter
     from rmo_cli.ops.signoffs import signers_for
-    from rmo_cli.rules.signoffs import amendment_state
 
+    found = in_force(path, signers_for(Path(path)))
+    if found is None:
+        return AmendmentStatus(None, False, None)
     if data is None:
         doc = read_charter(Path(path), str(path)).document
         data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
-    found = in_force(path, signers_for(Path(path)))
-    ref = None if found is None else found.ref
+    ref = found.ref
     version = data.get("version")
     return AmendmentStatus(
         ref, amendment_state(data, ref) == "amending", None if version is None else str(version)

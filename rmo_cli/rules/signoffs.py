@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.adapters.ssh import check_signature
+from rmo_cli.charter.amendment import InForceVersion, amendment_state
 from rmo_cli.charter.fingerprint import content_state, fingerprint
 from rmo_cli.charter.model import as_str
 from rmo_cli.rules.registry import declare
 from rmo_cli.support.findings import ERROR, WARNING, Finding
 from rmo_cli.support.vocabulary import (
-    AMENDING_STATUSES,
     BAD_SIGNATURE,
     FAILING_STATES,
     IN_FORCE,
-    RETIRED_STATUSES,
     STALE,
     UNKNOWN_SIGNER,
     VALID,
@@ -52,28 +51,6 @@ RULE_AMENDMENT_PENDING = declare(
 RULES = (RULE_STALE, RULE_BAD_SIGNATURE, RULE_UNKNOWN_SIGNER, RULE_MISSING, RULE_AMENDMENT_PENDING)
 
 
-@dataclass(frozen=True)
-class InForceVersion:
-    """The in-force version of a charter (SPEC §8): its fingerprint, commit and version."""
-
-    fingerprint: str
-    commit: str
-    version: str
-
-    @property
-    def short(self) -> str:
-        """The abbreviated commit hash (7 hex digits)."""
-        return self.commit[:7]
-
-
-def amendment_state(data: dict[str, Any], in_force: InForceVersion | None) -> str | None:
-    """'amending', 'retired' or 'active' when the content differs from in_force, else None."""
-    if in_force is None or fingerprint(data) == in_force.fingerprint:
-        return None
-    status = data.get("status")
-    if status in AMENDING_STATUSES:
-        return "amending"
-    return "retired" if status in RETIRED_STATUSES else "active"
 
 _RULE_OF_STATE = {
     STALE: RULE_STALE,
