@@ -103,6 +103,14 @@ def test_amendment_cycle_end_to_end(cli: Any, repo: Path) -> None:
     amended = cli("amend", CHARTER, "--summary", "Purpose names safety and budget")
     assert amended.exit_code == 0, amended.stderr
     assert "1.0.0 -> 1.1.0" in amended.stdout
+    # The amendment record is in the document control of every format.
+    md = cli("render", CHARTER, "--to", "md").stdout
+    assert "| Version 1.1.0 | 23 November 2026 | Purpose names safety and budget |" in md
+    page = cli("render", CHARTER, "--to", "html").stdout
+    assert "<caption>Amendment record</caption>" in page
+    assert "<td>1.1.0</td><td>23 November 2026</td><td>Purpose names safety and budget</td>" in (
+        page
+    )
     edit_purpose(repo)
     git_commit(repo, "amendment 1.1.0 drafted")
 
@@ -121,6 +129,9 @@ def test_amendment_cycle_end_to_end(cli: Any, repo: Path) -> None:
         f"amendment pending: version 1.1.0 is not yet signed by every party; "
         f"version 1.0.0 ({signed[:7]}) is in force"
     )
+
+    rendered = cli("render", CHARTER, "--to", "md").stdout
+    assert rendered.count("**In force**") == 2 and "**Stale**" not in rendered
 
     # The redline shows exactly the edit.
     redline = cli("render", CHARTER, "--redline", "--to", "md")

@@ -173,7 +173,11 @@ def render(
     if invalid and not force:
         _report_refused(doc.file, errors)
         raise typer.Exit(1)
+    from rmo_cli.ops.amendments import in_force_for
+    from rmo_cli.ops.signoffs import signers_for
+
     options: dict[str, Any] = {
+        "in_force": in_force_for(doc, doc.file, signers_for(Path(doc.file))),
         "as_of": as_of,
         "file": doc.file,
         "git": GitLookup().state(Path(doc.file)),

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rmo_cli.adapters.git import GitState
+from rmo_cli.charter.amendment import InForceVersion
 from rmo_cli.charter.model import as_list, as_mapping
 from rmo_cli.render.markdown import markdown_html
 from rmo_cli.support.escape import MdSafe, md_block, md_escape
@@ -115,12 +116,14 @@ def charter_context(
     findings: Sequence[Finding] = (),
     draft: bool = False,
     within: str = DEFAULT_DUE_SOON,
+    in_force: InForceVersion | None = None,
 ) -> dict[str, Any]:
     """Everything a charter template receives: `charter` (the data as loaded) and helpers.
 
     `people` and `parties` map ids to their records, `signoffs` has one row per party,
     `review` the schedule, `document` the control data for the footer (fingerprint, git).
     """
+    from rmo_cli.charter.amendment import amendment_state
     from rmo_cli.charter.fingerprint import fingerprint, party_states
 
     parties: dict[str, dict[str, Any]] = {}
@@ -139,8 +142,12 @@ def charter_context(
 
     rows = []
     current = fingerprint(data)
+    amending = amendment_state(data, in_force) == "amending"
     for party_id, (state, signoff) in party_states(data, current).items():
         signoff = signoff or {}
+        if amending and state == "stale" and in_force is not None:
+            # The sign-off of the version in force while an amendment is in progress (SPEC §8).
+            state = "in-force" if signoff.get("fingerprint") == in_force.fingerprint else state
         person_id = signoff.get("person")
         rows.append(
             {
@@ -191,8 +198,18 @@ def charter_context(
             ),
             "draft": draft,
             "findings": errors,
+            "amendments": _amendments(data),
         },
     }
+
+
+def _amendments(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The amendment record (SPEC §8), oldest first; entries of the wrong type are left out."""
+    return [
+        {"version": a.get("version"), "date": a.get("date"), "summary": a.get("summary")}
+        for a in as_list(data.get("amendments"))
+        if isinstance(a, dict)
+    ]
 
 
 def _lookup_person(context: Any, person_id: object) -> dict[str, Any] | None:

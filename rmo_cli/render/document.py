@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.adapters.git import GitState
+from rmo_cli.charter.amendment import InForceVersion
 from rmo_cli.render.context import _filters, _finalize_factory, charter_context, renderable
 from rmo_cli.render.pdf import html_to_pdf
 from rmo_cli.render.sandbox import (
@@ -243,14 +244,22 @@ def render_charter(
     findings: Sequence[Finding] = (),
     draft: bool = False,
     within: str = DEFAULT_DUE_SOON,
+    in_force: InForceVersion | None = None,
 ) -> str | bytes:
-    """One charter as Markdown or HTML text, or PDF bytes."""
+    """One charter as Markdown or HTML text, or PDF bytes (in_force: SPEC §8 sign-off state)."""
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if draft:  # a charter with errors: drop what the templates cannot show
         data = renderable(data)
     context = charter_context(
-        data, as_of=as_of, file=file, git=git, findings=findings, draft=draft, within=within
+        data,
+        as_of=as_of,
+        file=file,
+        git=git,
+        findings=findings,
+        draft=draft,
+        within=within,
+        in_force=in_force,
     )
     text = renderer.render(CHARTER_TEMPLATE[fmt], context)
     if fmt == "pdf":
