@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rmo_cli.charter.policy import Policy
 from rmo_cli.support.errors import RmoError
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
@@ -37,6 +38,7 @@ class Config:
     templates: Path | None = None
     due_soon: str = DEFAULT_DUE_SOON
     signers: Path | None = None
+    policy: Policy = field(default_factory=Policy)
 
     @property
     def charters_dir(self) -> Path:
@@ -82,6 +84,7 @@ def read_config(config_file: Path) -> Config:
         raise RmoError(f"{first.file}:{first.line}:{first.column}: {first.message}")
     data: dict[str, Any] = (result.document.data if result.document is not None else None) or {}
     root = config_file.parent
+    _check_patterns(config_file, data.get("policy"))
     charters = data.get("charters", list(DEFAULT_GLOBS))
     if isinstance(charters, str):
         charters = [charters]
@@ -92,7 +95,38 @@ def read_config(config_file: Path) -> Config:
         templates=root / data["templates"] if data.get("templates") else None,
         due_soon=data.get("due_soon", DEFAULT_DUE_SOON),
         signers=root / data["signers"] if data.get("signers") else None,
+        policy=Policy.from_config(data.get("policy")),
     )
+
+
+def _check_patterns(config_file: Path, policy: Any) -> None:
+    """Each policy.placeholders entry must be a regular expression (exit 2 naming it)."""
+    import re
+
+    patterns = policy.get("placeholders") if isinstance(policy, dict) else None
+    for index, pattern in enumerate(patterns if isinstance(patterns, list) else []):
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            raise RmoError(
+                f"{config_file}: policy.placeholders[{index}] {pattern!r} is not a regular "
+                f"expression: {exc}"
+            ) from None
+
+
+_POLICIES: dict[Path, Policy] = {}
+
+
+def policy_for(charter_path: Path) -> Policy:
+    """The policy of the nearest rmo.yaml upward from a charter's folder (one read a folder);
+    a broken rmo.yaml gives the empty policy here (the commands that read it report it)."""
+    folder = Path(charter_path).resolve().parent
+    if folder not in _POLICIES:
+        try:
+            _POLICIES[folder] = load_config(folder).policy
+        except RmoError:
+            _POLICIES[folder] = Policy()
+    return _POLICIES[folder]
 
 
 def _display(path: Path) -> str:

@@ -214,6 +214,7 @@ def _person_id(party_id: str) -> str:
 def charter_text(spec: CharterSpec, schema_ref: str, today: dt.date | None = None) -> str:
     """The YAML text of a new draft charter, every optional section a commented example."""
     from rmo_cli.support.dates import add_duration
+    from rmo_cli.support.vocabulary import PLACEHOLDER_MARKS
 
     q = yaml_scalar
     first = spec.parties[0]
@@ -259,12 +260,13 @@ def charter_text(spec: CharterSpec, schema_ref: str, today: dt.date | None = Non
     out += [
         "",
         "purpose: |",
-        f"  To be written together: why {names} work together,",
+        f"  {PLACEHOLDER_MARKS[1]} why {names} work together,",
         "  the background, and any linked contracts.",
         "",
         "objectives:",
         "  - id: obj-1",
-        "    statement: " + q("To be agreed: the first shared objective, measurable and dated."),
+        "    statement: "
+        + q(f"{PLACEHOLDER_MARKS[0]} the first shared objective, measurable and dated."),
         f"    # owner: {people[0]}   # a person id",
         f"    # target_date: {expires.isoformat()}",
         "",

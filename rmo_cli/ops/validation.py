@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rmo_cli.charter.loading import Document, LoadResult, read_charter
+from rmo_cli.charter.policy import Policy
 from rmo_cli.ops.repository import CharterFile
 from rmo_cli.support.findings import ERROR, Finding
 
@@ -25,14 +26,33 @@ def read_files(files: Iterable[CharterFile]) -> list[LoadResult]:
     return [read_charter(f.path, f.display) for f in files]
 
 
-def check_document(doc: Document, as_of: dt.date) -> list[Finding]:
-    """Schema findings, then (when the schema passes far enough) semantic rule findings."""
+def check_document(doc: Document, as_of: dt.date, policy: Policy | None = None) -> list[Finding]:
+    """Schema findings, then (when the schema passes far enough) semantic rule findings.
+
+    policy: rmo.yaml's policy gates (SPEC §8); default: the nearest rmo.yaml's.
+    """
     from rmo_cli.charter.schema import schema_findings
     from rmo_cli.rules.catalogue import run_rules
 
     findings = schema_findings(doc)
     findings.extend(run_rules(doc, as_of))
+    findings.extend(_policy_findings(doc, policy))
     return findings
+
+
+# --- policy gates (SPEC §8): placeholder-text and policy-required ---------------------------
+
+
+def _policy_findings(doc: Document, policy: Policy | None) -> list[Finding]:
+    """The policy rules, with the policy of the charter's nearest rmo.yaml when not given."""
+    from pathlib import Path
+
+    from rmo_cli.ops.repository import policy_for
+    from rmo_cli.rules.policy import policy_findings
+
+    if policy is None:
+        policy = policy_for(Path(doc.file))
+    return policy_findings(doc, policy)
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

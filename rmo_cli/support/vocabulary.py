@@ -18,6 +18,10 @@ FAILING_STATES = frozenset({BAD_SIGNATURE, UNKNOWN_SIGNER, STALE})
 AMENDING_STATUSES = frozenset({"draft", "proposed", "under-review"})
 RETIRED_STATUSES = frozenset({"terminated", "expired", "superseded"})
 
+# How the scaffold's placeholder sentences begin (`rmo new-charter`): `placeholder-text`
+# always recognises them (SPEC §8).
+PLACEHOLDER_MARKS = ("To be agreed:", "To be written together:")
+
 # The "due soon" window when rmo.yaml sets none (SPEC §4).
 DEFAULT_DUE_SOON = "P30D"
 
