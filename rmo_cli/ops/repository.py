@@ -114,19 +114,27 @@ def _check_patterns(config_file: Path, policy: Any) -> None:
             ) from None
 
 
-_POLICIES: dict[Path, Policy] = {}
+_CONFIG_FILES: dict[Path, Path | None] = {}
+_POLICIES: dict[tuple[Path, int, int], Policy] = {}
 
 
 def policy_for(charter_path: Path) -> Policy:
     """The policy of the nearest rmo.yaml upward from a charter's folder (one read a folder);
-    a broken rmo.yaml gives the empty policy here (the commands that read it report it)."""
+    a broken rmo.yaml is an RmoError naming its place."""
     folder = Path(charter_path).resolve().parent
-    if folder not in _POLICIES:
-        try:
-            _POLICIES[folder] = load_config(folder).policy
-        except RmoError:
-            _POLICIES[folder] = Policy()
-    return _POLICIES[folder]
+    if folder not in _CONFIG_FILES:
+        _CONFIG_FILES[folder] = find_config_file(folder)
+    config_file = _CONFIG_FILES[folder]
+    if config_file is None:
+        return Policy()
+    try:
+        stat = config_file.stat()
+    except OSError:
+        return Policy()
+    key = (config_file, stat.st_mtime_ns, stat.st_size)  # an edited rmo.yaml is read again
+    if key not in _POLICIES:
+        _POLICIES[key] = read_config(config_file).policy
+    return _POLICIES[key]
 
 
 def _display(path: Path) -> str:

@@ -51,26 +51,34 @@ def _strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...
             yield from _strings(item, (*path, index))
 
 
-def _compiled(extra: tuple[str, ...]) -> re.Pattern[str]:
+def _compiled(extra: tuple[str, ...]) -> list[re.Pattern[str]]:
+    """The built-in pattern, then each configured one on its own (each may set its flags)."""
     marks = [re.escape(m) for m in PLACEHOLDER_MARKS]
-    patterns = [*marks, *_BUILT_IN]
+    patterns = [re.compile("|".join([*marks, *_BUILT_IN]))]
     for pattern in extra:
         try:
-            re.compile(pattern)
+            patterns.append(re.compile(pattern))
         except re.error:
-            continue  # rmo.yaml's own check names a broken pattern
-        patterns.append(f"(?:{pattern})")
-    return re.compile("|".join(patterns))
+            continue  # reading rmo.yaml names a broken pattern
+    return patterns
+
+
+def _search(patterns: list[re.Pattern[str]], text: str) -> re.Match[str] | None:
+    for pattern in patterns:
+        match = pattern.search(text[:_MAX_TEXT])
+        if match is not None:
+            return match
+    return None
 
 
 def placeholder_findings(doc: Document, policy: Policy) -> list[Finding]:
     """One finding per text field that holds a placeholder."""
     data = doc.data if isinstance(doc.data, dict) else {}
     severity = WARNING if data.get("status") == "draft" else ERROR
-    pattern = _compiled(policy.placeholders)
+    patterns = _compiled(policy.placeholders)
     findings: list[Finding] = []
     for path, text in _strings(data, ()):
-        match = pattern.search(text[:_MAX_TEXT])
+        match = _search(patterns, text)
         if match is None:
             continue
         shown = match.group(0)
