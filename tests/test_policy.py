@@ -32,7 +32,9 @@ def findings(cli: Any) -> tuple[int, list[tuple[str, str, str]]]:
 
 
 ESCALATION = {
-    "levels": [{"level": 1, "name": "Operational", "people": ["jdoe", "rsmith"], "time_limit": "P5D"}]
+    "levels": [
+        {"level": 1, "name": "Operational", "people": ["jdoe", "rsmith"], "time_limit": "P5D"}
+    ]
 }
 KPIS = [{"id": "kpi-1", "name": "On-time delivery", "unit": "percent", "target": 95}]
 
@@ -78,9 +80,7 @@ def test_a_draft_needs_nothing_and_a_complete_active_charter_passes(cli: Any, re
         "To be agreed: the purpose.",
     ],
 )
-def test_placeholders_warn_in_a_draft_and_fail_otherwise(
-    cli: Any, repo: Path, text: str
-) -> None:
+def test_placeholders_warn_in_a_draft_and_fail_otherwise(cli: Any, repo: Path, text: str) -> None:
     path = write_charter(repo / "charters" / "acme-globex.yaml", status="draft", purpose=text)
     assert findings(cli) == (0, [("placeholder-text", "warning", "/purpose")])
     write_charter(path, status="proposed", purpose=text)
