@@ -137,7 +137,7 @@ def test_amendment_cycle_end_to_end(cli: Any, repo: Path) -> None:
     redline = cli("render", CHARTER, "--redline", "--to", "md")
     assert redline.exit_code == 0, redline.stderr
     body = redline.stdout.split("\n---\n", 1)[1]
-    assert "Keep the public buildings running <ins>safely and on budget</ins>." in body
+    assert "Keep the public buildings running<ins> safely and on budget</ins>." in body
     assert "<del>" not in body.split("## Sign-off")[0].replace(
         "| Version | <del>1.0.0</del><ins>1.1.0</ins> |", ""
     ).replace("| Status | <del>Active</del><ins>Under review</ins> |", "")

@@ -39,19 +39,41 @@ def summary_lines(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return describe_changes(old, new, changes)
 
 
+def _is_word(token: str) -> bool:
+    return bool(token.strip()) and not token.startswith("<") and any(c.isalnum() for c in token)
+
+
 def _runs(old: list[str], new: list[str]) -> list[tuple[str, list[str]]]:
-    """('=', tokens) / ('+', tokens) / ('-', tokens) runs turning old into new."""
+    """('=', tokens) / ('+', tokens) / ('-', tokens) runs turning old into new.
+
+    An unchanged stretch of at most one word between two changes is taken into them, so a
+    rewritten phrase or name reads as one deletion and one insertion, not a patchwork.
+    """
     import difflib
 
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    codes = matcher.get_opcodes()
+    merged: list[list[Any]] = []
+    for index, (tag, i1, i2, j1, j2) in enumerate(codes):
+        between = 0 < index < len(codes) - 1
+        small = tag == "equal" and between and sum(map(_is_word, old[i1:i2])) <= 1
+        if small and any(_is_tag(t) or t in _MD_BREAK for t in old[i1:i2]):
+            small = False  # structure stays where it is
+        if tag != "equal" or small:
+            if merged and merged[-1][0] == "change":
+                merged[-1][2], merged[-1][4] = i2, j2
+            else:
+                merged.append(["change", i1, i2, j1, j2])
+        else:
+            merged.append([tag, i1, i2, j1, j2])
     runs: list[tuple[str, list[str]]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in merged:
         if tag == "equal":
             runs.append(("=", new[j1:j2]))
             continue
-        if tag in ("delete", "replace"):
+        if i2 > i1:
             runs.append(("-", old[i1:i2]))
-        if tag in ("insert", "replace"):
+        if j2 > j1:
             runs.append(("+", new[j1:j2]))
     return runs
 
@@ -67,9 +89,8 @@ def _wrap_md(tokens: list[str], mark: str, keep_structure: bool) -> str:
     def flush() -> None:
         text = "".join(group)
         if text.strip():
-            lead = text[: len(text) - len(text.lstrip())]
-            trail = text[len(text.rstrip()) :]
-            out.append(f"{lead}<{mark}>{text.strip()}</{mark}>{trail}")
+            # Spaces inside the mark: dropping a mark's run leaves exactly the other text.
+            out.append(f"<{mark}>{text}</{mark}>")
         elif keep_structure:
             out.append(text)
         group.clear()
@@ -97,8 +118,9 @@ def redline_markdown(old_text: str, new_text: str) -> str:
         elif op == "+":
             parts.append(_wrap_md(tokens, "ins", keep_structure=True))
         else:
-            deleted = _wrap_md(tokens, "del", keep_structure=False)
-            parts.append(deleted if deleted.strip() else "")
+            # One run, its line breaks and table pipes as spaces: the structure is the new one's.
+            text = "".join(" " if t in _MD_BREAK else t for t in tokens)
+            parts.append(f"<del>{text}</del>" if text.strip() else "")
     return "".join(parts)
 
 
@@ -115,6 +137,9 @@ def _html_tokens(text: str) -> list[str]:
     return [head, *_HTML_TOKEN.findall(text[len(head) :])]
 
 
+_BLOCK_TAG = re.compile(r"</?(p|li|tr|td|th|h\d|div|section|br|table|ul|ol)\b", re.I)
+
+
 def _wrap_html(tokens: list[str], mark: str, keep_tags: bool) -> str:
     out: list[str] = []
     group: list[str] = []
@@ -122,9 +147,7 @@ def _wrap_html(tokens: list[str], mark: str, keep_tags: bool) -> str:
     def flush() -> None:
         text = "".join(group)
         if text.strip():
-            lead = text[: len(text) - len(text.lstrip())]
-            trail = text[len(text.rstrip()) :]
-            out.append(f'{lead}<{mark} class="redline-{mark}">{text.strip()}</{mark}>{trail}')
+            out.append(f'<{mark} class="redline-{mark}">{text}</{mark}>')
         elif keep_tags:
             out.append(text)
         group.clear()
@@ -134,7 +157,7 @@ def _wrap_html(tokens: list[str], mark: str, keep_tags: bool) -> str:
             flush()
             if keep_tags:
                 out.append(token)
-            elif re.match(r"</?(p|li|tr|td|th|h\d|div|section|br)\b", token, re.I):
+            elif _BLOCK_TAG.match(token):
                 out.append(" ")  # deleted words of two cells or items stay apart
         else:
             group.append(token)
@@ -157,7 +180,12 @@ def redline_html(old_text: str, new_text: str) -> str:
         else:
             if tokens and _HTML_RAW.match(tokens[0]):
                 continue
-            parts.append(_wrap_html(tokens, "del", keep_tags=False))
+            # One run of the deleted words; words of two cells or items stay apart.
+            text = "".join(
+                (" " if _BLOCK_TAG.match(t) else "") if _is_tag(t) else t for t in tokens
+            )
+            if text.strip():
+                parts.append(f'<del class="redline-del">{text}</del>')
     return "".join(parts)
 
 
