@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -141,6 +142,16 @@ def test_amendment_cycle_end_to_end(cli: Any, repo: Path) -> None:
     assert "<del>" not in body.split("## Sign-off")[0].replace(
         "| Version | <del>1.0.0</del><ins>1.1.0</ins> |", ""
     ).replace("| Status | <del>Active</del><ins>Under review</ins> |", "")
+
+    # `--redline REV` names the base; a revision before it, the same edit.
+    named = cli("render", "--redline", signed[:10], CHARTER, "--to", "md")
+    assert named.exit_code == 0, named.stderr
+    assert named.stdout.split("\n---\n", 1)[1] == body
+    assert f"(commit {signed[:7]})" in named.stdout
+    html = cli("render", CHARTER, "--redline", "HEAD", "--to", "html")
+    assert html.exit_code == 0 and "No change of content." in html.stdout
+    missing = cli("render", CHARTER, "--redline", "no-such-rev", "--to", "md")
+    assert missing.exit_code == 2 and "no-such-rev" in missing.stderr
 
     sign_all(cli, repo)
     set_status(repo, "active")
@@ -290,7 +301,7 @@ def test_pre_commit_hook_accepts_the_amendment_commit(
     rev = git(snapshot, "rev-parse", "HEAD").strip()
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {snapshot}\n    rev: {rev}\n    hooks:\n"
-        "      - id: rmo-validate\n      - id: rmo-check\n"
+        "      - id: rmo-validate\n      - id: rmo-check\n        verbose: true\n"
     )
     monkeypatch.setenv("PRE_COMMIT_HOME", str(snapshot.parent / "home"))
     monkeypatch.setenv("NO_COLOR", "1")
@@ -313,9 +324,10 @@ def test_pre_commit_hook_accepts_the_amendment_commit(
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "rmo check" in done.stdout and "Passed" in done.stdout
-    assert "amendment-pending" in done.stdout, done.stdout
+    said = done.stdout + done.stderr
+    assert done.returncode == 0, said
+    assert re.search(r"rmo check \(charters, sign-offs, reviews\)\.+Passed", said), said
+    assert "warning[amendment-pending]" in said, said
     # Activating without signing again: the hook refuses the commit.
     set_status(repo, "active")
     git(repo, "add", "-A")
@@ -326,4 +338,5 @@ def test_pre_commit_hook_accepts_the_amendment_commit(
         capture_output=True,
         text=True,
     )
-    assert refused.returncode != 0 and "signoff-stale" in refused.stdout
+    assert refused.returncode != 0
+    assert "error[signoff-stale]" in refused.stdout + refused.stderr

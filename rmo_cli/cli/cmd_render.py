@@ -215,10 +215,10 @@ def render(
 def _redline_revision(given: list[str]) -> tuple[list[str], str | None]:
     """`--redline REV`: the one argument that is not a file or folder is REV (typer < 0.29
     cannot declare an option whose value is optional)."""
-    revs = [p for p in given if not Path(p).exists()]
+    revs = [p for p in given if not Path(p).exists() and not p.endswith((".yaml", ".yml"))]
     if len(revs) > 1:
         fail(f"--redline takes one revision; {', '.join(revs)} are neither files nor revisions")
-    return [p for p in given if Path(p).exists()], (revs[0] if revs else None)
+    return [p for p in given if p not in revs], (revs[0] if revs else None)
 
 
 _EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
