@@ -51,7 +51,6 @@ RULE_AMENDMENT_PENDING = declare(
 RULES = (RULE_STALE, RULE_BAD_SIGNATURE, RULE_UNKNOWN_SIGNER, RULE_MISSING, RULE_AMENDMENT_PENDING)
 
 
-
 _RULE_OF_STATE = {
     STALE: RULE_STALE,
     BAD_SIGNATURE: RULE_BAD_SIGNATURE,
@@ -130,8 +129,11 @@ def verify_document(
             )
         if state not in (BAD_SIGNATURE, UNKNOWN_SIGNER):
             state = content_state(data, signoff, current)
-            if state == STALE and amending == "amending" and in_force is not None and (
-                stored == in_force.fingerprint
+            if (
+                state == STALE
+                and amending == "amending"
+                and in_force is not None
+                and (stored == in_force.fingerprint)
             ):
                 state = IN_FORCE
                 detail = (
