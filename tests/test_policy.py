@@ -94,6 +94,7 @@ def test_placeholders_warn_in_a_draft_and_fail_otherwise(cli: Any, repo: Path, t
         "Links: <https://example.org/plan> and <mailto:pmo@example.org>.",
         "Costs < 5% > last year.",
         "The XXXL size of the programme.",
+        "Escaped, never run: <script>alert(1)</script> and <img src=x>.",
     ],
 )
 def test_ordinary_text_is_not_a_placeholder(cli: Any, repo: Path, text: str) -> None:

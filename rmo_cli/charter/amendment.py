@@ -27,7 +27,7 @@ def amendment_state(data: dict[str, Any], in_force: InForceVersion | None) -> st
     """'amending', 'retired' or 'active' when the content differs from in_force, else None."""
     if in_force is None or fingerprint(data) == in_force.fingerprint:
         return None
-    status = data.get("status")
+    status = str(data.get("status"))  # a wrong-typed status is the schema's finding
     if status in AMENDING_STATUSES:
         return "amending"
     return "retired" if status in RETIRED_STATUSES else "active"

@@ -112,7 +112,7 @@ def in_force_for(doc: Document, path: str | Path, signers: Path | None) -> InFor
         return None
     current = fingerprint(data)
     mismatched = any(isinstance(s, dict) and s.get("fingerprint") != current for s in signoffs)
-    if not mismatched and data.get("status") not in AMENDING_STATUSES:
+    if not mismatched and str(data.get("status")) not in AMENDING_STATUSES:
         return None
     found = in_force(path, signers)
     return None if found is None else found.ref
@@ -178,7 +178,7 @@ def amend_charter(
         raise RmoError(f"{name} cannot be read; fix it first (see 'rmo validate {name}')")
     data = doc.data
     status = data.get("status")
-    if status in AMENDING_STATUSES:
+    if isinstance(status, str) and status in AMENDING_STATUSES:
         raise RmoError(
             f"{name}: status is {status}, so it is not an agreed charter; an amendment starts "
             "from an active (or suspended) charter: edit this one directly"

@@ -207,7 +207,7 @@ def _pending_amendment(
     amendment is pending; else (None, stale). Asks git only when it can matter."""
     from rmo_cli.support.vocabulary import AMENDING_STATUSES
 
-    if not stale or data.get("status") not in AMENDING_STATUSES:
+    if not stale or str(data.get("status")) not in AMENDING_STATUSES:
         return None, stale
     from rmo_cli.charter.fingerprint import party_states
     from rmo_cli.ops.amendments import amendment_status

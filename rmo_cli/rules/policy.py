@@ -31,7 +31,8 @@ RULE_REQUIRED = declare(
 _BUILT_IN = (
     r"\b(?:TODO|TBD|FIXME|XXX)\b",
     r"(?i:\blorem\s+ipsum\b)",
-    r"<(?!https?:|mailto:)[A-Za-z][^<>\n]{0,60}>",
+    # A `<name>` blank: not a link, not an element with attributes or a closing tag.
+    r"<(?!https?:|mailto:)([A-Za-z][^<>\n=/\"']{0,60})>(?![\s\S]*</\1>)",
 )
 # A user pattern that takes longer than this on one text is a bad pattern, not a finding.
 _MAX_TEXT = 20_000
