@@ -131,6 +131,7 @@ def test_status_change_needs_no_version_bump(cli, hist):
     """Fingerprint v2 (SPEC §6): status is not signed content, so no bump is asked for."""
     out = _diff_json(cli, hist.path, hist.rename, hist.activate)
     assert out["changes"] == [{"op": "changed", "path": "status", "old": "draft", "new": "active"}]
+    # Status is not signed content (SPEC §6): activating needs no new version.
     assert out["needs_version_bump"] is False
     text = cli("diff", hist.path, hist.rename, hist.activate).stdout
     assert "  ~ status: draft → active\n" in text
@@ -175,7 +176,7 @@ def test_log_lists_every_commit_across_the_rename(cli, hist):
         hist.created,
     ]
     assert [c["events"] for c in commits] == [
-        ["status draft → active", "content changed without a version bump"],
+        ["status draft → active"],
         ["renamed from charters/acme-globex.yaml"],
         ["version 1.1.0 → 1.2.0", "party Initech Ltd added"],
         ["items reordered (no change in content, but the fingerprint changed)"],
@@ -187,9 +188,7 @@ def test_log_lists_every_commit_across_the_rename(cli, hist):
     text = cli("log", hist.path).stdout.splitlines()
     assert len(text) == 6
     assert text[0].startswith(f"{hist.activate[:7]}  ")
-    assert text[0].endswith(
-        "1.2.0  active  status draft → active; content changed without a version bump"
-    )
+    assert text[0].endswith("1.2.0  active  status draft → active")
     assert text[-1].endswith("1.0.0  draft   created")  # columns padded
     assert "Test Author" in text[0]
 

@@ -69,7 +69,21 @@ def test_init_new_charter_then_validate_passes(
     result = cli("validate", "--format", "json")
     assert result.exit_code == 0, result.stdout
     report = json.loads(result.stdout)
-    assert report["summary"] == {"files": 1, "errors": 0, "warnings": 0}
+    # The scaffold's placeholder sentences are warnings while it is a draft (SPEC §8) ...
+    assert report["summary"] == {"files": 1, "errors": 0, "warnings": 2}
+    assert {(f["rule"], f["severity"]) for f in report["findings"]} == {
+        ("placeholder-text", "warning")
+    }
+    # ... and errors once it is proposed.
+    text = charter.read_text(encoding="utf-8")
+    charter.write_text(text.replace("status: draft", "status: proposed", 1), encoding="utf-8")
+    result = cli("validate", "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["summary"] == {"files": 1, "errors": 2, "warnings": 0}
+    assert {(f["rule"], f["severity"]) for f in report["findings"]} == {
+        ("placeholder-text", "error")
+    }
 
 
 @pytest.mark.slow
@@ -98,7 +112,7 @@ def test_the_same_through_the_installed_rmo(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     done = rmo("validate", cwd=repo)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "0 errors, 0 warnings" in done.stdout
+    assert "0 errors, 2 warnings" in done.stdout  # the placeholder sentences
     assert "textconv" in git(repo, "config", "--get", "diff.rmo.textconv")
     done = rmo("new-charter", "--title", "Second", cwd=repo)
     assert done.returncode == 2

@@ -63,6 +63,7 @@ def test_rows_carry_signoff_review_and_expiry_state(tmp_path: Path) -> None:
         "expires": "2028-01-31",
         "expiry_state": "ok",
         "kpis": {},
+        "in_force": None,
     }
     b = rows["acme-initech"]
     assert (b.signed, b.parties_total, b.stale) == (0, 2, 1)

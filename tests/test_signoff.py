@@ -256,7 +256,16 @@ def test_every_rule_id_is_documented() -> None:
         "signoff-unknown-signer",
         "signoff-unsigned",
         "signoff-missing",
+        "amendment-pending",
     }
+
+
+def test_status_and_measurements_are_not_content(tmp_path: Path) -> None:
+    path = signed_charter(tmp_path, "jdoe", "rsmith")
+    text = path.read_text(encoding="utf-8").replace("status: active", "status: suspended", 1)
+    text += "lifecycle_stage: knowledge\n"
+    path.write_text(text, encoding="utf-8")
+    assert states(path) == ["valid", "valid"]
 
 
 def test_verify_document_skips_malformed_entries() -> None:

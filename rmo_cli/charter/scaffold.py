@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rmo_cli.support.dates import CADENCE_KEYWORDS, add_duration, is_duration, read_date
 from rmo_cli.support.errors import RmoError
 from rmo_cli.support.ids import MAX_ID, SLUG_RE
-from rmo_cli.support.vocabulary import GOVERNANCE_MODELS, LEAD_MODELS
+from rmo_cli.support.vocabulary import GOVERNANCE_MODELS, LEAD_MODELS, PLACEHOLDER_MARKS
 
 DEFAULT_REVIEW = "P6M"
 NEW_VERSION = "0.1.0"
@@ -245,12 +245,13 @@ def charter_text(spec: CharterSpec, schema_ref: str, today: dt.date | None = Non
     out += [
         "",
         "purpose: |",
-        f"  To be written together: why {names} work together,",
+        f"  {PLACEHOLDER_MARKS[1]} why {names} work together,",
         "  the background, and any linked contracts.",
         "",
         "objectives:",
         "  - id: obj-1",
-        "    statement: " + q("To be agreed: the first shared objective, measurable and dated."),
+        "    statement: "
+        + q(f"{PLACEHOLDER_MARKS[0]} the first shared objective, measurable and dated."),
         f"    # owner: {people[0]}   # a person id",
         f"    # target_date: {expires.isoformat()}",
         "",

@@ -36,8 +36,14 @@ def _surely_signed(change: Change) -> bool:
     """True for a change the fingerprint surely sees (SPEC §6 leaves out sign-offs and
     review bookkeeping; a whole `review` added or removed may be either)."""
     seg = change.segments
-    if seg[:1] == ("signoffs",) or seg in ((), ("review",)):
+    if seg[:1] in (("signoffs",), ("status",), ("lifecycle_stage",)) or seg in (
+        (),
+        ("review",),
+        ("kpis",),
+    ):
         return False
+    if seg[0] == "kpis" and (len(seg) < 3 or seg[2] == "measurements"):
+        return False  # a whole KPI may carry measurements only
     return not (seg[0] == "review" and seg[1] in ("last_reviewed", "next_due", "log"))
 
 

@@ -79,6 +79,7 @@ _KEY_WORDS: dict[str, str] = {
 }
 # What one item of a list compared by content is called.
 _LIST_ITEM_NOUNS: dict[str, str] = {
+    "amendments": "amendment",
     "principles": "principle",
     "signoffs": "sign-off",
     "log": "review log entry",
@@ -282,6 +283,13 @@ class Describer:
         if owner and field_words.startswith(owner):
             owner = ""  # "review log entry", not "review: review log entry"
         lead = f"{owner}: {field_words} {change.op}" if owner else f"{field_words} {change.op}"
+        item = change.new if change.op == ADDED else change.old
+        if last == "amendments" and isinstance(item, dict):  # `amendment 1.1 added: why`
+            lead = f"amendment {item.get('version')} {change.op}"
+            words = _short(str(item.get("summary") or ""))
+            if change.op == ADDED:
+                return Phrase(lead, ": ", None, words)
+            return Phrase(lead, ": ", words, None)
         if change.op == ADDED:
             return Phrase(lead, ": ", None, self.value(change.new, last))
         return Phrase(lead, ": ", self.value(change.old, last), None)

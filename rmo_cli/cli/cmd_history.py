@@ -264,9 +264,32 @@ def log(
             f"{charter}: no committed history (commit it first, or check the path with "
             "'git log --follow -- FILE')"
         )
+    from rmo_cli.ops.amendments import AmendmentStatus, amendment_status
+
+    # Only a charter that was ever signed can have an in-force version (SPEC §8); the rows
+    # say so without reading any version again.
+    ever_signed = any(e.startswith("sign-off added") for row in rows for e in row["events"])
+    amendment = amendment_status(path) if ever_signed else AmendmentStatus(None, False, None)
+    forced = amendment.in_force
     if format is LogFormat.json:
-        typer.echo(jsontext.dumps({"file": str(path), "commits": rows}, indent=2))
+        extra = {
+            "in_force": None
+            if forced is None
+            else {"sha": forced.commit, "version": forced.version},
+            "amendment_pending": amendment.pending,
+        }
+        typer.echo(jsontext.dumps({"file": str(path), "commits": rows, **extra}, indent=2))
         return
+    for row in rows:
+        if forced is not None and row["sha"] == forced.commit:
+            row["events"] = [*row["events"], "in force from here"]
+    if forced is not None and amendment.pending:
+        typer.echo(
+            f"amendment pending: version {printable(str(amendment.version))} is not yet signed "
+            f"by every party; version {printable(forced.version)} ({forced.short}) is in force"
+        )
+    elif forced is not None:
+        typer.echo(f"in force: version {printable(forced.version)} ({forced.short})")
     colour = use_colour(sys.stdout)
     cells = [
         (

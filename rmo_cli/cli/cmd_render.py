@@ -50,13 +50,12 @@ def render(
         ),
         metavar="OUT",
     ),
-    redline: Optional[str] = typer.Option(  # noqa: UP045
-        None,
+    redline: bool = typer.Option(
+        False,
         "--redline",
-        help="With --to docx: the changes since revision REV (a commit, tag or branch) as "
-        "Word tracked changes.",
-        metavar="REV",
-        show_default=False,
+        help="--redline [REV]: mark every change since revision REV (default: the in-force "
+        "version) word by word, after a summary of the changes; in Word as tracked changes. "
+        "One charter.",
     ),
     force: bool = typer.Option(
         False, "--force", help="Render charters with errors anyway, marked DRAFT, NOT VALID."
@@ -87,8 +86,13 @@ def render(
     --sign-with adds a PAdES signature (rmo verify FILE.pdf checks it all).
 
     Word (--to docx, or -o X.docx) has heading styles, real tables and the
-    sign-off block; --redline REV writes the changes since REV as tracked
-    changes. A reference.docx in the templates folder supplies its styles.
+    sign-off block. A reference.docx in the templates folder supplies its
+    styles.
+
+    --redline [REV] marks every change since REV (a commit, tag or branch;
+    default: the version in force, the last one every party signed) inside
+    the document, after a summary in the words of rmo diff: <ins>/<del> in
+    md, styled in html and pdf, tracked changes in Word.
 
     Templates in rmo.yaml's `templates` folder (charter.md.j2,
     charter.html.j2, index.md.j2, index.html.j2) override the defaults.
@@ -96,11 +100,22 @@ def render(
     template file and line (exit 1).
 
     Example: rmo render charters/acme-globex.yaml --to pdf -o acme-globex.pdf
-    """
-    from rmo_cli.render.job import RenderRequest, output_format, run_render, stdout_is_terminal
 
+    Example: rmo render charters/acme-globex.yaml --redline -o changes.html
+
+    Example: rmo render charters/acme-globex.yaml --to docx --redline v1.0 -o redline.docx
+    """
+    from rmo_cli.render.job import (
+        RenderRequest,
+        output_format,
+        redline_revision,
+        run_render,
+        stdout_is_terminal,
+    )
+
+    given, rev = redline_revision(list(paths or [])) if redline else (list(paths or []), None)
     request = RenderRequest(
-        paths=list(paths or []),
+        paths=given,
         fmt=output_format(to.value if to else None, output),
         output=output,
         force=force,
@@ -109,6 +124,7 @@ def render(
         sign_password=_password(sign_password_env),
         stdout_is_terminal=stdout_is_terminal(),
         redline=redline,
+        redline_rev=rev,
     )
     outcome = run_render(request)
     for line in outcome.lines:

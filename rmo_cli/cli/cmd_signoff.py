@@ -186,12 +186,14 @@ def verify(
 
     lookup = _history_lookup() if history else None
     context = [config_token(find_config_file())] if not no_cache else []
-    results, failed = verify_files(
+    results, failed, pending = verify_files(
         discover(paths or []), trust_of, lookup, cache=not no_cache, context=context
     )
     for f in failed:
         typer.echo(str(f), err=True)
     unreadable = bool(failed)
+    for warning in pending:
+        warn(f"{warning.file}:{warning.line}: {warning.message}")
     checks = [c for _, found in results for c in found]
     if format is VerifyFormat.json:
         payload = {"signoffs": [c.as_dict() for c in checks]}

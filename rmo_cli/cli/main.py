@@ -18,6 +18,7 @@ from rmo_cli.cli import (  # noqa: E402, F401  isort: skip
     cmd_portfolio,
     cmd_kpis,
     cmd_lsp,
+    cmd_amend,
 )
 
 

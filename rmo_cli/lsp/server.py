@@ -157,7 +157,7 @@ class RmoLanguageServer(LanguageServer):
         """What `rmo validate` reports for this text: the file's findings, then the rules
         across the workspace's charters, then the git-history rule."""
         display = self.space.display(state.path)
-        found, doc = check_text(display, text, self.today())
+        found, doc = check_text(display, text, self.today(), state.path)
         if doc is not None:
             open_docs = {
                 s.path.resolve(): s.last_good

@@ -104,12 +104,16 @@ def document_findings(
     kpi_states: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """Sign-off and review findings (and KPI findings in kpi_states) for one readable charter."""
+    from rmo_cli.ops.amendments import in_force_for
     from rmo_cli.rules import signoffs as signoff
     from rmo_cli.rules.reviews import review_findings
 
     # What changed since a stale sign-off, when the history support is there.
     history = getattr(signoff, "changes_since", None)
-    findings = signoff.verify_findings(doc, signers_of(path), history=history)
+    signers = signers_of(path)
+    findings = signoff.verify_findings(
+        doc, signers, history=history, in_force=in_force_for(doc, path, signers)
+    )
     findings.extend(review_findings(doc, as_of, within, fail_states))
     if kpi_states:
         from rmo_cli.rules.kpis import kpi_findings
@@ -160,15 +164,21 @@ def _document_hook(
     kpi_states: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], bool]:
     """check's per-document findings (sign-offs, reviews), run where the document is, and
-    whether they may be cached: not when a stale sign-off's words came from git history."""
+    whether they may be cached: not when git history (a stale sign-off's words, the in-force
+    version) went into them."""
     from rmo_cli.rules import signoffs as signoff
 
     findings = document_findings(
         doc, file.path, as_of, within, fail_states, lambda _p: trust, kpi_states
     )
+    from rmo_cli.ops.amendments import in_force_matters
+
     history = getattr(signoff, "changes_since", None) is not None
     stale = getattr(signoff, "RULE_STALE", None)
-    return findings, not (history and any(f.rule == stale for f in findings))
+    # Verdicts that depend on git history (what changed since, the in-force version) are
+    # not cached: the same bytes may be judged otherwise after a commit.
+    from_history = history and any(f.rule == stale for f in findings)
+    return findings, not (from_history or in_force_matters(doc.data))
 
 
 def check_files(

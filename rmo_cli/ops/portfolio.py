@@ -19,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from rmo_cli.charter.model import as_list, as_mapping
 from rmo_cli.support.errors import RmoError
-from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON, REVIEW_STATES, STATUSES
+from rmo_cli.support.vocabulary import (
+    AMENDING_STATUSES,
+    DEFAULT_DUE_SOON,
+    REVIEW_STATES,
+    STATUSES,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -198,6 +203,11 @@ class StatusRow:
         ]
         return ", ".join(parts) or "-"
 
+    # The in-force version ("1.0.0 (abc1234)") while an amendment of it is pending (SPEC §8).
+    in_force: str | None = None
+    # True when git history went into the row (the in-force version): never cached.
+    from_history: bool = False
+
     @property
     def party_labels(self) -> tuple[str, ...]:
         """Party names, or ids where a party has no name."""
@@ -209,7 +219,8 @@ class StatusRow:
         if not self.parties_total:
             return "no parties"
         text = f"{self.signed} of {self.parties_total} signed"
-        return text + (f", {self.stale} stale" if self.stale else "")
+        text += f", {self.stale} stale" if self.stale else ""
+        return text + (f", amendment pending ({self.in_force} in force)" if self.in_force else "")
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON row (`rmo status --format json`)."""
@@ -230,6 +241,7 @@ class StatusRow:
             "expires": self.expires,
             "expiry_state": self.expiry_state,
             "kpis": {state: self.kpi_states.count(state) for state in sorted(set(self.kpi_states))},
+            "in_force": self.in_force,
         }
 
 
@@ -241,6 +253,8 @@ def status_row(doc: Document, as_of: dt.date, within: str = DEFAULT_DUE_SOON) ->
     facts = charter_facts(doc)
     data = as_mapping(doc.data)
     signed, total, stale = signoff_counts(data, _trust(doc), doc.file)
+    from_history = bool(stale) and str(data.get("status")) in AMENDING_STATUSES
+    in_force, stale = _pending_amendment(doc, data, stale)
     review = review_status(data, as_of, within)
     expires = _iso(review.expires) or _iso(as_mapping(data.get("term")).get("expires"))
     return StatusRow(
@@ -261,7 +275,32 @@ def status_row(doc: Document, as_of: dt.date, within: str = DEFAULT_DUE_SOON) ->
         expires=expires,
         expiry_state=review.expiry_state,
         kpi_states=tuple(k.state for k in kpi_statuses(data)),
+        in_force=in_force,
+        from_history=from_history,
     )
+
+
+def _pending_amendment(
+    doc: Document, data: Mapping[str, Any], stale: int
+) -> tuple[str | None, int]:
+    """("version (sha7)" of the in-force version, stale parties not in force) while an
+    amendment is pending; else (None, stale). Asks git only when it can matter."""
+    if not stale or str(data.get("status")) not in AMENDING_STATUSES:
+        return None, stale
+    from rmo_cli.charter.fingerprint import party_states
+    from rmo_cli.ops.amendments import amendment_status
+
+    amendment = amendment_status(doc.file, dict(data))
+    forced = amendment.in_force
+    if forced is None or not amendment.pending:
+        return None, stale
+    states = party_states(dict(data))
+    still = sum(
+        1
+        for state, signoff in states.values()
+        if state == "stale" and (signoff or {}).get("fingerprint") != forced.fingerprint
+    )
+    return f"{forced.version} ({forced.short})", still
 
 
 def status_rows(
@@ -315,7 +354,7 @@ def _unreadable_file(_file: CharterFile, loaded: Any) -> StatusRow | _Unreadable
 
 
 def _row_json(row: StatusRow | _Unreadable) -> Any:
-    if isinstance(row, _Unreadable):
+    if isinstance(row, _Unreadable) or row.from_history:
         raise TypeError("not cached")
     from dataclasses import asdict
 

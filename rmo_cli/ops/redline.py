@@ -19,6 +19,7 @@ class RevisionSide(NamedTuple):
     git: GitState
     moved: bool = False  # the file was at another path then (renamed since)
     rev: str = ""  # the revision as the user named it
+    label: str = ""  # how documents name this side, when not by rev ("version 1.0 in force")
 
 
 def charter_at(path: str | Path, rev: str, charter_id: str | None = None) -> RevisionSide:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rmo_cli.charter.policy import Policy
 from rmo_cli.support.errors import RmoError
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
@@ -41,6 +42,7 @@ class Config:
     # `signers: {file, require: true}`: every sign-off of a live charter must be signed.
     require_signatures: bool = False
     register: Path | None = None
+    policy: Policy = field(default_factory=Policy)
 
     @property
     def charters_dir(self) -> Path:
@@ -86,6 +88,7 @@ def read_config(config_file: Path) -> Config:
         raise RmoError(f"{first.file}:{first.line}:{first.column}: {first.message}")
     data: dict[str, Any] = (result.document.data if result.document is not None else None) or {}
     root = config_file.parent
+    _check_patterns(config_file, data.get("policy"))
     charters = data.get("charters", list(DEFAULT_GLOBS))
     if isinstance(charters, str):
         charters = [charters]
@@ -104,7 +107,50 @@ def read_config(config_file: Path) -> Config:
         require_signatures=require,
         register=root / data["register"] if data.get("register") else None,
         document=dict(data.get("document") or {}),
+        policy=Policy.from_config(data.get("policy")),
     )
+
+
+def _check_patterns(config_file: Path, policy: Any) -> None:
+    """Each policy.placeholders entry must be a regular expression (exit 2 naming it)."""
+    import re
+
+    patterns = policy.get("placeholders") if isinstance(policy, dict) else None
+    for index, pattern in enumerate(patterns if isinstance(patterns, list) else []):
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            raise RmoError(
+                f"{config_file}: policy.placeholders[{index}] {pattern!r} is not a regular "
+                f"expression: {exc}"
+            ) from None
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    """(mtime, size) of a file, so cached reads notice a rewrite; None when absent."""
+    try:
+        info = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size) if info is not None else None
+
+
+_CONFIG_CACHE: dict[tuple[Path, tuple[int, int] | None], Config] = {}
+
+
+def config_for(charter_path: Path) -> Config:
+    """The configuration that governs a charter: the nearest rmo.yaml upward from its own
+    folder (SPEC §11), else defaults. Never the current directory's: a charter is judged
+    by its own repository's signers, register and policy wherever rmo runs. A broken
+    rmo.yaml is an RmoError naming its place; an edited one is read again."""
+    folder = Path(charter_path).resolve().parent
+    config_file = find_config_file(folder)
+    if config_file is None:
+        return load_config(folder)
+    key = (config_file, _stamp(config_file))
+    if key not in _CONFIG_CACHE:
+        _CONFIG_CACHE[key] = read_config(config_file)
+    return _CONFIG_CACHE[key]
 
 
 def _display(path: Path) -> str:

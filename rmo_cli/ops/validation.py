@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.charter.loading import Document, LoadResult, Position, parse_charter, read_charter
+from rmo_cli.charter.policy import Policy
 from rmo_cli.charter.register import Register
 from rmo_cli.ops.repository import CharterFile
 from rmo_cli.rules.register import PartyRow, party_conflicts, party_rows, register_findings
@@ -96,7 +97,7 @@ def _finding_of(file: str, row: Sequence[Any]) -> Finding:
 # whether they may be cached. It gets the document, the file and the task's extra value.
 DocumentHook = Callable[[Document, CharterFile, Any], tuple[list[Finding], bool]]
 # One file's task: the file, its bytes, the hook's value and the register it is checked by.
-Task = tuple[CharterFile, bytes, Any, "Register | None"]
+Task = tuple[CharterFile, bytes, Any, "Register | None", Policy]
 
 
 def read_files(files: Iterable[CharterFile]) -> list[LoadResult]:
@@ -105,25 +106,41 @@ def read_files(files: Iterable[CharterFile]) -> list[LoadResult]:
 
 
 def check_document(
-    doc: Document, as_of: dt.date, register: Register | None = None
+    doc: Document, as_of: dt.date, register: Register | None = None, policy: Policy | None = None
 ) -> list[Finding]:
-    """Schema findings, then semantic rule findings, then the register's (when there is one)."""
+    """Schema findings, then semantic rule findings, the policy gates' (SPEC §8) and the
+    register's (when there is one).
+
+    policy: rmo.yaml's policy gates; default: those of the charter's nearest rmo.yaml.
+    """
     from rmo_cli.charter.schema import schema_findings
     from rmo_cli.rules.catalogue import run_rules
+    from rmo_cli.rules.policy import policy_findings
 
     findings = schema_findings(doc)
     findings.extend(run_rules(doc, as_of))
+    if policy is None:
+        from rmo_cli.ops.repository import config_for
+
+        policy = config_for(Path(doc.file)).policy
+    findings.extend(policy_findings(doc, policy))
     if register is not None:
         findings.extend(register_findings(doc, register))
     return findings
 
 
-def check_text(file: str, text: str, as_of: dt.date) -> tuple[list[Finding], Document | None]:
-    """Read and check one charter given as text (an editor's buffer) exactly as a file is."""
+def check_text(
+    file: str, text: str, as_of: dt.date, path: Path | None = None
+) -> tuple[list[Finding], Document | None]:
+    """Read and check one charter given as text (an editor's buffer) exactly as a file is;
+    path: where the file is (for its rmo.yaml's policy), when file is only its name."""
     loaded = parse_charter(text.encode("utf-8", "surrogatepass"), file)
     findings = list(loaded.findings)
     if loaded.document is not None:
-        findings.extend(check_document(loaded.document, as_of))
+        from rmo_cli.ops.repository import config_for
+
+        policy = config_for(path).policy if path is not None else None
+        findings.extend(check_document(loaded.document, as_of, policy=policy))
     return findings, loaded.document
 
 
@@ -139,15 +156,17 @@ def check_bytes(
     hook: DocumentHook | None = None,
     hook_value: Any = None,
     register: Register | None = None,
+    policy: Policy | None = None,
 ) -> FileResult:
-    """Parse and check one file's bytes (against register, when there is one); the document
+    """Parse and check one file's bytes (against register, when there is one, and policy);
+    the document
     is dropped once its findings and the summary the rules spanning charters need exist."""
     loaded = parse_charter(raw, file.display)
     doc = loaded.document
     findings = list(loaded.findings)
     if doc is None:
         return FileResult(file.display, False, findings)
-    findings.extend(check_document(doc, as_of, register))
+    findings.extend(check_document(doc, as_of, register, policy))
     extra, cacheable = hook(doc, file, hook_value) if hook is not None else ([], True)
     result = FileResult(file.display, True, findings, extra, cacheable=cacheable)
     charter_id = doc.data.get("id") if isinstance(doc.data, dict) else None
@@ -159,8 +178,8 @@ def check_bytes(
 
 
 def _check_task(task: Task, as_of: dt.date, hook: DocumentHook | None) -> FileResult:
-    file, raw, value, register = task
-    return check_bytes(file, raw, as_of, hook, value, register)
+    file, raw, value, register, policy = task
+    return check_bytes(file, raw, as_of, hook, value, register, policy)
 
 
 def _compile_schema() -> None:
@@ -226,12 +245,16 @@ def validate_files(
         from rmo_cli.ops.trust import trust_for
 
         trust_of = trust_for
-    trusts: dict[Path, Any] = {}
+    trusts: dict[Path, tuple[Any, Policy, str]] = {}
 
-    def trust_at(path: Path) -> Any:
-        folder = Path(path).resolve().parent  # a charter's trust is its folder's
+    def trust_at(path: Path) -> tuple[Any, Policy, str]:
+        """A charter's trust, policy and the policy's cache token: its folder's."""
+        folder = Path(path).resolve().parent
         if folder not in trusts:
-            trusts[folder] = trust_of(path)
+            from rmo_cli.ops.repository import config_for
+
+            policy = config_for(path).policy
+            trusts[folder] = (trust_of(path), policy, repr(policy))
         return trusts[folder]
 
     register_tokens: dict[int, str] = {}
@@ -250,19 +273,21 @@ def validate_files(
         raws: dict[int, bytes] = {}
         values: dict[int, Any] = {}
         trust_of_file: dict[int, Any] = {}
+        policy_of_file: dict[int, Policy] = {}
         for index in indexes:
             file = files[index]
             raw = read_bytes(file.path, file.display)
             if isinstance(raw, LoadResult):
                 ready[index] = FileResult(file.display, False, list(raw.findings))
                 continue
-            trust = trust_of_file[index] = trust_at(file.path)
+            trust, policy_of_file[index], policy_token = trust_at(file.path)
+            trust_of_file[index] = trust
             register = trust.register if isinstance(trust, Trust) else None
             if id(register) not in register_tokens:
                 register_tokens[id(register)] = _register_token(register)
             value, token = hook_values(file) if hook_values is not None else (None, "")
             if store.enabled and token is not None:
-                token = f"{token}\0{register_tokens[id(register)]}"
+                token = f"{token}\0{register_tokens[id(register)]}\0{policy_token}"
                 keys[index] = store.key(file.display, raw, token)
             raws[index] = raw
             values[index] = value
@@ -278,7 +303,8 @@ def validate_files(
                     pass  # a damaged entry: check the file again
             missing.append(index)
         tasks: list[Task] = [
-            (files[i], raws[i], values.pop(i), _register_of(trust_of_file[i])) for i in missing
+            (files[i], raws[i], values.pop(i), _register_of(trust_of_file[i]), policy_of_file[i])
+            for i in missing
         ]
         fresh = dict(zip(missing, _check_all(tasks, workers, as_of, hook), strict=True))
         del tasks

@@ -68,22 +68,27 @@ def verify_files(
     history: History | None = None,
     cache: bool = True,
     context: Sequence[str] = (),
-) -> tuple[list[tuple[Document, list[Any]]], list[Finding]]:
-    """(each readable charter's small Document and sign-off checks, unreadable findings).
+) -> tuple[list[tuple[Document, list[Any]]], list[Finding], list[Finding]]:
+    """(each readable charter's small Document and sign-off checks, unreadable findings,
+    `amendment-pending` warnings).
 
     signers_of gives a charter path's Trust (allowed signers file, require, register) or
     just its allowed signers file; history, when given, says what
-    changed since a stale sign-off (git: such results are not cached).
+    changed since a stale sign-off (git: such results are not cached). Sign-offs are judged
+    against the in-force version where an amendment may be in progress (SPEC §8; git
+    history again, so not cached).
     """
     from rmo_cli.charter.loading import parse_charter, read_bytes
+    from rmo_cli.ops.amendments import in_force_for, in_force_matters
     from rmo_cli.ops.cache import ResultCache
     from rmo_cli.ops.checking import _trust_token
-    from rmo_cli.rules.signoffs import verify_document
+    from rmo_cli.rules.signoffs import amendment_pending, verify_document
     from rmo_cli.support.vocabulary import STALE
 
     store = ResultCache("verify", ["history" if history else "", *context], enabled=cache)
     results: list[tuple[Document, list[Any]]] = []
     unreadable: list[Finding] = []
+    pending: list[Finding] = []
     tokens: dict[int, str | None] = {}
     held: list[object] = []  # what tokens are keyed by (by id), kept alive
     for start in range(0, len(files), 1000):
@@ -122,12 +127,16 @@ def verify_files(
             if loaded_doc.document is None:
                 unreadable.extend(loaded_doc.findings)
                 continue
-            checks = verify_document(loaded_doc.document, signers[index], history)
-            small = _skeleton(loaded_doc.document)
-            results.append((small, checks))
+            doc = loaded_doc.document
+            in_force = in_force_for(doc, file.path, signers[index])
+            checks = verify_document(doc, signers[index], history, in_force)
+            warning = amendment_pending(doc, in_force)
+            if warning is not None:
+                pending.append(warning)
+            results.append((_skeleton(doc), checks))
             stale_history = history is not None and any(c.state == STALE for c in checks)
-            if index in keys and not stale_history:
-                store.put(keys[index], _to_json(small, checks))
+            if index in keys and not stale_history and not in_force_matters(doc.data):
+                store.put(keys[index], _to_json(results[-1][0], checks))
         store.flush()
     store.close()
-    return results, unreadable
+    return results, unreadable, pending

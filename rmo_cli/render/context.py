@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rmo_cli.adapters.worktree import GitState
+from rmo_cli.charter.amendment import InForceVersion
 from rmo_cli.charter.model import as_list, as_mapping
 from rmo_cli.render.markdown import markdown_html
 from rmo_cli.rules.signoffs import SignoffCheck
@@ -143,7 +144,10 @@ def _verdict(check: SignoffCheck | None) -> tuple[str, str]:
             "allowed signer, covering this sign-off record and this content."
         )
         if state == IN_FORCE:
-            sentence += " It approved the version in force; an amendment is in progress."
+            sentence += (
+                " It approves the version in force; the amendment in progress takes effect "
+                "once this party signs it."
+            )
         return label, sentence
     if state == VALID:
         return _LABELS[VALID], (
@@ -152,7 +156,8 @@ def _verdict(check: SignoffCheck | None) -> tuple[str, str]:
         )
     if state == IN_FORCE:
         return _LABELS[IN_FORCE], (
-            "Recorded without a signature for the version in force; an amendment is in progress."
+            "Recorded without a signature for the version in force; the amendment in progress "
+            "takes effect once this party signs it."
         )
     if state == STALE:
         if "rmo 0.1" in check.detail:
@@ -236,6 +241,7 @@ def charter_context(
     draft: bool = False,
     within: str = DEFAULT_DUE_SOON,
     checks: Sequence[SignoffCheck] | None = None,
+    in_force: InForceVersion | None = None,
 ) -> dict[str, Any]:
     """Everything a charter template receives: `charter` (the data as loaded) and helpers.
 
@@ -263,7 +269,7 @@ def charter_context(
 
     current = fingerprint(data)
     if checks is None:
-        checks = verify_signoffs(data, file, None)
+        checks = verify_signoffs(data, file, None, in_force)
     rows = signoff_rows(data, checks, parties, people)
 
     next_due, source = next_review(data)
@@ -302,6 +308,7 @@ def charter_context(
             ),
             "draft": draft,
             "findings": errors,
+            "amendments": _amendments(data),
         },
     }
 
@@ -321,6 +328,15 @@ def _kpi_states(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "note": latest.note if latest else None,
         }
     return states
+
+
+def _amendments(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The amendment record (SPEC §8), oldest first; entries of the wrong type are left out."""
+    return [
+        {"version": a.get("version"), "date": a.get("date"), "summary": a.get("summary")}
+        for a in as_list(data.get("amendments"))
+        if isinstance(a, dict)
+    ]
 
 
 def _lookup_person(context: Any, person_id: object) -> dict[str, Any] | None:

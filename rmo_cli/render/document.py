@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.adapters.worktree import GitState
+from rmo_cli.charter.amendment import InForceVersion
 from rmo_cli.ops.trust import trust_of_file
 from rmo_cli.render.context import _filters, _finalize_factory, charter_context, renderable
 from rmo_cli.render.sandbox import (
@@ -248,18 +249,20 @@ def render_charter(
     source: bytes | None = None,
     document_frame: dict[str, Any] | None = None,
     trust: Trust | None = None,
+    in_force: InForceVersion | None = None,
 ) -> str | bytes:
     """One charter as Markdown or HTML text, or PDF bytes (PDF/A-3b embedding `source`;
     site_nav: a site's navigation bar, for HTML pages of a rendered site).
 
     Sign-offs are verified as `rmo verify` does (SPEC §7), against trust: by default the
-    signers and register of the rmo.yaml above file (none when file is not on disk).
+    signers and register of the rmo.yaml above file (none when file is not on disk), and
+    in_force, the charter's in-force version while an amendment is in progress (SPEC §8).
     """
     if fmt not in FORMATS:
         raise RmoError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if trust is None:
         trust = trust_of_file(file)
-    checks = verify_signoffs(data, file, trust)
+    checks = verify_signoffs(data, file, trust, in_force)
     if draft:  # a charter with errors: drop what the templates cannot show
         data = renderable(data)
     context = charter_context(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rmo_cli.adapters.git import GitState
+from rmo_cli.charter.amendment import InForceVersion
 from rmo_cli.ops.redline import RevisionSide
 from rmo_cli.render.docx_model import Block, DocModel, Para, Row, Run, Table, showable
 from rmo_cli.support.errors import RefusedError, RmoError
@@ -384,11 +385,12 @@ def _summary(earlier: RevisionSide, data: dict[str, Any]) -> tuple[str, ...]:
     from rmo_cli.charter.diff import compare, describe_changes
 
     changes = compare(earlier.data, data).changes
-    since = (
-        earlier.rev
-        if earlier.sha.startswith(earlier.rev.lower())
-        else (f"{earlier.rev} ({earlier.sha[:7]})")
-    )
+    if earlier.label:
+        since = earlier.label
+    elif earlier.sha.startswith(earlier.rev.lower()):
+        since = earlier.rev
+    else:
+        since = f"{earlier.rev} ({earlier.sha[:7]})"
     if not changes:
         return (f"No changes in content since {since}.",)
     lines = describe_changes(earlier.data, data, changes)
@@ -409,9 +411,11 @@ def render_docx(
     frame: object = None,
     changed_at: dt.datetime | None = None,
     earlier: RevisionSide | None = None,
+    in_force: InForceVersion | None = None,
 ) -> bytes:
     """One charter as a Word document; with `earlier` (the charter at a revision), the
-    redline from that side to this one as Word tracked changes."""
+    redline from that side to this one as Word tracked changes. in_force: the charter's
+    in-force version while an amendment is in progress (SPEC §8)."""
     from rmo_cli.ops.trust import trust_of_file
     from rmo_cli.render.context import charter_context, renderable
     from rmo_cli.render.docx_blocks import build_document
@@ -419,7 +423,7 @@ def render_docx(
 
     # Sign-offs are judged as `rmo verify` judges them, by the charter's repository (SPEC §7).
     trust = trust_of_file(file)
-    checks = verify_signoffs(data, file, trust)
+    checks = verify_signoffs(data, file, trust, in_force)
     if draft:  # a charter with errors: drop what the document cannot show
         data = renderable(data)
     model = build_document(

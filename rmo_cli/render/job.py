@@ -17,6 +17,7 @@ from rmo_cli.support.errors import RmoError
 from rmo_cli.support.findings import Finding
 
 if TYPE_CHECKING:
+    from rmo_cli.charter.amendment import InForceVersion
     from rmo_cli.charter.loading import Document
     from rmo_cli.ops.repository import Config
     from rmo_cli.render.document import Renderer
@@ -43,7 +44,8 @@ class RenderRequest:
     sign_with: Path | None = None
     sign_password: bytes | None = None
     stdout_is_terminal: bool = False
-    redline: str | None = None  # --redline REV (Word tracked changes since REV)
+    redline: bool = False  # --redline [REV]: the changes since REV marked (SPEC §8)
+    redline_rev: str | None = None  # None: since the in-force version
 
 
 @dataclass
@@ -73,6 +75,18 @@ def _refused_lines(file: str, findings: list[Finding], message: str = "") -> lis
         "to render a draft marked NOT VALID"
     )
     return [str(f) for f in findings] + [f"rmo: error: {file}: not rendered: {reason}"]
+
+
+def redline_revision(given: list[str]) -> tuple[list[str], str | None]:
+    """`--redline REV`: (the paths, REV) where REV is the one argument that is neither a file
+    nor a folder nor a charter's name (--redline's value is optional, so it lands among the
+    paths); RmoError when there are several."""
+    revs = [p for p in given if not Path(p).exists() and not p.endswith((".yaml", ".yml"))]
+    if len(revs) > 1:
+        raise RmoError(
+            f"--redline takes one revision; {', '.join(revs)} are neither files nor revisions"
+        )
+    return [p for p in given if p not in revs], (revs[0] if revs else None)
 
 
 def run_render(request: RenderRequest) -> RenderOutcome:
@@ -108,6 +122,8 @@ def run_render(request: RenderRequest) -> RenderOutcome:
         or any(Path(p).is_dir() for p in given)
         or (out is not None and (out.is_dir() or str(request.output).endswith(("/", "\\"))))
     )
+    if site_mode and request.redline:
+        raise RmoError("--redline renders one charter: give its file (and -o FILE)")
     if site_mode and fmt == "docx":
         raise RmoError("Word documents render one charter at a time: give one charter file")
     if site_mode and out is None:
@@ -204,6 +220,8 @@ def _render_one(
     outcome: RenderOutcome,
 ) -> None:
     from rmo_cli.adapters.git import GitLookup
+    from rmo_cli.ops.amendments import in_force_for
+    from rmo_cli.ops.trust import trust_for
     from rmo_cli.ops.validation import check_document, has_errors
     from rmo_cli.render.document import render_charter, source_bytes
 
@@ -214,8 +232,32 @@ def _render_one(
         outcome.lines.extend(_refused_lines(doc.file, errors))
         outcome.failed = True
         return
+    trust = trust_for(Path(doc.file))
+    in_force = in_force_for(doc, doc.file, trust)
+    content: str | bytes
     if fmt == "docx":
-        content: str | bytes = _render_docx(doc, config, request, errors, invalid)
+        content = _render_docx(doc, config, request, errors, invalid, in_force)
+    elif request.redline:
+        from rmo_cli.ops.amendments import redline_base
+        from rmo_cli.render.redline import render_redline
+
+        base = redline_base(doc.file, request.redline_rev)
+        content = render_redline(
+            base.data,
+            base.label,
+            doc.data,
+            fmt,
+            renderer,
+            as_of=request.as_of,
+            file=doc.file,
+            git=GitLookup().state(Path(doc.file)),
+            findings=errors,
+            draft=invalid,
+            within=config.due_soon,
+            document_frame=config.document,
+            trust=trust,
+            in_force=in_force,
+        )
     else:
         content = render_charter(
             doc.data,
@@ -229,6 +271,8 @@ def _render_one(
             within=config.due_soon,
             source=source_bytes(doc.file, doc.text) if fmt == "pdf" else None,
             document_frame=config.document,
+            trust=trust,
+            in_force=in_force,
         )
     if signer is not None and isinstance(content, bytes):
         from rmo_cli.render.signing import sign_pdf
@@ -254,23 +298,25 @@ def _render_one(
 
 
 def _check_redline(request: RenderRequest) -> None:
-    """--redline needs docx and a revision (a charter file where REV belongs is a mistake)."""
-    redline = request.redline
-    if redline is None:
+    """--redline compares one charter with a revision; a signed PDF is not a redline."""
+    if not request.redline:
         return
-    if request.fmt != "docx":
+    if not request.paths:
         raise RmoError(
-            "--redline REV writes Word tracked changes: use it with --to docx (or -o X.docx)"
+            "--redline renders one charter: give its file, such as "
+            "rmo render charters/acme.yaml --redline"
         )
-    if not request.paths and redline.endswith((".yaml", ".yml")) and Path(redline).is_file():
-        raise RmoError(
-            f"--redline needs a revision before the charter: rmo render {redline} "
-            "--to docx --redline REV (REV: a commit, tag or branch)"
-        )
+    if request.sign_with is not None:
+        raise RmoError("--sign-with signs the charter's document, not a redline: drop one")
 
 
 def _render_docx(
-    doc: Document, config: Config, request: RenderRequest, errors: list[Finding], invalid: bool
+    doc: Document,
+    config: Config,
+    request: RenderRequest,
+    errors: list[Finding],
+    invalid: bool,
+    in_force: InForceVersion | None,
 ) -> bytes:
     """The Word document (or redline since REV) of one charter."""
     from rmo_cli.adapters.git import GitLookup
@@ -278,9 +324,15 @@ def _render_docx(
     from rmo_cli.render.docx import render_docx
 
     earlier = None
-    if request.redline is not None:
+    if request.redline:
+        from rmo_cli.ops.amendments import redline_base
+
         data = doc.data if isinstance(doc.data, dict) else {}
-        earlier = charter_at(doc.file, request.redline, data.get("id"))
+        if request.redline_rev is not None:
+            earlier = charter_at(doc.file, request.redline_rev, data.get("id"))
+        else:  # the in-force version (SPEC §8), named as the other formats name it
+            base = redline_base(doc.file, None)
+            earlier = charter_at(doc.file, base.commit, data.get("id"))._replace(label=base.label)
     return render_docx(
         doc.data,
         as_of=request.as_of,
@@ -293,6 +345,7 @@ def _render_docx(
         frame=config.document,  # rmo.yaml `document:` (the legal frame)
         changed_at=dt.datetime.now(dt.timezone.utc),
         earlier=earlier,
+        in_force=in_force,
     )
 
 

@@ -142,6 +142,10 @@ def _render_page(job: _SiteJob, index: int) -> _PageResult:
     invalid = has_errors(findings)
     if invalid and not job.force:
         return errors, True, None, None
+    from rmo_cli.ops.amendments import in_force_for
+    from rmo_cli.ops.trust import trust_of_file
+
+    trust = trust_of_file(doc.file)
     try:
         content = render_charter(
             doc.data,
@@ -156,6 +160,8 @@ def _render_page(job: _SiteJob, index: int) -> _PageResult:
             site_nav=job.site_nav,
             source=source_bytes(doc.file, doc.text) if job.fmt == "pdf" else None,
             document_frame=job.frame,
+            trust=trust,
+            in_force=in_force_for(doc, doc.file, trust),
         )
     except RmoError as exc:  # exceptions do not keep their type through a pool
         return errors, invalid, None, (exc.message, isinstance(exc, RefusedError))

@@ -8,6 +8,7 @@ from rmo_cli.charter.loading import READING_RULES, Document
 from rmo_cli.charter.schema_messages import schema_rules
 from rmo_cli.rules import charter as _charter_rules  # noqa: F401  (registers its rules)
 from rmo_cli.rules import kpis as _kpi_rules  # noqa: F401
+from rmo_cli.rules import policy as _policy_rules  # noqa: F401
 from rmo_cli.rules import register as _register_rules  # noqa: F401
 from rmo_cli.rules import reviews as _review_rules  # noqa: F401
 from rmo_cli.rules import signoffs as _signoff_rules  # noqa: F401

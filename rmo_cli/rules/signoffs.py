@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rmo_cli.adapters.ssh import check_signature
+from rmo_cli.charter.amendment import InForceVersion, amendment_state
 from rmo_cli.charter.fingerprint import fingerprint, legacy_fingerprint, signed_payload
 from rmo_cli.charter.model import as_str
 from rmo_cli.charter.register import Register
 from rmo_cli.charter.roster import people as roster_people
 from rmo_cli.rules.registry import declare
 from rmo_cli.support.dates import parse_iso_date
-from rmo_cli.support.findings import WARNING, Finding
+from rmo_cli.support.findings import ERROR, WARNING, Finding
 from rmo_cli.support.vocabulary import (
     BAD_SIGNATURE,
     FAILING_STATES,
@@ -52,8 +53,21 @@ RULE_UNSIGNED = declare(
 RULE_MISSING = declare(
     "signoff-missing", "An active charter lacks a valid sign-off from every party", WARNING
 ).id
+RULE_AMENDMENT_PENDING = declare(
+    "amendment-pending",
+    "An amendment is in progress: the content differs from the in-force version, whose "
+    "sign-offs stay in force until every party signs the amended text",
+    WARNING,
+).id
 # Rule ids this module reports.
-RULES = (RULE_STALE, RULE_BAD_SIGNATURE, RULE_UNKNOWN_SIGNER, RULE_UNSIGNED, RULE_MISSING)
+RULES = (
+    RULE_STALE,
+    RULE_BAD_SIGNATURE,
+    RULE_UNKNOWN_SIGNER,
+    RULE_UNSIGNED,
+    RULE_MISSING,
+    RULE_AMENDMENT_PENDING,
+)
 
 _RULE_OF_STATE = {
     STALE: RULE_STALE,
@@ -93,11 +107,14 @@ class SignoffCheck:
     capacity: str | None = None
     email: str | None = None  # the principal the signature was checked for
     key: str | None = None  # the signing key's SHA256 fingerprint, when the signature is intact
+    # A stale sign-off of a terminated, expired or superseded charter is a warning (SPEC §8).
+    lenient: bool = False
 
     @property
     def failing(self) -> bool:
-        """True for stale, unsigned, bad-signature and unknown-signer."""
-        return self.state in FAILING_STATES
+        """True for stale, unsigned, bad-signature and unknown-signer (stale: not when
+        lenient)."""
+        return self.state in FAILING_STATES and not (self.lenient and self.state == STALE)
 
     @property
     def verified(self) -> bool:
@@ -194,14 +211,15 @@ def verify_document(
     doc: Document,
     trust: Trust | Path | None,
     history: Callable[[Document, str], tuple[str, ...]] | None = None,
-    in_force: str | None = None,
+    in_force: InForceVersion | None = None,
 ) -> list[SignoffCheck]:
     """Check every sign-off of a charter (SPEC §6): signature, signer, then content.
 
     trust: the repository's signers, require flag and register (a bare path: just the
     allowed signers file; None: none configured). history, when given, says what changed
-    since a stale sign-off's fingerprint. in_force: the fingerprint of the in-force
-    content while an amendment is in progress (SPEC §8), whose sign-offs are `in-force`.
+    since a stale sign-off's fingerprint. in_force, when given, is the charter's in-force
+    version (SPEC §8): while an amendment is in progress, sign-offs of its content are
+    `in-force`.
     """
     checks = verify_signoffs(doc.data, doc.file, trust, in_force)
     if history is None:
@@ -213,7 +231,7 @@ def verify_document(
 
 
 def verify_signoffs(
-    data: Any, file: str, trust: Trust | Path | None, in_force: str | None = None
+    data: Any, file: str, trust: Trust | Path | None, in_force: InForceVersion | None = None
 ) -> list[SignoffCheck]:
     """The SignoffCheck of every sign-off in charter data (see `verify_document`)."""
     trust = _trust(trust)
@@ -223,12 +241,22 @@ def verify_signoffs(
     if not isinstance(signoffs, list):
         return []
     current = fingerprint(data)
+    amending = amendment_state(data, in_force)
+    # Sign-offs of the in-force content stay in force only while an amendment is under way.
+    in_force_print = (
+        in_force.fingerprint if in_force is not None and amending == "amending" else None
+    )
     checks: list[SignoffCheck] = []
     for index, signoff in enumerate(signoffs):
         if not isinstance(signoff, dict):
             continue
         # A wrong-typed field (the schema's finding) shows as empty, never as a Python repr.
-        state, detail, email, key = _check_one(data, signoff, trust, current, in_force)
+        state, detail, email, key = _check_one(data, signoff, trust, current, in_force_print)
+        if state == IN_FORCE and in_force is not None:
+            detail = (
+                f"matches the in-force version {in_force.version} ({in_force.short}); "
+                "sign again to approve the amendment"
+            )
         checks.append(
             SignoffCheck(
                 file=file,
@@ -245,6 +273,7 @@ def verify_signoffs(
                 capacity=as_str(signoff.get("capacity")),
                 email=email,
                 key=key,
+                lenient=amending == "retired",
             )
         )
     return checks
@@ -273,13 +302,17 @@ def verify_findings(
     signers: Trust | Path | None,
     checks: list[SignoffCheck] | None = None,
     history: Callable[[Document, str], tuple[str, ...]] | None = None,
+    in_force: InForceVersion | None = None,
 ) -> list[Finding]:
     """Sign-off findings for `rmo check`: failing sign-offs (errors), missing ones (warnings)."""
     if checks is None:
-        checks = verify_document(doc, signers, history)
+        checks = verify_document(doc, signers, history, in_force)
     findings: list[Finding] = []
+    pending = amendment_pending(doc, in_force)
+    if pending is not None:
+        findings.append(pending)
     for check in checks:
-        if not check.failing:
+        if check.state not in FAILING_STATES:
             continue
         message = f"sign-off by {check.person} ({check.party}) is {check.state}: "
         if not check.changes:
@@ -290,7 +323,12 @@ def verify_findings(
             if items:
                 message += ": " + "; ".join(item.removeprefix("- ") for item in items)
         findings.append(
-            doc.finding(("signoffs", check.index), _RULE_OF_STATE[check.state], message)
+            doc.finding(
+                ("signoffs", check.index),
+                _RULE_OF_STATE[check.state],
+                message,
+                severity=ERROR if check.failing else WARNING,
+            )
         )
     for index, party_id, name in missing_parties(doc, checks):
         findings.append(
@@ -303,3 +341,19 @@ def verify_findings(
             )
         )
     return findings
+
+
+def amendment_pending(doc: Document, in_force: InForceVersion | None) -> Finding | None:
+    """The one `amendment-pending` warning while an amendment is in progress, else None."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if amendment_state(data, in_force) != "amending" or in_force is None:
+        return None
+    where: tuple[Any, ...] = ("status",) if "status" in data else ()
+    return doc.finding(
+        where,
+        RULE_AMENDMENT_PENDING,
+        f"amendment pending: the in-force version is {in_force.version} at commit "
+        f"{in_force.short}; its sign-offs stay in force until every party signs the "
+        f"amended text (see 'rmo render {doc.file} --redline')",
+        severity=WARNING,
+    )

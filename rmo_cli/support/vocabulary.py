@@ -17,6 +17,14 @@ FAILING_STATES = frozenset({BAD_SIGNATURE, UNKNOWN_SIGNER, UNSIGNED, STALE})
 # Statuses under which `signers.require` demands a verified signature of every sign-off.
 REQUIRE_SIGNED_STATUSES = frozenset({"proposed", "active", "under-review", "suspended"})
 
+# Statuses in which an amendment is in progress, and those of a past agreement (SPEC §8).
+AMENDING_STATUSES = frozenset({"draft", "proposed", "under-review"})
+RETIRED_STATUSES = frozenset({"terminated", "expired", "superseded"})
+
+# How the scaffold's placeholder sentences begin (`rmo new-charter`): `placeholder-text`
+# always recognises them (SPEC §8).
+PLACEHOLDER_MARKS = ("To be agreed:", "To be written together:")
+
 # The "due soon" window when rmo.yaml sets none (SPEC §4).
 DEFAULT_DUE_SOON = "P30D"
 
