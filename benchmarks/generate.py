@@ -49,8 +49,8 @@ def generate_charters(n: int, outdir: Path | str, seed: int = 44001) -> list[Pat
         charter_id = f"{a}-{b}-{i:05d}"
         data["id"] = charter_id
         data["title"] = f"{a.title()}–{b.title()} Relationship Charter {i}"
-        for party in data.get("parties", []):
-            party["name"] = f"{party['name']} ({a.title()} {i})"
+        # Parties keep the sample's ids and names: one organisation, one id, in many charters
+        # (as in a real portfolio; a changed name would be a party-id-conflict on each).
         data["purpose"] = data["purpose"] + f"\nRelationship number {i} of the portfolio.\n"
         for signoff in data.get("signoffs", []) or []:
             signoff.pop("signature", None)

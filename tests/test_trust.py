@@ -383,6 +383,26 @@ def test_party_id_conflict_without_a_register(cli: Any, tmp_path: Path) -> None:
     assert str(one) in result.stdout and str(two) in result.stdout
 
 
+def test_party_id_conflict_names_three_others_and_counts_the_rest(cli: Any, tmp_path: Path) -> None:
+    """One id named six ways: each use gets one finding naming three other names and
+    counting the rest, never a list of every charter (which grew with the square of the
+    portfolio: 500 MB of JSON for 3,000 charters)."""
+    base = yaml.safe_load(write_charter(tmp_path / "seed.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "seed.yaml").unlink()
+    for n in range(6):
+        data = {**base, "id": f"acme-globex-{n}"}
+        data["parties"] = [dict(base["parties"][0], name=f"Acme {n}"), base["parties"][1]]
+        write_charter(tmp_path / f"c{n}.yaml", data)
+    result = cli("validate", tmp_path, "--format", "json")
+    conflicts = [
+        f for f in json.loads(result.stdout)["findings"] if f["rule"] == "party-id-conflict"
+    ]
+    assert len(conflicts) == 6
+    for finding in conflicts:
+        assert finding["message"].count(" in ") == 3
+        assert "and 2 other names" in finding["message"]
+
+
 # --- email syntax (issue 14, item 6) ---------------------------------------------------------
 
 

@@ -173,32 +173,47 @@ def party_conflict_findings(docs: list[Document]) -> Iterator[Finding]:
     return party_conflicts([(doc.file, party_rows(doc)) for doc in docs])
 
 
+# How many of the other names a party-id-conflict message lists before counting the rest.
+_CONFLICT_NAMES = 3
+
+
 def party_conflicts(charters: Iterable[tuple[str, list[PartyRow]]]) -> Iterator[Finding]:
-    """party-id-conflict from each charter's (file, party rows), in checking order."""
+    """party-id-conflict from each charter's (file, party rows), in checking order.
+
+    Each message names up to three of the id's other names (where each is first used)
+    and counts the rest, so a portfolio that reuses one id everywhere gets one line per
+    use, not a list of every charter on each."""
     charters = list(charters)
     names: dict[str, dict[str, tuple[str, int]]] = {}
     for file, rows in charters:
         for _i, pid, name, _where, name_line in rows:
             names.setdefault(pid, {}).setdefault(name.strip(), (file, name_line))
-    conflicting = {pid for pid, by_name in names.items() if len(by_name) >= 2}
-    for pid in (pid for pid in names if pid in conflicting):
-        places = {name: f"{file}:{line}" for name, (file, line) in names[pid].items()}
-        for file, rows in charters:
-            for i, row_pid, name, (line, column), _name_line in rows:
-                if row_pid != pid:
-                    continue
-                others = "; ".join(
-                    f"{other!r} in {where}"
-                    for other, where in places.items()
-                    if other != name.strip()
-                )
-                yield Finding(
-                    file,
-                    line,
-                    column,
-                    ERROR,
-                    RULE_PARTY_CONFLICT,
-                    json_pointer(("parties", i, "id")),
-                    f"party id {pid!r} names {name!r} here but {others}: use one id per "
-                    "organisation (or an organisation register, rmo.yaml 'register')",
-                )
+    conflicting = {pid: by_name for pid, by_name in names.items() if len(by_name) >= 2}
+    if not conflicting:
+        return
+    uses: dict[str, list[tuple[str, int, str, tuple[int, int]]]] = {}
+    for file, rows in charters:
+        for i, row_pid, name, where, _name_line in rows:
+            if row_pid in conflicting:
+                uses.setdefault(row_pid, []).append((file, i, name, where))
+    for pid, by_name in conflicting.items():
+        for file, i, name, (line, column) in uses.get(pid, []):
+            others = [
+                f"{other!r} in {place}:{place_line}"
+                for other, (place, place_line) in by_name.items()
+                if other != name.strip()
+            ]
+            shown = "; ".join(others[:_CONFLICT_NAMES])
+            if len(others) > _CONFLICT_NAMES:
+                rest = len(others) - _CONFLICT_NAMES
+                shown += f" and {rest} other name{'s' if rest != 1 else ''}"
+            yield Finding(
+                file,
+                line,
+                column,
+                ERROR,
+                RULE_PARTY_CONFLICT,
+                json_pointer(("parties", i, "id")),
+                f"party id {pid!r} names {name!r} here but {shown}: use one id per "
+                "organisation (or an organisation register, rmo.yaml 'register')",
+            )
