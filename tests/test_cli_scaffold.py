@@ -328,6 +328,13 @@ def test_everything_missing_names_every_flag(
         (["--review-every", "fortnightly"], "--review-every: 'fortnightly' is not a review"),
         (["--effective", "2026-02-30"], "--effective: '2026-02-30' is not a date"),
         (["--title", "  "], "--title: the title is empty"),
+        (["--party", "ACME=Again"], "--party: 'ACME' has capital letters; a party id is lower"),
+        (["--governance", "netwrok"], "not a governance model: choose one of market, network"),
+        (["--governance", "netwrok"], "; did you mean 'network'?"),
+        (["--representative", "initech=Jo <jo@x.example>"], "with PARTY one of acme, globex"),
+        (["--representative", "acme=Jane Doe"], 'give the name and the email as "Full Name'),
+        (["--representative", "acme=Jane <jane at acme>"], "'jane at acme' is not an email"),
+        (["--purpose", " "], "--purpose: the purpose is empty"),
     ],
 )
 def test_bad_flag_values_are_refused(
@@ -546,3 +553,37 @@ def test_init_replaces_the_old_repository_wide_attribute(cli, tmp_path: Path) ->
     assert cli("init", tmp_path).exit_code == 0
     lines = (tmp_path / ".gitattributes").read_text().splitlines()
     assert lines == ["*.png binary", "charters/**/*.yaml diff=rmo", "charters/**/*.yml diff=rmo"]
+
+
+def test_representatives_purpose_and_a_cadence_in_words(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli(
+        "new-charter",
+        "--no-input",
+        *FLAGS,
+        "--representative",
+        "acme=Jane Doe <jane.doe@acme.example>",
+        "--representative",
+        "globex=Jane Doe <jdoe@globex.example>",  # the same name: a person id of its own
+        "--purpose",
+        "Shared winter road depots.",
+        "--review-every",
+        "6 months",
+    )
+    assert result.exit_code == 0, result.stderr
+    path = tmp_path / "charters" / "acme-globex-alliance.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert [p.get("people") for p in data["parties"]] == [
+        [{"id": "jane-doe", "name": "Jane Doe", "email": "jane.doe@acme.example"}],
+        [{"id": "jane-doe-2", "name": "Jane Doe", "email": "jdoe@globex.example"}],
+    ]
+    assert data["purpose"] == "Shared winter road depots."
+    assert data["review"]["cadence"] == "P6M"
+    assert cli("validate", path).exit_code == 0
+    # The id is taken now: the refusal offers a free one.
+    again = cli("new-charter", "--no-input", *FLAGS)
+    assert again.exit_code == 2
+    assert "already exists; use --force to overwrite it" in again.stderr
+    assert "such as 'acme-globex-alliance-2'" in again.stderr

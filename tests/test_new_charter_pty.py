@@ -43,6 +43,15 @@ def finish(child: pexpect.spawn) -> tuple[str, int]:
     return output, child.exitstatus if child.exitstatus is not None else -child.signalstatus
 
 
+def skip_people_and_purpose(child: pexpect.spawn, parties: int = 2) -> None:
+    """Leave each party's representative and the purpose for later (empty answers)."""
+    for _ in range(parties):
+        child.expect("Representative of")
+        child.sendline("")
+    child.expect("Purpose")
+    child.sendline("")
+
+
 def assert_valid(path: Path) -> None:
     result = validate_files([CharterFile(path, str(path))], dt.date.fromisoformat(TODAY))
     # Only the scaffold's placeholder sentences, warnings in a draft (SPEC §8).
@@ -93,6 +102,7 @@ def test_prompts_check_each_answer_and_ask_again(tmp_path: Path) -> None:
     child.expect("'2026-02-30' is not a date")
     child.expect("Effective date")
     child.sendline("2026-04-01")
+    skip_people_and_purpose(child)
     output, code = finish(child)
 
     assert code == 0, output
@@ -139,6 +149,7 @@ def test_flags_given_are_not_asked(tmp_path: Path) -> None:
     child.sendline("")
     child.expect("Effective date")
     child.sendline("")
+    skip_people_and_purpose(child)
     output, code = finish(child)
     assert code == 0, output
     assert "Title" not in output and "Governance model" not in output
@@ -174,6 +185,7 @@ def test_an_id_whose_file_exists_is_asked_again(tmp_path: Path) -> None:
     child.expect("already exists; use --force to overwrite it")
     child.expect("Charter id")
     child.sendline("alliance-2")
+    skip_people_and_purpose(child)
     output, code = finish(child)
     assert code == 0, output
     assert existing.read_text(encoding="utf-8") == "keep me\n"
@@ -251,7 +263,81 @@ def test_a_bad_lead_party_flag_is_asked_again_keeping_the_answers(tmp_path: Path
     child.expect("--lead-party: 'parent' is not one of the parties")
     child.expect("Lead party")
     child.sendline("meridian")
+    skip_people_and_purpose(child)
     output, code = finish(child)
     assert code == 0, output
     text = (tmp_path / "charters" / "meridian.yaml").read_text(encoding="utf-8")
     assert "\n  lead_party: meridian\n" in text
+
+
+def test_what_was_meant_is_offered_and_the_signatories_are_asked_for(tmp_path: Path) -> None:
+    """Issue 19's friction points, as a new user meets them: capitals in a party id, a
+    misspelt model, a cadence in words, an id whose file exists, the representatives (name
+    and email, which the sign-off needs) and the purpose."""
+    existing = tmp_path / "charters" / "county-depots.yaml"
+    existing.parent.mkdir()
+    existing.write_text("keep me\n", encoding="utf-8")
+    child = spawn(tmp_path)
+    child.expect("Title")
+    child.sendline("County Depots")
+    child.expect(r"Charter id \(county-depots\)")
+    child.sendline("")  # its file exists: said, and a free id becomes the default
+    child.expect("already exists")
+    child.expect(r"Charter id \(county-depots-2\)")
+    child.sendline("")
+    child.expect("Party 1 name")
+    child.sendline("ACME Public Works")
+    child.expect("Id of ACME Public Works")
+    child.sendline("ACME")  # capitals: offered lower-cased, not just refused
+    child.expect("'ACME' has capital letters; a party id is lower case: 'acme'")
+    child.expect(r"Id of ACME Public Works \(acme\)")
+    child.sendline("")
+    child.expect("Party 2 name")
+    child.sendline("Globex Ltd")
+    child.expect("Id of Globex Ltd")
+    child.sendline("")
+    child.expect("Party 3 name")
+    child.sendline("")
+    child.expect("Governance model")
+    child.sendline("netwrok")  # the same "did you mean" as validate, then the default
+    child.expect("'netwrok' is not a governance model")
+    child.expect("did you mean 'network'")
+    child.expect(r"Governance model \(name or number\) \(network\)")
+    child.sendline("")
+    child.expect(r"Review every \(P6M\)")
+    child.sendline("every 3 months")  # words are a cadence too
+    child.expect("Effective date")
+    child.sendline("")
+    child.expect("Representative of ACME Public Works")
+    child.sendline("Jane Doe")
+    child.expect("Email of Jane Doe")
+    child.sendline("jane at acme")
+    child.expect("'jane at acme' is not an email address")
+    child.expect("Email of Jane Doe")
+    child.sendline("jane.doe@acme.example")
+    child.expect("Representative of Globex Ltd")
+    child.sendline("")  # left for later
+    child.expect("Purpose")
+    child.sendline("Shared winter road depots across the county.")
+    output, code = finish(child)
+
+    assert code == 0, output
+    assert existing.read_text(encoding="utf-8") == "keep me\n"
+    path = tmp_path / "charters" / "county-depots-2.yaml"
+    text = path.read_text(encoding="utf-8")
+    for line in (
+        "id: county-depots-2",
+        "  - id: acme",
+        "    people:   # the party's representatives; person ids are unique across parties",
+        "      - id: jane-doe",
+        "        name: Jane Doe",
+        "        email: jane.doe@acme.example",
+        "  - id: globex-ltd",
+        "  model: network",
+        "  cadence: P3M   # ISO 8601 duration (P3M, P1Y) or monthly | quarterly | semiannual"
+        " | annual",
+        "purpose: Shared winter road depots across the county.",
+    ):
+        assert f"\n{line}\n" in text, line
+    assert "To be written together" not in text  # the purpose given replaces the placeholder
+    assert_valid(path)

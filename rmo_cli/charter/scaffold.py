@@ -11,12 +11,13 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from rmo_cli.support.dates import CADENCE_KEYWORDS, add_duration, is_duration, read_date
-from rmo_cli.support.errors import RmoError
+from rmo_cli.support.errors import RmoError, Suggestion
 from rmo_cli.support.ids import MAX_ID, SLUG_RE
+from rmo_cli.support.spelling import closest
 from rmo_cli.support.vocabulary import GOVERNANCE_MODELS, LEAD_MODELS, PLACEHOLDER_MARKS
 
 DEFAULT_REVIEW = "P6M"
@@ -39,6 +40,15 @@ class Party:
     name: str
 
 
+@dataclass(frozen=True)
+class Person:
+    """A party's representative in a new charter: the person who will sign for it."""
+
+    id: str
+    name: str
+    email: str
+
+
 @dataclass
 class CharterSpec:
     """Everything a new charter is made from (the answers to the prompts or the flags)."""
@@ -50,6 +60,8 @@ class CharterSpec:
     effective: dt.date
     lead_party: str | None = None
     review_every: str = DEFAULT_REVIEW
+    representatives: dict[str, Person] = field(default_factory=dict)  # party id → person
+    purpose: str | None = None  # None: the scaffold's placeholder
 
 
 def slugify(text: str) -> str:
@@ -73,14 +85,18 @@ def check_id(value: str, what: str = "id", shortest: int = 1) -> str:
         raise RmoError(f"{value!r} is too short: use {shortest} to {MAX_ID} characters")
     if SLUG_RE.match(value) and len(value) <= MAX_ID:
         return value
-    hint = slugify(value)
-    suggestion = f" (such as {hint!r})" if hint else ""
     if not value:
         raise RmoError(f"the {what} is empty")
-    raise RmoError(
+    hint = slugify(value)
+    if hint and hint == value.lower() and len(hint) >= shortest:  # capitals only: offer it
+        raise Suggestion(f"{value!r} has capital letters; a {what} is lower case: {hint!r}", hint)
+    message = (
         f"{value!r} is not a safe {what}: use lowercase letters, digits and hyphens, starting "
-        f"and ending with a letter or digit, at most {MAX_ID} characters{suggestion}"
+        f"and ending with a letter or digit, at most {MAX_ID} characters"
     )
+    if hint and len(hint) >= shortest:
+        raise Suggestion(f"{message} (such as {hint!r})", hint)
+    raise RmoError(message)
 
 
 def check_text(value: str, what: str) -> str:
@@ -133,7 +149,11 @@ def check_governance(value: str) -> str:
         return models[int(value) - 1]
     if value in GOVERNANCE_MODELS:
         return value
-    raise RmoError(f"{value!r} is not a governance model: choose one of {', '.join(models)}")
+    message = f"{value!r} is not a governance model: choose one of {', '.join(models)}"
+    match = closest(value, models)
+    if match is not None:
+        raise Suggestion(f"{message}; did you mean {match!r}?", match)
+    raise RmoError(message)
 
 
 def check_lead_party(value: str | None, parties: Sequence[Party], model: str) -> str | None:
@@ -149,15 +169,66 @@ def check_lead_party(value: str | None, parties: Sequence[Party], model: str) ->
     return value
 
 
+# "6 months", "every 2 weeks", "year": a number of days, weeks, months or years in words.
+_CADENCE_WORDS = re.compile(r"(?:every\s+)?(\d+\s*)?(day|week|month|year)s?", re.IGNORECASE)
+
+
 def check_cadence(value: str) -> str:
-    """An ISO 8601 duration (P6M, P1Y, P2W, P90D) or a cadence keyword."""
+    """An ISO 8601 duration (P6M, P1Y, P2W, P90D), a cadence keyword, or the same in words
+    ("6 months", "every 2 weeks"), which becomes the ISO duration."""
     value = value.strip()
-    if not is_duration(value) or value.upper() == "P0D":
-        raise RmoError(
-            f"{value!r} is not a review cadence: use an ISO 8601 duration such as P3M, P6M, "
-            f"P1Y or one of {', '.join(CADENCE_KEYWORDS)}"
-        )
+    words = _CADENCE_WORDS.fullmatch(value)
+    if words is not None:
+        count = int(words.group(1) or 1)
+        value = f"P{count}{words.group(2)[0].upper()}"
+    if is_duration(value) and value.upper() != "P0D":
+        return value
+    message = (
+        f"{value!r} is not a review cadence: use an ISO 8601 duration such as P3M, P6M, "
+        f"P1Y, words such as '6 months', or one of {', '.join(CADENCE_KEYWORDS)}"
+    )
+    match = closest(value.lower(), CADENCE_KEYWORDS)
+    if match is not None:
+        raise Suggestion(f"{message}; did you mean {match!r}?", match)
+    raise RmoError(message)
+
+
+def check_email(value: str) -> str:
+    """A syntactically valid email address (the one check the schema's format uses)."""
+    from rmo_cli.charter.emails import email_problem
+
+    value = check_text(value, "email address")
+    problem = email_problem(value)
+    if problem is not None:
+        raise RmoError(f"{value!r} is not an email address: {problem}")
     return value
+
+
+def person_id(name: str, taken: Collection[str]) -> str:
+    """A person id from a name (`Jane Doe` → `jane-doe`), unique among taken; `person` when
+    the name gives no letters, then `-2`, `-3`, ... until free."""
+    base = slugify(name)[: MAX_ID - 4].rstrip("-") or "person"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def parse_representative(
+    spec: str, parties: Sequence[Party], taken: Collection[str]
+) -> tuple[str, Person]:
+    """`PARTY=Full Name <email>` (--representative): (the party's id, its representative)."""
+    party_id, equals, rest = spec.partition("=")
+    ids = [p.id for p in parties]
+    if not equals or party_id.strip() not in ids:
+        raise RmoError(
+            f'{spec!r}: give PARTY="Full Name <email>" with PARTY one of {", ".join(ids)}'
+        )
+    found = re.fullmatch(r"\s*([^<>]+?)\s*<([^<>]+)>\s*", rest)
+    if found is None:
+        raise RmoError(f'{spec!r}: give the name and the email as "Full Name <email>"')
+    name = check_text(found.group(1), "representative's name")
+    return party_id.strip(), Person(person_id(name, taken), name, check_email(found.group(2)))
 
 
 def check_date(value: str | dt.date) -> dt.date:
@@ -202,7 +273,8 @@ def charter_text(spec: CharterSpec, schema_ref: str, today: dt.date | None = Non
     """The YAML text of a new draft charter, every optional section a commented example."""
     q = yaml_scalar
     first = spec.parties[0]
-    people = [_person_id(p.id) for p in spec.parties]
+    reps = spec.representatives
+    people = [reps[p.id].id if p.id in reps else _person_id(p.id) for p in spec.parties]
     both = f"[{people[0]}, {people[1]}]"
     expires = add_duration(spec.effective, "P3Y") - dt.timedelta(days=1)
     names = ", ".join(p.name for p in spec.parties[:-1]) + f" and {spec.parties[-1].name}"
@@ -234,6 +306,19 @@ def charter_text(spec: CharterSpec, schema_ref: str, today: dt.date | None = Non
             f"  - id: {party.id}",
             f"    name: {q(party.name)}",
             "    # type: private   # public-sector | private | non-profit | academic | other",
+        ]
+        rep = reps.get(party.id)
+        if rep is not None:
+            out += [
+                "    people:   # the party's representatives; person ids are unique across parties",
+                f"      - id: {rep.id}",
+                f"        name: {q(rep.name)}",
+                "        # title: Job title",
+                f"        email: {q(rep.email)}",
+                "        # ser: true   # the Senior Executive Responsible for this party",
+            ]
+            continue
+        out += [
             "    # people:   # the party's representatives; person ids are unique across parties",
             f"    #   - id: {person}",
             "    #     name: Full Name",
@@ -242,11 +327,16 @@ def charter_text(spec: CharterSpec, schema_ref: str, today: dt.date | None = Non
             f"    #     email: {person}@{party.id[:63].rstrip('-')}.example",
             "    #     ser: true   # the Senior Executive Responsible for this party",
         ]
+    if spec.purpose:
+        out += ["", f"purpose: {q(spec.purpose)}"]
+    else:
+        out += [
+            "",
+            "purpose: |",
+            f"  {PLACEHOLDER_MARKS[1]} why {names} work together,",
+            "  the background, and any linked contracts.",
+        ]
     out += [
-        "",
-        "purpose: |",
-        f"  {PLACEHOLDER_MARKS[1]} why {names} work together,",
-        "  the background, and any linked contracts.",
         "",
         "objectives:",
         "  - id: obj-1",

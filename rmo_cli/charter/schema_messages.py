@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from difflib import get_close_matches
 from pathlib import PurePath
 from typing import Any
 
 from rmo_cli.charter.emails import email_problem
 from rmo_cli.charter.loading import Document
 from rmo_cli.support.findings import ERROR, Finding
+from rmo_cli.support.spelling import closest
 
 # jsonschema validator keyword → stable rule id.
 SCHEMA_RULES: dict[str, tuple[str, str]] = {
@@ -81,13 +81,8 @@ def _short(value: Any, limit: int = 40) -> str:
 def _suggest(word: Any, choices: Iterable[Any]) -> str:
     if not isinstance(word, str):
         return ""
-    options = [c for c in choices if isinstance(c, str)]
-    match = get_close_matches(word, options, n=1, cutoff=0.5)
-    if not match:
-        lowered = {c.lower(): c for c in options}
-        if word.lower() in lowered:
-            match = [lowered[word.lower()]]
-    return f"; did you mean {match[0]!r}?" if match else ""
+    match = closest(word, [c for c in choices if isinstance(c, str)])
+    return f"; did you mean {match!r}?" if match else ""
 
 
 def _where(path: tuple[Any, ...], top: str = "the charter") -> str:

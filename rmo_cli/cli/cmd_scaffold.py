@@ -15,7 +15,7 @@ from rmo_cli.cli.common import today
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from rmo_cli.charter.scaffold import Party
+    from rmo_cli.charter.scaffold import Party, Person
 
 T = TypeVar("T")
 
@@ -76,7 +76,7 @@ def _ask(console: Console, label: str, check: Callable[[str], T], default: str |
     from rich.markup import escape
     from rich.prompt import Prompt
 
-    from rmo_cli.support.errors import RmoError
+    from rmo_cli.support.errors import RmoError, Suggestion
 
     while True:
         try:
@@ -88,6 +88,9 @@ def _ask(console: Console, label: str, check: Callable[[str], T], default: str |
             raise typer.Exit(130) from None
         try:
             return check(answer)
+        except Suggestion as exc:  # asked again with the corrected value as the default
+            console.print(f"[red]✗ {escape(exc.message)}[/red]")
+            default = exc.value
         except RmoError as exc:
             console.print(f"[red]✗ {escape(exc.message)}[/red]")
 
@@ -165,6 +168,30 @@ class _Prompter:
         ids = "/".join(p.id for p in parties)
         return _ask(self.console, f"Lead party [dim]({ids})[/dim]", check, parties[0].id)
 
+    def ask_representative(self, party: Party, taken: set[str]) -> Person | None:
+        """Ask for the party's representative (name, then email), or None to skip."""
+        from rich.markup import escape
+
+        from rmo_cli.charter.scaffold import Person, check_email, check_text, person_id
+
+        def name_check(value: str) -> str:
+            return check_text(value, "name") if value.strip() else ""
+
+        name = _ask(
+            self.console,
+            f"Representative of {escape(party.name)}, who signs for it "
+            "[dim](full name; empty to add later)[/dim]",
+            name_check,
+        )
+        if not name:
+            return None
+        email = _ask(
+            self.console,
+            f"Email of {escape(name)} [dim](the sign-off needs one)[/dim]",
+            check_email,
+        )
+        return Person(person_id(name, taken), name, email)
+
     def refused(self, message: str) -> None:
         """Say why a value was refused before asking for it again."""
         from rich.markup import escape
@@ -200,10 +227,19 @@ def new_charter(
         None,
         "--review-every",
         metavar="CADENCE",
-        help="Review cadence: P6M (default), P1Y, P3M... or monthly, quarterly, annual.",
+        help='Review cadence: P6M (default), P1Y, "6 months"... or monthly, quarterly, annual.',
     ),
     effective: Optional[str] = typer.Option(  # noqa: UP045
         None, "--effective", metavar="DATE", help="Effective date, YYYY-MM-DD (default today)."
+    ),
+    representative: Optional[list[str]] = typer.Option(  # noqa: UP045
+        None,
+        "--representative",
+        metavar='PARTY="NAME <EMAIL>"',
+        help="The person who signs for a party, with their email; repeat for each party.",
+    ),
+    purpose: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--purpose", help="Why the parties work together, in a sentence."
     ),
     directory: Optional[Path] = typer.Option(  # noqa: UP045
         None,
@@ -229,8 +265,15 @@ def new_charter(
     the flags are used: --title, two or more --party, --governance (and
     --lead-party for a quasi-hierarchy or hierarchy) are then required.
 
+    A wrong answer is explained and asked again; where rmo can tell what was
+    meant (an id with capitals, a misspelt model, an id whose file exists) it
+    offers the corrected value as the new default. Each party's representative
+    (the person who signs for it: name and email) and the purpose are asked for
+    too, and may be left for later.
+
     Example: rmo new-charter --no-input --title "Acme Globex Alliance"
     --party acme=ACME --party globex="Globex Ltd" --governance network
+    --representative acme="Jane Doe <jane@acme.example>"
     """
 
     from rmo_cli.cli.common import stderr_console, warn
@@ -245,6 +288,8 @@ def new_charter(
         lead_party=lead_party,
         review_every=review_every,
         effective=effective,
+        representatives=list(representative or []),
+        purpose=purpose,
         directory=directory,
         source=source,
         force=force,

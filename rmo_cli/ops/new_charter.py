@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from rmo_cli.ops import scaffold
-from rmo_cli.support.errors import RmoError
+from rmo_cli.support.errors import RmoError, Suggestion
+from rmo_cli.support.ids import MAX_ID
 from rmo_cli.support.vocabulary import LEAD_MODELS
 
 T = TypeVar("T")
@@ -45,6 +46,10 @@ class Prompter(Protocol):
         """Ask for the lead party, one of parties."""
         ...
 
+    def ask_representative(self, party: scaffold.Party, taken: set[str]) -> scaffold.Person | None:
+        """Ask for the party's representative (name, then email), or None to skip."""
+        ...
+
     def refused(self, message: str) -> None:
         """Say why a value was refused before asking for it again."""
 
@@ -60,6 +65,8 @@ class NewCharterRequest:
     lead_party: str | None = None
     review_every: str | None = None
     effective: str | None = None
+    representatives: list[str] = field(default_factory=list)  # PARTY="Full Name <email>"
+    purpose: str | None = None
     directory: Path | None = None
     source: Path | None = None
     force: bool = False
@@ -90,20 +97,37 @@ def _flag(option: str, check: Callable[..., T], *args: Any) -> T:
     try:
         return check(*args)
     except RmoError as exc:
-        raise type(exc)(f"{option}: {exc.message}") from None
+        # A flag is not asked again: an offered value is only advice in the message.
+        kind = RmoError if isinstance(exc, Suggestion) else type(exc)
+        raise kind(f"{option}: {exc.message}") from None
 
 
 def id_check(charters_dir: Path, force: bool) -> Callable[[str], str]:
     """The check of a new charter id: a safe slug, not taken, no file in the way."""
 
-    def check(value: str) -> str:
-        charter_id = scaffold.check_id(value, shortest=2)  # the charter schema's 2 to 64
+    def taken(charter_id: str) -> str | None:
+        """Why the id cannot be used (its file exists, another charter has it), or None."""
         path = charters_dir / f"{charter_id}.yaml"
-        scaffold.check_new_file(path, force)
+        try:
+            scaffold.check_new_file(path, force)
+        except RmoError as exc:
+            return exc.message
         other = scaffold.id_in_use(charters_dir, charter_id, path)
         if other is not None:
-            raise RmoError(f"the id {charter_id!r} is already used by {display_path(other)}")
-        return charter_id
+            return f"the id {charter_id!r} is already used by {display_path(other)}"
+        return None
+
+    def check(value: str) -> str:
+        charter_id = scaffold.check_id(value, shortest=2)  # the charter schema's 2 to 64
+        reason = taken(charter_id)
+        if reason is None:
+            return charter_id
+        base = charter_id[: MAX_ID - 4].rstrip("-")
+        for n in range(2, 100):  # the first free id, offered as the new default
+            free = f"{base}-{n}"
+            if taken(free) is None:
+                raise Suggestion(f"{reason}; or choose another id, such as {free!r}", free)
+        raise RmoError(reason)
 
     return check
 
@@ -172,6 +196,7 @@ class _Answers:
     lead_party: str | None
     review_every: str | None
     effective: dt.date | None
+    purpose: str | None = None
 
 
 def _check_flags(request: NewCharterRequest, interactive: bool) -> _Answers:
@@ -191,7 +216,32 @@ def _check_flags(request: NewCharterRequest, interactive: bool) -> _Answers:
         when = _flag("--effective", scaffold.check_date, request.effective)
     if parties and (len(parties) >= 2 or not interactive):
         parties = _flag("--party", scaffold.check_parties, parties)
-    return _Answers(title, parties, governance, request.lead_party, review_every, when)
+    purpose = request.purpose
+    if purpose is not None:
+        purpose = _flag("--purpose", scaffold.check_text, purpose, "purpose")
+    return _Answers(title, parties, governance, request.lead_party, review_every, when, purpose)
+
+
+def _representatives(
+    prompter: Prompter | None, specs: list[str], parties: list[scaffold.Party]
+) -> dict[str, scaffold.Person]:
+    """Each party's representative: from --representative, else asked (skippable)."""
+    reps: dict[str, scaffold.Person] = {}
+    for spec in specs:
+        taken = {p.id for p in reps.values()}
+        party_id, person = _flag(
+            "--representative", scaffold.parse_representative, spec, parties, taken
+        )
+        if party_id in reps:
+            raise RmoError(f"--representative: {party_id} is given twice; give one each")
+        reps[party_id] = person
+    if prompter is not None:
+        for party in parties:
+            if party.id not in reps:
+                person = prompter.ask_representative(party, {p.id for p in reps.values()})
+                if person is not None:
+                    reps[party.id] = person
+    return reps
 
 
 def _charters_dir(directory: Path | None) -> Path:
@@ -210,6 +260,7 @@ def _complete_spec(
     title: str,
     charter_id: str,
     as_of: dt.date,
+    specs: list[str],
 ) -> scaffold.CharterSpec:
     """The new charter's answers: the flags given, the rest asked (or defaults without a tty)."""
     parties, governance, lead_party = answers.parties, answers.governance, answers.lead_party
@@ -247,6 +298,15 @@ def _complete_spec(
         effective = as_of
         if prompter is not None:
             effective = prompter.ask("Effective date", scaffold.check_date, as_of.isoformat())
+    representatives = _representatives(prompter, specs, parties)
+    purpose = answers.purpose
+    if purpose is None and prompter is not None:
+        purpose = (
+            prompter.ask(
+                "Purpose, in a sentence [dim](empty to write it later)[/dim]", _optional_text
+            )
+            or None
+        )
     return scaffold.CharterSpec(
         title=title,
         id=charter_id,
@@ -255,7 +315,14 @@ def _complete_spec(
         effective=effective,
         lead_party=lead_party,
         review_every=review_every,
+        representatives=representatives,
+        purpose=purpose,
     )
+
+
+def _optional_text(value: str) -> str:
+    """One line of text, or "" (skipped)."""
+    return scaffold.check_text(value, "purpose") if value.strip() else ""
 
 
 def create_charter(
@@ -319,7 +386,7 @@ def create_charter(
         )
     else:
         assert title is not None
-        spec = _complete_spec(prompter, answers, title, charter_id, as_of)
+        spec = _complete_spec(prompter, answers, title, charter_id, as_of, request.representatives)
         text = scaffold.charter_text(spec, reference, today=as_of)
     written = scaffold.write_new_charter(path, text, force=request.force, as_of=as_of)
     return NewCharter(path, charter_id, written, scaffold.outside_repository_globs(path))

@@ -52,10 +52,10 @@ def _party_ids(data: dict[str, Any]) -> set[str]:
 
 
 def _closest(word: str, choices: Iterable[str]) -> str:
-    from difflib import get_close_matches
+    from rmo_cli.support.spelling import closest
 
-    match = get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean {match[0]!r}?" if match else ""
+    match = closest(word, choices, cutoff=0.6)
+    return f"; did you mean {match!r}?" if match else ""
 
 
 # Where person ids are used, in the order they are reported: the list of items, then per
