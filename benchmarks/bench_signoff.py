@@ -123,7 +123,8 @@ def _sign_with_key(repo: Path, runs: int) -> None:
             f'rosa.farrell@heartwise.example namespaces="rmo-charter" {public[0]} {public[1]}\n'
         )
     target = repo / "sample_charters" / "riverside-cardiac-research-network.yaml"
-    original = target.read_bytes()
+    # New content to approve (signing what was already signed is refused: nothing to do).
+    original = target.read_bytes().replace(b"\ntitle: ", b"\ntitle: (bench) ", 1)
     command = [str(RMO), "sign", str(target), "--person", "rfarrell", "--key", str(key)]
 
     def sign() -> None:

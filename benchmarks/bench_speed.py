@@ -136,19 +136,31 @@ def signed_charters(n: int, folder: Path) -> None:
 # --- the parts ------------------------------------------------------------------------------
 
 
-def floor_time(folder: Path, work: Path, repeat: int) -> tuple:
-    return best([sys.executable, str(work / "floor.py"), str(SCHEMA), str(folder)], repeat)
+_FLOORS: dict[int, tuple] = {}  # charters → floor (wall, RSS): generated alike for one n
 
 
-def part_validate(sizes: list[int], work: Path, repeat: int, env: dict) -> None:
+def floor_time(folder: Path, work: Path, repeat: int, n: int) -> tuple:
+    if n not in _FLOORS:
+        command = [sys.executable, str(work / "floor.py"), str(SCHEMA), str(folder)]
+        _FLOORS[n] = best(command, repeat)
+    return _FLOORS[n]
+
+
+def _repeat_for(n: int, repeat: int, big_repeat: int) -> int:
+    """Runs of a measurement over n charters: fewer for the largest (minutes each)."""
+    return big_repeat if n >= 50_000 else repeat
+
+
+def part_validate(sizes: list[int], work: Path, repeat: int, env: dict, big: int = 1) -> None:
     print("## validate (cold, --no-cache) vs the floor")
     per_file: dict[int, float] = {}
     for n in sizes:
         folder = work / f"c{n}"
         generate_charters(n, folder)
-        floor, floor_rss = floor_time(folder, work, repeat)
+        runs = _repeat_for(n, repeat, big)
+        floor, floor_rss = floor_time(folder, work, runs, n)
         cmd = [RMO, "validate", str(folder), "--no-cache", "-f", "json"]
-        ours, rss = best(cmd, repeat, env=env)
+        ours, rss = best(cmd, runs, env=env)
         per_file[n] = ours / n
         print(
             f"{n:>6} charters: floor {floor:7.2f} s {floor_rss:6.0f} MiB | rmo validate "
@@ -163,7 +175,7 @@ def part_warm(n: int, work: Path, repeat: int, env: dict) -> None:
     print(f"## warm validate/check of {n} unchanged charters vs the floor")
     folder = work / f"w{n}"
     generate_charters(n, folder)
-    floor, _ = floor_time(folder, work, repeat)
+    floor, _ = floor_time(folder, work, repeat, n)
     for command in ("validate", "check"):
         cmd = [RMO, command, str(folder), "-f", "json", "--as-of", "2026-11-23"]
         cold, _ = best(cmd, 1, env=env)  # fills the cache
@@ -243,6 +255,9 @@ def main() -> None:
     parser.add_argument("--log-versions", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
+        "--big-repeat", type=int, default=1, help="runs at 50,000 charters and more (minutes each)"
+    )
+    parser.add_argument(
         "--only", nargs="+", choices=["validate", "warm", "verify", "help", "log"], default=None
     )
     args = parser.parse_args()
@@ -254,7 +269,7 @@ def main() -> None:
         (work / "hello.py").write_text(HELLO)
         print(f"# {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
         if "validate" in parts:
-            part_validate(args.sizes, work, args.repeat, env)
+            part_validate(args.sizes, work, args.repeat, env, args.big_repeat)
         if "warm" in parts:
             part_warm(args.warm, work, args.repeat, env)
         if "verify" in parts:

@@ -6,6 +6,7 @@ and special-use domains such as `.example`, `.test` and `.local` are accepted.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit less the angle brackets
@@ -14,6 +15,7 @@ MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit less the angle brackets
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 
 
+@functools.lru_cache(maxsize=8192)  # a portfolio names the same people in many charters
 def email_problem(address: str) -> str | None:
     """Why address is not a syntactically valid email address, or None when it is."""
     if len(address) > MAX_EMAIL_LENGTH:

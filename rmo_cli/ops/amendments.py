@@ -49,6 +49,34 @@ def _fully_signed(doc: Document, signers: Signers) -> bool:
     return ids <= valid
 
 
+# Per run: each folder's repository and HEAD (None outside git, or before the first commit),
+# so that a portfolio asks git once per folder, not once per charter.
+_REPOS: dict[str, tuple[Any, str | None] | None] = {}
+
+
+def _repository(path: str | Path) -> tuple[Any, str | None] | None:
+    """(the git repository holding path, its HEAD), or None outside git (cached by folder)."""
+    import os
+
+    from rmo_cli.adapters import git as gitrepo
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in _REPOS:
+        try:
+            repo = gitrepo.open_repo(path)
+            _REPOS[folder] = (repo, gitrepo.head_sha(repo))
+        except RmoError:
+            _REPOS[folder] = None
+    return _REPOS[folder]
+
+
+def in_git(path: str | Path) -> bool:
+    """True when the charter at path is in a git repository with commits: only then can an
+    in-force version (and so git history) change its sign-offs' verdicts."""
+    found = _repository(path)
+    return found is not None and found[1] is not None
+
+
 def in_force(path: str | Path, signers: Signers = None) -> InForce | None:
     """The in-force version of the charter at path (SPEC §8), or None.
 
@@ -59,13 +87,13 @@ def in_force(path: str | Path, signers: Signers = None) -> InForce | None:
     from rmo_cli.adapters import git as gitrepo
     from rmo_cli.charter.loading import parse_charter
 
-    try:
-        repo = gitrepo.open_repo(path)
-        relative = gitrepo.relative_path(repo, path)
-        head = gitrepo.head_sha(repo)
-    except RmoError:
+    found_repo = _repository(path)
+    if found_repo is None or found_repo[1] is None:
         return None
-    if head is None:
+    repo, head = found_repo
+    try:
+        relative = gitrepo.relative_path(repo, path)
+    except RmoError:
         return None
     key = (str(Path(path).resolve()), head, repr(signers))
     if key in _CACHE:
@@ -99,6 +127,12 @@ def in_force(path: str | Path, signers: Signers = None) -> InForce | None:
         break
     _CACHE[key] = found
     return found
+
+
+def history_matters(doc: Document, path: str | Path) -> bool:
+    """True when git history can change doc's sign-off verdicts (so results that hold them
+    are not cached): the in-force version matters and the charter is in git."""
+    return in_force_matters(doc.data) and in_git(path)
 
 
 def in_force_matters(data: Any) -> bool:

@@ -171,14 +171,14 @@ def _document_hook(
     findings = document_findings(
         doc, file.path, as_of, within, fail_states, lambda _p: trust, kpi_states
     )
-    from rmo_cli.ops.amendments import in_force_matters
+    from rmo_cli.ops.amendments import history_matters
 
     history = getattr(signoff, "changes_since", None) is not None
     stale = getattr(signoff, "RULE_STALE", None)
     # Verdicts that depend on git history (what changed since, the in-force version) are
     # not cached: the same bytes may be judged otherwise after a commit.
     from_history = history and any(f.rule == stale for f in findings)
-    return findings, not (from_history or in_force_matters(doc.data))
+    return findings, not (from_history or history_matters(doc, file.path))
 
 
 def check_files(

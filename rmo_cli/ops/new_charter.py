@@ -176,13 +176,15 @@ def _refuse_with_source(request: NewCharterRequest) -> None:
             ("--party", request.parties),
             ("--governance", request.governance),
             ("--lead-party", request.lead_party),
+            ("--representative", request.representatives),
+            ("--purpose", request.purpose),
         )
         if value
     ]
     if given:
         raise RmoError(
-            f"{', '.join(given)} cannot be used with --from: the parties and governance "
-            f"come from {request.source}; edit the new file to change them"
+            f"{', '.join(given)} cannot be used with --from: the parties, people, purpose "
+            f"and governance come from {request.source}; edit the new file to change them"
         )
 
 

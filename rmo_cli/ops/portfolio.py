@@ -254,6 +254,10 @@ def status_row(doc: Document, as_of: dt.date, within: str = DEFAULT_DUE_SOON) ->
     data = as_mapping(doc.data)
     signed, total, stale = signoff_counts(data, _trust(doc), doc.file)
     from_history = bool(stale) and str(data.get("status")) in AMENDING_STATUSES
+    if from_history:
+        from rmo_cli.ops.amendments import in_git
+
+        from_history = in_git(doc.file)
     in_force, stale = _pending_amendment(doc, data, stale)
     review = review_status(data, as_of, within)
     expires = _iso(review.expires) or _iso(as_mapping(data.get("term")).get("expires"))

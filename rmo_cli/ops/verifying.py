@@ -79,7 +79,7 @@ def verify_files(
     history again, so not cached).
     """
     from rmo_cli.charter.loading import parse_charter, read_bytes
-    from rmo_cli.ops.amendments import in_force_for, in_force_matters
+    from rmo_cli.ops.amendments import history_matters, in_force_for
     from rmo_cli.ops.cache import ResultCache
     from rmo_cli.ops.checking import _trust_token
     from rmo_cli.rules.signoffs import amendment_pending, verify_document
@@ -135,7 +135,7 @@ def verify_files(
                 pending.append(warning)
             results.append((_skeleton(doc), checks))
             stale_history = history is not None and any(c.state == STALE for c in checks)
-            if index in keys and not stale_history and not in_force_matters(doc.data):
+            if index in keys and not stale_history and not history_matters(doc, file.path):
                 store.put(keys[index], _to_json(results[-1][0], checks))
         store.flush()
     store.close()

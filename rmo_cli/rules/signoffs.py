@@ -56,7 +56,7 @@ RULE_MISSING = declare(
 RULE_AMENDMENT_PENDING = declare(
     "amendment-pending",
     "An amendment is in progress: the content differs from the in-force version, whose "
-    "sign-offs stay in force until every party signs the amended text",
+    "sign-offs stay in force until every party signs the amended text.",
     WARNING,
 ).id
 # Rule ids this module reports.
