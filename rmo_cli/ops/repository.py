@@ -138,15 +138,35 @@ def _stamp(path: Path | None) -> tuple[int, int] | None:
 _CONFIG_CACHE: dict[tuple[Path, tuple[int, int] | None], Config] = {}
 
 
+# A folder's nearest rmo.yaml (or None) and defaults, remembered for a few seconds: a run
+# over thousands of charters in one folder looks once, and a long-lived process (the
+# language server) still notices an rmo.yaml created or removed meanwhile.
+_FOUND: dict[str, tuple[float, Path | None, Config | None]] = {}
+_FOUND_SECONDS = 5.0
+
+
 def config_for(charter_path: Path) -> Config:
     """The configuration that governs a charter: the nearest rmo.yaml upward from its own
     folder (SPEC §11), else defaults. Never the current directory's: a charter is judged
     by its own repository's signers, register and policy wherever rmo runs. A broken
     rmo.yaml is an RmoError naming its place; an edited one is read again."""
-    folder = Path(charter_path).resolve().parent
-    config_file = find_config_file(folder)
+    import time
+
+    path = os.path.abspath(charter_path)
+    if os.path.islink(path):  # a linked charter is governed where the file really is
+        path = os.path.realpath(path)
+    folder = os.path.dirname(path)
+    now = time.monotonic()
+    found = _FOUND.get(folder)
+    if found is None or now - found[0] > _FOUND_SECONDS:
+        resolved = Path(folder).resolve()
+        config_file = find_config_file(resolved)
+        found = (now, config_file, None if config_file else Config(root=resolved))
+        _FOUND[folder] = found
+    _, config_file, defaults = found
     if config_file is None:
-        return load_config(folder)
+        assert defaults is not None
+        return defaults
     key = (config_file, _stamp(config_file))
     if key not in _CONFIG_CACHE:
         _CONFIG_CACHE[key] = read_config(config_file)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 
+@functools.lru_cache(maxsize=4096)
 def char_width(char: str) -> int:
     """Columns one character takes on a terminal."""
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
@@ -14,6 +16,8 @@ def char_width(char: str) -> int:
 
 def display_width(text: str) -> int:
     """Columns text takes on a terminal (for aligning columns and carets)."""
+    if text.isascii():  # one column a character (nothing in ASCII is wide or combining)
+        return len(text)
     return sum(char_width(char) for char in text)
 
 
