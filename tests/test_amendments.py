@@ -132,7 +132,10 @@ def test_amendment_cycle_end_to_end(cli: Any, repo: Path) -> None:
     )
 
     rendered = cli("render", CHARTER, "--to", "md").stdout
-    assert rendered.count("**In force**") == 2 and "**Stale**" not in rendered
+    # The document says what verify says: both sign-offs approve the version in force.
+    assert rendered.count("**In force, signed and verified**") == 2
+    assert "**Stale**" not in rendered
+    assert "the amendment in progress takes effect once this party signs it" in rendered
 
     # The redline shows exactly the edit.
     redline = cli("render", CHARTER, "--redline", "--to", "md")

@@ -49,13 +49,14 @@ def _fully_signed(doc: Document, signers: Signers) -> bool:
     return ids <= valid
 
 
-# Per run: each folder's repository and HEAD (None outside git, or before the first commit),
-# so that a portfolio asks git once per folder, not once per charter.
-_REPOS: dict[str, tuple[Any, str | None] | None] = {}
+# Each folder's git repository (None outside git), looked up once a process: a portfolio
+# asks git about its folder once, not once per charter. (HEAD is asked each time: commits
+# happen while a language server or a test runs.)
+_REPOS: dict[str, Any] = {}
 
 
-def _repository(path: str | Path) -> tuple[Any, str | None] | None:
-    """(the git repository holding path, its HEAD), or None outside git (cached by folder)."""
+def _repository(path: str | Path) -> Any:
+    """The git repository holding path, or None outside git (cached by folder)."""
     import os
 
     from rmo_cli.adapters import git as gitrepo
@@ -63,18 +64,16 @@ def _repository(path: str | Path) -> tuple[Any, str | None] | None:
     folder = os.path.dirname(os.path.abspath(path))
     if folder not in _REPOS:
         try:
-            repo = gitrepo.open_repo(path)
-            _REPOS[folder] = (repo, gitrepo.head_sha(repo))
+            _REPOS[folder] = gitrepo.open_repo(path)
         except RmoError:
             _REPOS[folder] = None
     return _REPOS[folder]
 
 
 def in_git(path: str | Path) -> bool:
-    """True when the charter at path is in a git repository with commits: only then can an
-    in-force version (and so git history) change its sign-offs' verdicts."""
-    found = _repository(path)
-    return found is not None and found[1] is not None
+    """True when the charter at path is in a git repository: only then can an in-force
+    version (and so git history) change its sign-offs' verdicts."""
+    return _repository(path) is not None
 
 
 def in_force(path: str | Path, signers: Signers = None) -> InForce | None:
@@ -87,13 +86,15 @@ def in_force(path: str | Path, signers: Signers = None) -> InForce | None:
     from rmo_cli.adapters import git as gitrepo
     from rmo_cli.charter.loading import parse_charter
 
-    found_repo = _repository(path)
-    if found_repo is None or found_repo[1] is None:
+    repo = _repository(path)
+    if repo is None:
         return None
-    repo, head = found_repo
     try:
         relative = gitrepo.relative_path(repo, path)
+        head = gitrepo.head_sha(repo)
     except RmoError:
+        return None
+    if head is None:
         return None
     key = (str(Path(path).resolve()), head, repr(signers))
     if key in _CACHE:
