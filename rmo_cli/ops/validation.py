@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -316,13 +317,17 @@ def validate_files(
             result.extra.extend(item.extra)
             if not item.readable:
                 continue
-            result.readable.append(item.file)
+            # What the rules across charters keep of each file, as small as it can be: the
+            # file's name is the one the file list holds, organisations' ids and names are
+            # shared between the charters that repeat them (sys.intern).
+            name = files[index].display
+            result.readable.append(name)
             if item.charter_id is not None and item.id_position is not None:
-                ids.append((item.file, item.charter_id, item.id_position))
+                ids.append((name, item.charter_id, item.id_position))
             trust = trust_of_file[index]
             register = _register_of(trust)
             if register is None:
-                unregistered.append((item.file, item.parties))
+                unregistered.append((name, _interned(item.parties)))
             elif register.file not in registers:
                 registers.add(register.file)
                 result.findings.extend(trust.register_findings)
@@ -335,6 +340,11 @@ def validate_files(
     if keep_sources:
         add_sources(result, result.findings, files)
     return result
+
+
+def _interned(rows: list[PartyRow]) -> list[PartyRow]:
+    """Party rows whose id and name strings are shared with every other use of them."""
+    return [(i, sys.intern(pid), sys.intern(name), at, line) for i, pid, name, at, line in rows]
 
 
 def _register_of(trust: Any) -> Register | None:
