@@ -326,18 +326,18 @@ def test_what_was_meant_is_offered_and_the_signatories_are_asked_for(tmp_path: P
     path = tmp_path / "charters" / "county-depots-2.yaml"
     text = path.read_text(encoding="utf-8")
     for line in (
-        "id: county-depots-2",
+        "id: county-depots-2\n",
         "  - id: acme",
         "    people:   # the party's representatives; person ids are unique across parties",
-        "      - id: jane-doe",
-        "        name: Jane Doe",
-        "        email: jane.doe@acme.example",
-        "  - id: globex-ltd",
-        "  model: network",
+        "      - id: jane-doe\n",
+        "        name: Jane Doe\n",
+        "        email: jane.doe@acme.example\n",
+        "  - id: globex-ltd\n",
+        "  model: network   # ",
         "  cadence: P3M   # ISO 8601 duration (P3M, P1Y) or monthly | quarterly | semiannual"
-        " | annual",
-        "purpose: Shared winter road depots across the county.",
+        " | annual\n",
+        "purpose: Shared winter road depots across the county.\n",
     ):
-        assert f"\n{line}\n" in text, line
+        assert f"\n{line}" in text, line
     assert "To be written together" not in text  # the purpose given replaces the placeholder
     assert_valid(path)
