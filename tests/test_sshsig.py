@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rmo_cli.adapters import sshsig
+from rmo_cli.adapters import allowed_signers, sshsig
 
 NS = "rmo-charter"
 ALICE = "alice@acme.example"
@@ -591,17 +591,19 @@ def test_generated_lines_agree_with_ssh_keygen(material: Material, parts: list[s
 @settings(max_examples=200, deadline=None)
 @given(data=st.binary(max_size=300), principal=st.text(max_size=20))
 def test_arbitrary_bytes_never_crash(data: bytes, principal: str) -> None:
-    sshsig.parse_allowed_signers(data, principal.encode("utf-8", "surrogatepass"))
+    allowed_signers.parse_allowed_signers(data, principal.encode("utf-8", "surrogatepass"))
     verdict = sshsig.verify(data, MESSAGE, principal, data, NS, NOW)
     assert verdict.status == sshsig.BAD_SIGNATURE
 
 
 def test_parse_time_matches_the_documented_forms() -> None:
-    assert sshsig.parse_time(b"20261123Z") == calendar.timegm((2026, 11, 23, 0, 0, 0, 0, 0, 0))
-    assert sshsig.parse_time(b"202611231201Z") == NOW + 60
-    assert sshsig.parse_time(b"20261123120000utc") == NOW
-    assert sshsig.parse_time(b"2026112") is None
-    assert sshsig.parse_time(b"2026112x") is None
+    assert allowed_signers.parse_time(b"20261123Z") == calendar.timegm(
+        (2026, 11, 23, 0, 0, 0, 0, 0, 0)
+    )
+    assert allowed_signers.parse_time(b"202611231201Z") == NOW + 60
+    assert allowed_signers.parse_time(b"20261123120000utc") == NOW
+    assert allowed_signers.parse_time(b"2026112") is None
+    assert allowed_signers.parse_time(b"2026112x") is None
 
 
 # --- the wiring in rmo_cli.adapters.ssh ------------------------------------------------------
