@@ -339,16 +339,19 @@ def test_redline_of_identical_documents_has_no_changes() -> None:
 # The command line
 
 
-def test_redline_needs_a_revision_and_docx(cli, tmp_path: Path) -> None:
+def test_redline_outside_git_or_without_a_charter_is_exit_2(cli, tmp_path: Path) -> None:
+    """SPEC §8: --redline [REV] compares with git history; without it, or without a charter
+    to compare, it is a usage error (exit 2) saying so, and nothing is written."""
     path = write_charter(tmp_path / "acme-globex.yaml")
     bare = cli("render", path, "--to", "docx", "-o", tmp_path / "x.docx", "--redline")
     assert bare.exit_code == 2
-    assert "--redline" in bare.stderr
-    html = cli("render", path, "--to", "html", "--redline", "HEAD")
-    assert html.exit_code == 2 and "--to docx" in html.stderr
-    swallowed = cli("render", "--to", "docx", "--redline", path)
-    assert swallowed.exit_code == 2 and "needs a revision" in swallowed.stderr
-    assert "Traceback" not in bare.stderr + html.stderr + swallowed.stderr
+    assert "--redline needs the charter's git history" in bare.stderr
+    with_rev = cli("render", path, "--to", "html", "--redline", "HEAD")
+    assert with_rev.exit_code == 2 and "git history" in with_rev.stderr
+    nothing = cli("render", "--to", "docx", "--redline", "HEAD")
+    assert nothing.exit_code == 2 and "--redline renders one charter" in nothing.stderr
+    assert not (tmp_path / "x.docx").exists()
+    assert "Traceback" not in bare.stderr + with_rev.stderr + nothing.stderr
 
 
 def test_redline_with_unknown_revision_is_exit_2(cli, git_repo: Path) -> None:

@@ -240,9 +240,9 @@ def _representatives(
     if prompter is not None:
         for party in parties:
             if party.id not in reps:
-                person = prompter.ask_representative(party, {p.id for p in reps.values()})
-                if person is not None:
-                    reps[party.id] = person
+                asked = prompter.ask_representative(party, {p.id for p in reps.values()})
+                if asked is not None:
+                    reps[party.id] = asked
     return reps
 
 
