@@ -72,6 +72,60 @@ def test_two_concurrent_record_reviews_never_lose_a_review(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-globex.yaml"]
 
 
+KPI_CHARTER = Path(__file__).parent / "data" / "kpis" / "acme-globex.yaml"
+
+
+@pytest.mark.slow
+def test_two_concurrent_record_kpis_never_lose_a_measurement(tmp_path: Path) -> None:
+    if not RMO.exists():
+        pytest.skip("rmo is not installed in this environment")
+    path = tmp_path / "acme-globex.yaml"
+    original = KPI_CHARTER.read_bytes()
+    record: list[str | Path] = ["record-kpi", path, "kpi-otd"]
+    for round_ in range(ROUNDS):
+        path.write_bytes(original)
+        results = _both(
+            [*record, "--value", "94", "--date", "2026-11-20"],
+            [*record, "--value", "96", "--date", "2026-11-21"],
+        )
+        assert [code for code, _ in results] == [0, 0], (round_, results)
+        kpi = yaml.safe_load(path.read_text())["kpis"][0]
+        got = {(str(m["date"]), m["value"]) for m in kpi["measurements"]}
+        assert {("2026-11-20", 94), ("2026-11-21", 96)} <= got, f"round {round_}: one was lost"
+        # Only lines were added: nothing of the file before was lost or half-written.
+        assert len(path.read_bytes().splitlines()) == len(original.splitlines()) + 2, round_
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-globex.yaml"]
+    code, output = _finish(_start("validate", path))
+    assert code == 0, output
+
+
+@pytest.mark.slow
+def test_of_two_concurrent_amends_the_second_sees_the_first(tmp_path: Path) -> None:
+    if not RMO.exists():
+        pytest.skip("rmo is not installed in this environment")
+    path = tmp_path / "acme-globex.yaml"
+    for round_ in range(ROUNDS):
+        write_charter(path)
+        results = _both(
+            ["amend", path, "--summary", "First amendment"],
+            ["amend", path, "--summary", "Second amendment"],
+        )
+        codes = sorted(code for code, _ in results)
+        assert codes == [0, 2], (round_, results)
+        won = next(i for i, (code, _) in enumerate(results) if code == 0)
+        refused = results[1 - won][1]
+        # Refused for what the first run wrote, not for a clash of two unlocked writes.
+        assert "status is under-review" in refused, (round_, refused)
+        data = yaml.safe_load(path.read_text())
+        assert data["status"] == "under-review" and data["version"] == "1.1.0", round_
+        assert [a["summary"] for a in data["amendments"]] == [
+            ("First amendment", "Second amendment")[won]
+        ], round_
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-globex.yaml"]
+    code, output = _finish(_start("validate", path))
+    assert code == 0, output
+
+
 @pytest.mark.slow
 def test_a_run_that_cannot_get_the_lock_exits_2_and_changes_nothing(tmp_path: Path) -> None:
     if not RMO.exists():

@@ -104,3 +104,56 @@ def test_atomic_write_to_a_full_device_is_a_usage_error() -> None:
         atomic_write(Path("/dev/full"), "x" * 100_000)
     assert exit_code_of(err.value) == 2 and "No space left" in err.value.message
     assert Path("/dev/full").is_char_device()  # still the device, not a file
+
+
+def test_edit_in_place_plans_under_the_lock_and_a_refusal_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    from conftest import write_charter
+
+    from rmo_cli.charter.loading import Document
+    from rmo_cli.ops.editing import edit_in_place
+    from rmo_cli.support.atomic import locked
+    from rmo_cli.support.errors import RefusedError
+
+    path = write_charter(tmp_path / "acme-globex.yaml")
+    before = path.read_bytes()
+
+    def refuse(original: bytes, doc: Document) -> tuple[bytes, None]:
+        # Another run cannot take the lock while the plan runs.
+        with pytest.raises(RmoError, match="another rmo run"), locked(path, timeout=0.05):
+            pass
+        raise RefusedError(f"{doc.data['id']}: no")
+
+    with pytest.raises(RefusedError, match="acme-globex: no"):
+        edit_in_place(path, "acme-globex.yaml", refuse)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-globex.yaml"]
+
+    def retitle(original: bytes, doc: Document) -> tuple[bytes, str]:
+        return original.replace(b"title: ", b"title: New "), "done"
+
+    assert edit_in_place(path, "acme-globex.yaml", retitle) == "done"
+    assert path.read_bytes() == before.replace(b"title: ", b"title: New ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-globex.yaml"]
+
+
+def test_edit_in_place_refuses_what_is_not_a_charter_file(tmp_path: Path) -> None:
+    from rmo_cli.ops.editing import edit_in_place
+
+    def never(original: bytes, doc: object) -> tuple[bytes, None]:
+        raise AssertionError("planned an edit of a file that cannot be edited")
+
+    with pytest.raises(RmoError, match="nope.yaml does not exist") as missing:
+        edit_in_place(tmp_path / "nope.yaml", "nope.yaml", never)
+    assert exit_code_of(missing.value) == 2
+    with pytest.raises(RmoError, match="is a directory") as folder:
+        edit_in_place(tmp_path, "folder", never)
+    assert exit_code_of(folder.value) == 2
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(RmoError, match=r"^broken\.yaml:\d+:\d+: ") as unreadable:
+        edit_in_place(broken, "broken.yaml", never)
+    assert exit_code_of(unreadable.value) == 1
+    assert broken.read_text(encoding="utf-8") == "id: [unclosed\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.yaml"]

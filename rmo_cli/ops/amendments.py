@@ -205,20 +205,42 @@ def amend_charter(
     """Start an amendment (SPEC §8): status under-review, version bumped, record appended.
 
     Refuses (RmoError, file byte-identical) a charter already draft, proposed or
-    under-review, an unreadable one, and an empty summary.
+    under-review, an unreadable one, and an empty summary. One `edit_in_place`: the file's
+    edit lock is held from the read to the rename, so of two runs the second sees the
+    first's under-review and is refused.
     """
-    from rmo_cli.charter.loading import parse_charter
-    from rmo_cli.ops.editing import replace_unless_changed
+    from rmo_cli.ops.editing import edit_in_place
+
+    path = Path(path)
+    name = file or str(path)
+
+    def plan(original: bytes, doc: Document) -> tuple[bytes, AmendResult]:
+        return _plan_amendment(path, original, doc, name, summary, date, version)
+
+    return edit_in_place(
+        path,
+        name,
+        plan,
+        refuse=RmoError,
+        unreadable=lambda _: RmoError(
+            f"{name} cannot be read; fix it first (see 'rmo validate {name}')"
+        ),
+    )
+
+
+def _plan_amendment(
+    path: Path,
+    original: bytes,
+    doc: Document,
+    name: str,
+    summary: str,
+    date: dt.date,
+    version: str | None,
+) -> tuple[bytes, AmendResult]:
+    """The charter's bytes with the amendment started, and what it did (nothing written)."""
     from rmo_cli.ops.scaffold import check_text
 
-    name = file or str(path)
-    try:
-        original = Path(path).read_bytes()
-    except OSError as exc:
-        raise RmoError(f"cannot read {name}: {exc.strerror or exc}") from None
-    loaded = parse_charter(original, name)
-    doc = loaded.document
-    if doc is None or not isinstance(doc.data, dict):
+    if not isinstance(doc.data, dict):
         raise RmoError(f"{name} cannot be read; fix it first (see 'rmo validate {name}')")
     data = doc.data
     status = data.get("status")
@@ -243,9 +265,8 @@ def amend_charter(
     if new_version == old_version:
         raise RmoError(f"--version {new_version}: the charter is at that version already")
     record = {"version": new_version, "date": date.isoformat(), "summary": summary}
-    final = _write_amendment(Path(path), original, name, data, new_version, record)
-    replace_unless_changed(Path(path), original, final, name)
-    return AmendResult(name, old_version, new_version, record)
+    final = _write_amendment(path, original, name, data, new_version, record)
+    return final, AmendResult(name, old_version, new_version, record)
 
 
 def _write_amendment(

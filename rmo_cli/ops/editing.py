@@ -6,10 +6,15 @@ import contextlib
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rmo_cli.support.atomic import atomic_write, locked
 from rmo_cli.support.errors import RefusedError, RmoError
+
+if TYPE_CHECKING:
+    from rmo_cli.charter.loading import Document, LoadResult
+
+T = TypeVar("T")
 
 
 def _round_trip_yaml() -> Any:
@@ -169,11 +174,52 @@ def edit_lock(path: Path) -> contextlib.AbstractContextManager[None]:
     return locked(path)
 
 
+def edit_in_place(
+    path: Path,
+    name: str,
+    plan: Callable[[bytes, Document], tuple[bytes, T]],
+    *,
+    refuse: Callable[[str], RmoError] = RefusedError,
+    unreadable: Callable[[LoadResult], RmoError] | None = None,
+) -> T:
+    """Edit the charter at path in place under its edit lock; return what `plan` returns.
+
+    The one flow of every command that edits a charter: path checks (RmoError, exit 2),
+    then, holding `edit_lock(path)` from the read to the rename, read the bytes (an
+    OSError is `refuse("cannot read NAME: why")`), parse them (a charter that cannot be
+    read is `unreadable(loaded)`, by default `refuse("file:line:column: message")`), call
+    `plan(original, document)` for (new bytes, result) — it raises to refuse — and
+    replace the file atomically unless it changed meanwhile. Any refusal leaves the file
+    byte-identical.
+    """
+    from rmo_cli.charter.loading import parse_charter
+
+    path = Path(path)
+    if not path.exists():
+        raise RmoError(f"{name} does not exist; give the path of a charter file")
+    if path.is_dir():
+        raise RmoError(f"{name} is a directory; give the path of one charter file")
+    with edit_lock(path):
+        try:
+            original = path.read_bytes()
+        except OSError as exc:
+            raise refuse(f"cannot read {name}: {exc.strerror or exc}") from None
+        loaded = parse_charter(original, name)
+        if loaded.document is None:
+            if unreadable is not None:
+                raise unreadable(loaded)
+            first = loaded.findings[0]
+            raise refuse(f"{first.file}:{first.line}:{first.column}: {first.message}")
+        new, result = plan(original, loaded.document)
+        replace_unless_changed(path, original, new, name)
+        return result
+
+
 def replace_unless_changed(path: Path, original: bytes, new: bytes, name: str) -> None:
     """Write new over path atomically, unless someone changed the file meanwhile (exit 2).
 
-    Callers hold `edit_lock(path)` from their first read: other rmo runs wait for it, so
-    the comparison only catches editors that do not take the lock.
+    Callers hold `edit_lock(path)` from their first read (`edit_in_place` does): other
+    rmo runs wait for it, so the comparison only catches editors that do not take the lock.
     """
     if path.read_bytes() != original:
         raise RmoError(f"{name} changed while rmo was editing it; nothing written, run it again")

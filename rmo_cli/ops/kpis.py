@@ -10,13 +10,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rmo_cli.charter.kpis import KPI_STATES, KpiStatus, kpi_status, kpi_statuses
 from rmo_cli.charter.model import as_list, as_mapping
 from rmo_cli.ops.repository import CharterFile
 from rmo_cli.support.errors import RefusedError, RmoError
 from rmo_cli.support.findings import Finding
+
+if TYPE_CHECKING:
+    from rmo_cli.charter.loading import Document
 
 # `--fail-on` choices of `rmo kpis` and `rmo check`, and the KPI states each makes failing.
 KPI_FAIL_ON: dict[str, frozenset[str]] = {
@@ -197,26 +200,39 @@ def record_kpi(
 
     Like `record_review`: the edit is made on a private copy, read back and compared with
     the expected data, and the result may only add lines (an empty `measurements: []`
-    aside). Any refusal leaves the charter byte-identical.
+    aside). Any refusal leaves the charter byte-identical. One `edit_in_place`: the
+    file's edit lock is held from the read to the rename (no lost update).
     """
-    from rmo_cli.charter.loading import parse_charter
-    from rmo_cli.ops.editing import edit_block, replace_unless_changed
+    from rmo_cli.ops.editing import edit_in_place
 
     path = Path(path)
     name = file or str(path)
-    if not path.exists():
-        raise RmoError(f"{name} does not exist; give the path of a charter file")
-    if path.is_dir():
-        raise RmoError(f"{name} is a directory; give the path of one charter file")
-    try:
-        original = path.read_bytes()
-    except OSError as exc:
-        raise RefusedError(f"cannot read {name}: {exc.strerror or exc}") from None
-    loaded = parse_charter(original, name)
-    if loaded.document is None:
-        first = loaded.findings[0]
-        raise RefusedError(f"{first.file}:{first.line}:{first.column}: {first.message}")
-    data = loaded.document.data
+
+    def plan(original: bytes, doc: Document) -> tuple[bytes, RecordedKpi]:
+        return _plan_record(
+            path, original, doc, name, kpi_id, value=value, date=date, note=note, today=today
+        )
+
+    return edit_in_place(path, name, plan)
+
+
+def _plan_record(
+    path: Path,
+    original: bytes,
+    doc: Document,
+    name: str,
+    kpi_id: str,
+    *,
+    value: str,
+    date: dt.date,
+    note: str | None,
+    today: dt.date,
+) -> tuple[bytes, RecordedKpi]:
+    """The charter's bytes with the measurement, and what was recorded (nothing written)."""
+    from rmo_cli.charter.loading import parse_charter
+    from rmo_cli.ops.editing import edit_block
+
+    data = doc.data
     index, entry = plan_measurement(
         data, name, kpi_id, value=value, date=date, note=note, today=today
     )
@@ -247,9 +263,8 @@ def record_kpi(
             f"recording the measurement would have rewritten {len(removed)} line(s) of {name} "
             f"(first: {removed[0].strip()!r}); nothing was changed. Add the measurement by hand."
         )
-    replace_unless_changed(path, original, edited, name)
     after = kpi_status(as_mapping(as_list(expected["kpis"])[index]))
-    return RecordedKpi(name, kpi_id, date, entry["value"], entry.get("note"), after)
+    return edited, RecordedKpi(name, kpi_id, date, entry["value"], entry.get("note"), after)
 
 
 def _removed_lines(before: bytes, after: bytes) -> list[str]:

@@ -316,51 +316,47 @@ def record_review(
     The edit goes through `edit_charter` (comments, order and quoting kept) on a private
     copy; the copy is read back and must hold exactly the expected data and leave every
     other line as it was. Only then is the charter replaced, atomically. Any refusal
-    (RmoError) leaves the charter byte-identical. The file's edit lock is held from the
-    first read to the rename (no lost update).
+    (RmoError) leaves the charter byte-identical. One `edit_in_place`: the file's edit
+    lock is held from the read to the rename (no lost update).
     """
-    from rmo_cli.ops.editing import edit_lock
+    from rmo_cli.ops.editing import edit_in_place
 
-    with edit_lock(Path(path)):
-        return _record_review_locked(
+    path = Path(path)
+    name = file or str(path)
+
+    def plan(original: bytes, doc: Document) -> tuple[bytes, RecordedReview]:
+        return _plan_record(
             path,
+            original,
+            doc,
+            name,
             date=date,
             reviewers=reviewers,
             outcome=outcome,
             notes=notes,
             today=today,
-            file=file,
         )
 
+    return edit_in_place(path, name, plan)
 
-def _record_review_locked(
-    path: str | Path,
+
+def _plan_record(
+    path: Path,
+    original: bytes,
+    doc: Document,
+    name: str,
     *,
     date: dt.date,
     reviewers: Sequence[str],
     outcome: str,
     notes: str | None,
     today: dt.date,
-    file: str | None,
-) -> RecordedReview:
+) -> tuple[bytes, RecordedReview]:
+    """The charter's bytes with the review recorded, and what was recorded (nothing written)."""
     from rmo_cli.charter.loading import parse_charter
-    from rmo_cli.ops.editing import edit_block, replace_unless_changed
+    from rmo_cli.ops.editing import edit_block
 
-    path = Path(path)
-    name = file or str(path)
-    if not path.exists():
-        raise RmoError(f"{name} does not exist; give the path of a charter file")
-    if path.is_dir():
-        raise RmoError(f"{name} is a directory; give the path of one charter file")
-    try:
-        original = path.read_bytes()
-    except OSError as exc:
-        raise _refuse(f"cannot read {name}: {exc.strerror or exc}") from None
-    loaded = parse_charter(original, name)
-    if loaded.document is None:
-        first = loaded.findings[0]
-        raise _refuse(f"{first.file}:{first.line}:{first.column}: {first.message}")
-    data = loaded.document.data
+    data = doc.data
     entry, index, drop = plan_review(
         data, name, date=date, reviewers=reviewers, outcome=outcome, notes=notes, today=today
     )
@@ -394,8 +390,7 @@ def _record_review_locked(
             "indentation rmo's editor does not keep (it keeps 2-space mappings); nothing was "
             "changed. Add the review.log entry by hand, or re-indent the file and try again."
         )
-    replace_unless_changed(path, original, edited, name)
-    return RecordedReview(
+    return edited, RecordedReview(
         file=name,
         date=date,
         reviewers=tuple(entry["reviewers"]),

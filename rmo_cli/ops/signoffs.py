@@ -80,31 +80,40 @@ def sign_charter(
     Refuses (RmoError, file untouched) an unreadable or invalid charter (exit 1), a person
     outside the parties, a date after as_of, and a repeat sign-off of the same content
     (exit 2). Replaces the person's earlier sign-off; keeps comments, order and quoting.
-    The file's edit lock is held from the first read to the rename (no lost update).
+    One `edit_in_place`: the file's edit lock is held from the read to the rename.
     """
-    from rmo_cli.ops.editing import edit_lock
+    from rmo_cli.ops.editing import edit_in_place
 
-    with edit_lock(Path(path)):
-        return _sign_locked(path, person_id, date, as_of, capacity, key, file)
+    path = Path(path)
+    name = file or str(path)
+
+    def plan(original: bytes, doc: Document) -> tuple[bytes, SignResult]:
+        return _plan_signoff(path, original, doc, name, person_id, date, as_of, capacity, key)
+
+    return edit_in_place(
+        path,
+        name,
+        plan,
+        unreadable=lambda loaded: RefusedError(
+            _cannot_sign(name, loaded.findings, "cannot be read")
+        ),
+    )
 
 
-def _sign_locked(
+def _plan_signoff(
     path: Path,
+    original: bytes,
+    doc: Document,
+    name: str,
     person_id: str,
     date: dt.date,
     as_of: dt.date,
     capacity: str | None,
     key: Path | None,
-    file: str | None,
-) -> SignResult:
-    from rmo_cli.charter.loading import read_charter
+) -> tuple[bytes, SignResult]:
+    """The charter's bytes with person's sign-off, and what was recorded (nothing written)."""
     from rmo_cli.ops.validation import check_document, has_errors
 
-    name = file or str(path)
-    loaded = read_charter(path, name)
-    if loaded.document is None:
-        raise RefusedError(_cannot_sign(name, loaded.findings, "cannot be read"))
-    doc = loaded.document
     trust = trust_for(Path(path))
     findings = check_document(doc, as_of, trust.register)
     if has_errors(findings):
@@ -140,8 +149,8 @@ def _sign_locked(
     if key is not None:
         email = signer_email(data, entry, trust)
         entry["signature"] = ssh_sign(signed_payload(data.get("id"), entry, email), key)
-    _write_checked(Path(path), name, data, entry, [i for i, _ in earlier])
-    return SignResult(name, entry, earlier[-1][1] if earlier else None)
+    new = _signed_bytes(path, original, name, data, entry, [i for i, _ in earlier])
+    return new, SignResult(name, entry, earlier[-1][1] if earlier else None)
 
 
 def _cannot_sign(name: str, findings: list[Finding], why: str) -> str:
@@ -198,18 +207,20 @@ def _write_signoff(path: Path, entry: dict[str, str], earlier: list[int], name: 
         ) from None
 
 
-def _write_checked(
-    path: Path, name: str, data: dict[str, Any], entry: dict[str, str], earlier: list[int]
-) -> None:
-    """Write the sign-off changing only the `signoffs` block (SPEC §5), checked first: the
-    rest of the content and the fingerprint just signed must read back unchanged."""
+def _signed_bytes(
+    path: Path,
+    original: bytes,
+    name: str,
+    data: dict[str, Any],
+    entry: dict[str, str],
+    earlier: list[int],
+) -> bytes:
+    """The charter's bytes with the sign-off, changing only the `signoffs` block (SPEC §5),
+    checked: the rest of the content and the fingerprint just signed must read back
+    unchanged."""
     from rmo_cli.charter.loading import parse_charter
-    from rmo_cli.ops.editing import edit_block, replace_unless_changed
+    from rmo_cli.ops.editing import edit_block
 
-    try:
-        original = path.read_bytes()
-    except OSError as exc:
-        raise RmoError(f"cannot read {name}: {exc.strerror or exc}") from None
     unsigned = {k: v for k, v in data.items() if k != "signoffs"}
 
     def reads_right(raw: bytes) -> bool:
@@ -236,7 +247,7 @@ def _write_checked(
             "adding the sign-off, so nothing was changed. Add the sign-off by hand "
             "(`rmo verify` checks it), and please report the file's layout.",
         )
-    replace_unless_changed(path, original, final, name)
+    return final
 
 
 # --- what changed since a stale sign-off (git history) ------------------------------------
