@@ -192,6 +192,40 @@ def test_activating_without_signing_again_is_stale(cli: Any, repo: Path) -> None
     assert states(cli) == ["stale", "stale"]
 
 
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+def test_word_redline_defaults_to_the_in_force_version(
+    cli: Any, repo: Path, tmp_path: Path
+) -> None:
+    """`--redline` alone in Word compares with the in-force version, as md, html and pdf do;
+    pandoc (the independent reader) accepting every change gives the amended text, rejecting
+    them the text in force."""
+    import zipfile
+
+    signed = signed_and_active(cli, repo)
+    assert cli("amend", CHARTER, "--summary", "Safer").exit_code == 0
+    edit_purpose(repo)
+    git_commit(repo, "amendment drafted")
+    out = tmp_path / "redline.docx"
+    result = cli("render", CHARTER, "--to", "docx", "-o", out, "--redline")
+    assert result.exit_code == 0, result.stderr
+    with zipfile.ZipFile(out) as docx:
+        comments = docx.read("word/comments.xml").decode("utf-8")
+    assert f"since version 1.0.0 in force (commit {signed[:7]})" in comments
+
+    def text(mode: str) -> str:
+        done = subprocess.run(
+            ["pandoc", "--track-changes", mode, "-t", "plain", "--wrap=none", str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return " ".join(done.stdout.split())
+
+    accepted, rejected = text("accept"), text("reject")
+    assert NEW_PURPOSE in accepted and NEW_PURPOSE not in rejected
+    assert OLD_PURPOSE in rejected
+
+
 def test_a_retired_charter_keeps_stale_sign_offs_as_warnings(cli: Any, repo: Path) -> None:
     signed_and_active(cli, repo)
     edit_purpose(repo)
