@@ -132,7 +132,7 @@ def test_amendment_cycle_end_to_end(cli: Any, repo: Path) -> None:
     )
 
     rendered = cli("render", CHARTER, "--to", "md").stdout
-    assert rendered.count("**In force**") == 2 and "**Stale**" not in rendered
+    assert rendered.count("**In force, signed and verified**") == 2 and "**Stale**" not in rendered
 
     # The redline shows exactly the edit.
     redline = cli("render", CHARTER, "--redline", "--to", "md")

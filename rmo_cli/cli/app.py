@@ -76,6 +76,9 @@ class RmoGroup(TyperGroup):
             ) from None
 
     def invoke(self, ctx: Any) -> Any:
+        from rmo_cli.ops.amendments import forget_git_state
+
+        forget_git_state()  # each run sees the repository as it is now (HEAD, in-force)
         try:
             return super().invoke(ctx)
         except RmoError as exc:

@@ -70,6 +70,14 @@ def _repository(path: str | Path) -> tuple[Any, str | None] | None:
     return _REPOS[folder]
 
 
+def forget_git_state() -> None:
+    """Start a new run: forget each folder's repository and HEAD and the in-force versions
+    found, so that a commit made since (in a long-lived process: the language server, a
+    test, a library user) is seen."""
+    _REPOS.clear()
+    _CACHE.clear()
+
+
 def in_git(path: str | Path) -> bool:
     """True when the charter at path is in a git repository with commits: only then can an
     in-force version (and so git history) change its sign-offs' verdicts."""
