@@ -29,7 +29,7 @@ class InForce:
 
 
 # One answer per (file, HEAD, signers) and run: `check` and `status` ask once a charter.
-_CACHE: dict[tuple[str, str, str], InForce | None] = {}
+_CACHE: dict[tuple[str, str | None, str], InForce | None] = {}
 
 
 def _fully_signed(doc: Document, signers: Signers) -> bool:
