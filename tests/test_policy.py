@@ -119,3 +119,53 @@ def test_an_unknown_status_in_the_policy_is_a_config_error(cli: Any, repo: Path)
 
 def test_minimal_charter_is_untouched_by_the_default_policy() -> None:
     assert "escalation" not in MINIMAL
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"(a+)+$", r"(?:TBC\s*)*$", r"(a|aa)+$", r"(x+x+)+y", r"(TBC)\1"],
+)
+def test_a_pattern_that_can_backtrack_forever_is_refused(
+    cli: Any, repo: Path, pattern: str
+) -> None:
+    """Nested repeats, alternation under a repeat and backreferences can take exponential
+    time on a short text: rmo.yaml naming one is a config error (exit 2), never a hang."""
+    (repo / "rmo.yaml").write_text(
+        "policy:\n  placeholders: [" + json.dumps(pattern) + "]\n", encoding="utf-8"
+    )
+    write_charter(repo / "charters" / "acme-globex.yaml", purpose="a" * 40 + "b")
+    result = cli("check", "charters")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "policy.placeholders[0]" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_slow_pattern_is_stopped_not_waited_for(
+    cli: Any, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pattern the static check lets through but that is polynomial on a long text
+    (overlapping repeats) stops within the time bound: exit 2 naming it."""
+    import time
+
+    from rmo_cli.rules import policy
+
+    monkeypatch.setattr(policy, "PATTERN_SECONDS", 0.2)
+    (repo / "rmo.yaml").write_text(
+        'policy:\n  placeholders: ["\\\\w*\\\\w*\\\\w*\\\\w*\\\\w*!"]\n', encoding="utf-8"
+    )
+    write_charter(repo / "charters" / "acme-globex.yaml", purpose="a" * 5000)
+    start = time.monotonic()
+    result = cli("check", "charters", "--no-cache")
+    assert time.monotonic() - start < 20
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "policy.placeholders" in result.stderr and "too long" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "pattern", ["TBC", "(?i)to be confirmed", r"\bTBA\b", r"\[(?:name|date)\]"]
+)
+def test_ordinary_patterns_are_accepted(cli: Any, repo: Path, pattern: str) -> None:
+    (repo / "rmo.yaml").write_text(
+        "policy:\n  placeholders: [" + json.dumps(pattern) + "]\n", encoding="utf-8"
+    )
+    write_charter(repo / "charters" / "acme-globex.yaml")
+    assert cli("check", "charters").exit_code == 0

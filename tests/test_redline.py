@@ -228,3 +228,48 @@ def test_removing_the_marks_gives_back_each_version(
     # The visible text, whitespace aside.
     assert "".join(marks.words("", "ins")) == "".join(html_marks(html_new).words(""))
     assert "".join(marks.words("", "del")) == "".join(html_marks(html_old).words(""))
+
+
+_PIECES = ["a", "b", "\\", "*", "[", "]", "(", ")", "<", ">", "&", "lt;", "_", "`", "|", "#", " "]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("javascript:\\<", "|`"),  # an escaped pipe's backslash was marked apart from it
+        ("_>&x\nx|([>script", "_b ]#ba*javascript:"),  # and `\_`: `\<del>` showed as text
+    ],
+)
+def test_an_escape_is_never_split_from_what_it_escapes(old: str, new: str) -> None:
+    """Charter text is Markdown-escaped (`\\|`, `\\_`, `&lt;`); a mark placed between the
+    backslash and its character is escaped itself (`\\</ins>` shows as text and the rest of
+    the document reads as inserted) or sets an escaped `|` free as a table column."""
+    from markdown_it import MarkdownIt
+
+    from rmo_cli.support.escape import md_escape
+
+    parser = MarkdownIt("commonmark", {"html": True}).enable("table")
+    rng = __import__("random").Random(7)
+    cases = [(old, new)] + [
+        (
+            "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 10))),
+            "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 10))),
+        )
+        for _ in range(300)
+    ]
+    for before, after in cases:
+        for start, end in (
+            ("Purpose: ", " end"),
+            ("| A | B | C |\n|---|---|---|\n| x | ", " | y |"),
+        ):
+            page = parser.render(
+                redline_markdown(
+                    start + md_escape(before, "<br>") + end, start + md_escape(after, "<br>") + end
+                )
+            )
+            tags = set(re.findall(r"</?([a-zA-Z][\w-]*)", page))
+            assert tags <= {"p", "ins", "del", "br", "table", "thead", "tbody", "tr", "th", "td"}
+            assert page.count("<ins>") == page.count("</ins>"), (before, after, page)
+            assert page.count("<del>") == page.count("</del>"), (before, after, page)
+            assert "&lt;/ins&gt;" not in page and "&lt;del&gt;" not in page, (before, after)
+            assert page.count("<td>") == (3 if "<table>" in page else 0), (before, after, page)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import errno
 import os
 from typing import Any
@@ -76,6 +78,11 @@ class RmoGroup(TyperGroup):
             ) from None
 
     def invoke(self, ctx: Any) -> Any:
+        # Each run sees the repositories as they are now (a test or a library user runs
+        # many commands in one process); nothing to forget before the module is loaded.
+        amendments = sys.modules.get("rmo_cli.ops.amendments")
+        if amendments is not None:
+            amendments.forget_git_state()
         try:
             return super().invoke(ctx)
         except RmoError as exc:

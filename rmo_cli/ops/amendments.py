@@ -29,7 +29,7 @@ class InForce:
 
 
 # One answer per (file, HEAD, signers) and run: `check` and `status` ask once a charter.
-_CACHE: dict[tuple[str, str, str], InForce | None] = {}
+_CACHE: dict[tuple[str, str | None, str], InForce | None] = {}
 
 
 def _fully_signed(doc: Document, signers: Signers) -> bool:
@@ -68,6 +68,14 @@ def _repository(path: str | Path) -> Any:
         except RmoError:
             _REPOS[folder] = None
     return _REPOS[folder]
+
+
+def forget_git_state() -> None:
+    """Start a new run: forget each folder's repository and HEAD and the in-force versions
+    found, so that a commit made since (in a long-lived process: the language server, a
+    test, a library user) is seen."""
+    _REPOS.clear()
+    _CACHE.clear()
 
 
 def in_git(path: str | Path) -> bool:

@@ -112,8 +112,11 @@ def read_config(config_file: Path) -> Config:
 
 
 def _check_patterns(config_file: Path, policy: Any) -> None:
-    """Each policy.placeholders entry must be a regular expression (exit 2 naming it)."""
+    """Each policy.placeholders entry must be a regular expression that cannot backtrack
+    exponentially (exit 2 naming it)."""
     import re
+
+    from rmo_cli.rules.policy import pattern_problem
 
     patterns = policy.get("placeholders") if isinstance(policy, dict) else None
     for index, pattern in enumerate(patterns if isinstance(patterns, list) else []):
@@ -124,6 +127,12 @@ def _check_patterns(config_file: Path, policy: Any) -> None:
                 f"{config_file}: policy.placeholders[{index}] {pattern!r} is not a regular "
                 f"expression: {exc}"
             ) from None
+        problem = pattern_problem(str(pattern))
+        if problem is not None:
+            raise RmoError(
+                f"{config_file}: policy.placeholders[{index}] {pattern!r} has {problem}, "
+                "which can make matching take exponential time; write it without"
+            )
 
 
 def _stamp(path: Path | None) -> tuple[int, int] | None:

@@ -19,8 +19,12 @@ from typing import Any
 from rmo_cli.support.escape import md_escape
 
 # Markdown: words (a version, date or hash is one word), runs of spaces, line breaks and
-# single punctuation or syntax characters.
-_MD_TOKEN = re.compile(r"\n|[ \t]+|\w+(?:[.:/-]\w+)*|[^\w\s]", re.UNICODE)
+# single punctuation or syntax characters. A backslash escape (`\|`, `\*`), an entity
+# (`&lt;`) and a tag (`<br>`) are one token each: a mark between `\` and what it escapes
+# would be escaped itself (`\</ins>`) or set an escaped `|` free as a table pipe.
+_MD_TOKEN = re.compile(
+    r"\n|\\[^\sA-Za-z0-9]|&#?\w+;|<[^<>\n]*>|[ \t]+|\w+(?:[.:/-]\w+)*|[^\w\s]", re.UNICODE
+)
 # HTML: whole tags (and comments), entities, words, spaces, other characters.
 _HTML_TOKEN = re.compile(
     r"<!--.*?-->|<[^>]*>|&[#\w]+;|\w+(?:[.:/-]\w+)*|\s+|[^\w\s<&]|[<&]", re.S | re.UNICODE

@@ -13,6 +13,7 @@ from typing import Any
 from rmo_cli.charter.loading import Document
 from rmo_cli.charter.policy import Policy
 from rmo_cli.rules.registry import declare
+from rmo_cli.support.errors import RmoError
 from rmo_cli.support.findings import ERROR, WARNING, Finding
 from rmo_cli.support.vocabulary import PLACEHOLDER_MARKS
 
@@ -64,6 +65,86 @@ def _strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...
             yield from _strings(item, (*path, index))
 
 
+# The time one configured pattern may take on one text before the run stops (exit 2).
+PATTERN_SECONDS = 2.0
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why a configured placeholder pattern could take exponential time on a short text
+    (a backreference, a repeat inside a repeat, alternatives under a repeat), else None."""
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+        from re._constants import (  # type: ignore[import-not-found]
+            BRANCH,
+            GROUPREF,
+            GROUPREF_EXISTS,
+            MAX_REPEAT,
+            MIN_REPEAT,
+        )
+
+        tree = parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - a broken pattern is re.compile's to report
+        return None
+    repeats = (MAX_REPEAT, MIN_REPEAT)
+
+    def walk(items: Any, under_repeat: bool) -> str | None:
+        for op, av in items:
+            if op in (GROUPREF, GROUPREF_EXISTS):
+                return "a backreference"
+            if op in repeats:
+                low, high, sub = av
+                if high > 1 and under_repeat:
+                    return "a repeat inside a repeat"
+                found = walk(sub, under_repeat or high > 1)
+                if found:
+                    return found
+            elif op is BRANCH:
+                if under_repeat:
+                    return "alternatives under a repeat"
+                for branch in av[1]:
+                    found = walk(branch, under_repeat)
+                    if found:
+                        return found
+            else:
+                for value in av if isinstance(av, (tuple, list)) else (av,):
+                    if isinstance(value, parser.SubPattern):
+                        found = walk(value, under_repeat)
+                        if found:
+                            return found
+        return None
+
+    return walk(tree, False)
+
+
+class _Overtime(Exception):
+    """A configured pattern ran past PATTERN_SECONDS on one text."""
+
+
+def _bounded_search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """pattern.search(text), stopped after PATTERN_SECONDS (an alarm: where this runs in a
+    process's main thread, as rmo's workers and the language server do; elsewhere the
+    static check of `pattern_problem` is the only bound)."""
+    import signal
+    import threading
+
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        return pattern.search(text)
+
+    def overtime(_signum: int, _frame: Any) -> None:
+        raise _Overtime()
+
+    previous = signal.signal(signal.SIGALRM, overtime)
+    signal.setitimer(signal.ITIMER_REAL, PATTERN_SECONDS)
+    try:
+        return pattern.search(text)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _compiled(extra: tuple[str, ...]) -> list[re.Pattern[str]]:
     """The built-in pattern, then each configured one on its own (each may set its flags)."""
     marks = [re.escape(m) for m in PLACEHOLDER_MARKS]
@@ -77,8 +158,19 @@ def _compiled(extra: tuple[str, ...]) -> list[re.Pattern[str]]:
 
 
 def _search(patterns: list[re.Pattern[str]], text: str) -> re.Match[str] | None:
-    for pattern in patterns:
-        match = pattern.search(text[:_MAX_TEXT])
+    """The first match of the built-in pattern, then of each configured one (time-bound)."""
+    text = text[:_MAX_TEXT]
+    for index, pattern in enumerate(patterns):
+        if index == 0:
+            match = pattern.search(text)
+        else:
+            try:
+                match = _bounded_search(pattern, text)
+            except _Overtime:
+                raise RmoError(
+                    f"rmo.yaml policy.placeholders: the pattern {pattern.pattern!r} took too "
+                    f"long (over {PATTERN_SECONDS:g} s on one text); make it simpler"
+                ) from None
         if match is not None:
             return match
     return None
