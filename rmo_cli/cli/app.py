@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import errno
 import os
+import sys
 from typing import Any
 
 import typer
