@@ -141,7 +141,7 @@ def build_document(context: Mapping[str, Any], frame: object = None) -> DocModel
     if amendments:  # the amendment record (SPEC §8), when the charter keeps one
         b.p(Run("Amendment record", bold=True), keep_next=True)
         b.grid(
-            ("Version", "Date", "Summary"),
+            ("Version", "Date", "What changed"),
             (
                 (text_of(a.get("version")), longdate(a.get("date")), text_of(a.get("summary")))
                 for a in amendments
