@@ -347,11 +347,20 @@ class _Unreadable:
 
 def _trust_token_of(file: CharterFile) -> str | None:
     """What a row depends on besides the file's bytes: its repository's Trust (signers file
-    bytes, require, register), found as `status_row` finds it; None: not cached."""
+    bytes, require, register), found as `status_row` finds it; None: not cached. Worked
+    out once a folder and run (a charter's Trust is its folder's)."""
+    import os
+
     from rmo_cli.ops.checking import _trust_token
 
-    trust = _trust_at(file.display)
-    return _trust_token(trust) if trust is not None else "no-trust"
+    folder = os.path.dirname(os.path.abspath(file.path))
+    if folder not in _TOKENS:
+        trust = _trust_at(file.display)
+        _TOKENS[folder] = _trust_token(trust) if trust is not None else "no-trust"
+    return _TOKENS[folder]
+
+
+_TOKENS: dict[str, str | None] = {}
 
 
 def _unreadable_file(_file: CharterFile, loaded: Any) -> StatusRow | _Unreadable:
@@ -411,6 +420,7 @@ def scan(
         ):
             yield from chunk
 
+    _TOKENS.clear()  # each scan sees the signers files and registers as they are now
     store = ResultCache("status", [as_of.isoformat(), within], enabled=cache)
     found = Scan([], [])
     done = 0
