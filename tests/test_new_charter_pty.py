@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -20,6 +21,10 @@ RMO = Path(sys.executable).parent / "rmo"
 TODAY = "2026-03-01"
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(cwd: Path, *args: str) -> pexpect.spawn:
     if not RMO.exists():
         pytest.skip(f"rmo is not installed at {RMO}")
@@ -32,6 +37,9 @@ def spawn(cwd: Path, *args: str) -> pexpect.spawn:
         encoding="utf-8",
         timeout=15,
         dimensions=(50, 200),
+        # As at a terminal: Ctrl-C interrupts, even when the tests run in a background job
+        # (whose shell ignores SIGINT, and an ignored signal stays ignored across exec).
+        preexec_fn=_default_sigint,
     )
     return child
 
