@@ -237,43 +237,28 @@ def _render_one(
     content: str | bytes
     if fmt == "docx":
         content = _render_docx(doc, config, request, errors, invalid, in_force)
-    elif request.redline:
-        from rmo_cli.ops.amendments import redline_base
-        from rmo_cli.render.redline import render_redline
-
-        base = redline_base(doc.file, request.redline_rev)
-        content = render_redline(
-            base.data,
-            base.label,
-            doc.data,
-            fmt,
-            renderer,
-            as_of=request.as_of,
-            file=doc.file,
-            git=GitLookup().state(Path(doc.file)),
-            findings=errors,
-            draft=invalid,
-            within=config.due_soon,
-            document_frame=config.document,
-            trust=trust,
-            in_force=in_force,
-        )
     else:
-        content = render_charter(
-            doc.data,
-            fmt,
-            renderer,
-            as_of=request.as_of,
-            file=doc.file,
-            git=GitLookup().state(Path(doc.file)),
-            findings=errors,
-            draft=invalid,
-            within=config.due_soon,
-            source=source_bytes(doc.file, doc.text) if fmt == "pdf" else None,
-            document_frame=config.document,
-            trust=trust,
-            in_force=in_force,
-        )
+        # What the page shows besides the charter, the same for a page and for a redline.
+        options: dict[str, Any] = {
+            "as_of": request.as_of,
+            "file": doc.file,
+            "git": GitLookup().state(Path(doc.file)),
+            "findings": errors,
+            "draft": invalid,
+            "within": config.due_soon,
+            "document_frame": config.document,
+            "trust": trust,
+            "in_force": in_force,
+        }
+        if request.redline:
+            from rmo_cli.ops.amendments import redline_base
+            from rmo_cli.render.redline import render_redline
+
+            base = redline_base(doc.file, request.redline_rev)
+            content = render_redline(base.data, base.label, doc.data, fmt, renderer, **options)
+        else:
+            source = source_bytes(doc.file, doc.text) if fmt == "pdf" else None
+            content = render_charter(doc.data, fmt, renderer, source=source, **options)
     if signer is not None and isinstance(content, bytes):
         from rmo_cli.render.signing import sign_pdf
 
