@@ -145,6 +145,15 @@ def cli() -> Cli:
     return Cli()
 
 
+def keygen(folder: Path, name: str) -> Path:
+    """A fresh ed25519 key pair without passphrase (real ssh-keygen); the private key's path."""
+    key = folder / name
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
+    return key
+
+
 def git(cwd: Path, *args: str) -> str:
     """Run git in cwd and return its stdout (fails the test on error)."""
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git, git_commit, write_charter
+from conftest import git, git_commit, keygen, write_charter
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
 
@@ -24,14 +24,6 @@ JANE = "jane@acme.example"
 RAJ = "raj@globex.example"
 OLD_PURPOSE = "Keep the public buildings running."
 NEW_PURPOSE = "Keep the public buildings running safely and on budget."
-
-
-def keygen(folder: Path, name: str) -> Path:
-    key = folder / name
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
-    )
-    return key
 
 
 @pytest.fixture
@@ -320,22 +312,10 @@ def test_pre_commit_hook_accepts_the_amendment_commit(
     cli: Any, repo: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("pre_commit")
-    from conftest import ROOT
-    from test_precommit import _identity, project_files
+    from test_precommit import snapshot_hook_repo
 
     snapshot = tmp_path_factory.mktemp("hooks") / "rmo-hooks"
-    snapshot.mkdir()
-    for name in project_files():
-        (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, snapshot / name)
-    env = {**os.environ, **_identity()}
-    for args in (
-        ("init", "-q", "-b", "main"),
-        ("add", "-A"),
-        ("commit", "-q", "--no-verify", "-m", "snapshot"),
-    ):
-        subprocess.run(["git", *args], cwd=snapshot, env=env, check=True, capture_output=True)
-    rev = git(snapshot, "rev-parse", "HEAD").strip()
+    rev = snapshot_hook_repo(snapshot)
     (repo / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {snapshot}\n    rev: {rev}\n    hooks:\n"
         "      - id: rmo-validate\n      - id: rmo-check\n        verbose: true\n"

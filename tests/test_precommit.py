@@ -92,6 +92,12 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookRepo]:
         pytest.skip("git is not installed")
     base = tmp_path_factory.mktemp("precommit")
     snapshot = base / "rmo-hooks"
+    rev = snapshot_hook_repo(snapshot)
+    yield HookRepo(snapshot, rev, base / "pre-commit-home")
+
+
+def snapshot_hook_repo(snapshot: Path) -> str:
+    """Copy this project's files into a new git repository at snapshot; its commit."""
     snapshot.mkdir()
     for name in project_files():
         (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
@@ -103,8 +109,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HookRepo]:
         ("commit", "-q", "--no-verify", "-m", "snapshot"),
     ):
         subprocess.run(["git", *args], cwd=snapshot, env=env, check=True, capture_output=True)
-    rev = git(snapshot, "rev-parse", "HEAD").strip()
-    yield HookRepo(snapshot, rev, base / "pre-commit-home")
+    return git(snapshot, "rev-parse", "HEAD").strip()
 
 
 def project_files() -> list[str]:

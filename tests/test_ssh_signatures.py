@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import SAMPLES, write_charter
+from conftest import SAMPLES, keygen, write_charter
 
 from rmo_cli.adapters.ssh import check_signature
 from rmo_cli.charter.fingerprint import signed_payload
@@ -25,15 +25,6 @@ pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="need
 
 JANE = "jane@acme.example"
 RAJ = "raj@globex.example"
-
-
-def keygen(folder: Path, name: str) -> Path:
-    """A fresh ed25519 key pair without passphrase; returns the private key's path."""
-    key = folder / name
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
-    )
-    return key
 
 
 def allow(signers: Path, email: str, key: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import write_charter
+from conftest import keygen, write_charter
 
 from rmo_cli.adapters.ssh import ssh_sign
 from rmo_cli.charter.fingerprint import fingerprint, signed_payload
@@ -40,14 +40,6 @@ organisations:
     people:
       - {id: rsmith, name: Raj Smith, email: raj@globex.example}
 """
-
-
-def keygen(folder: Path, name: str) -> Path:
-    key = folder / name
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
-    )
-    return key
 
 
 def public(key: Path) -> str:
