@@ -496,6 +496,8 @@ LAYOUTS = Path(__file__).resolve().parent / "data" / "layouts"
         "quoted-key",  # "signoffs": []
         "signature-then-comment",  # last sign-off ends in a literal, then a comment
         "emptyflow-eol-comment",  # signoffs: []  # none yet, then a comment at column 0
+        "alias-into-signoffs",  # a sign-off's capacity is an alias of an anchor outside it
+        "four-space-empty-signoffs",  # the style comes from the rest of the file
     ],
 )
 def test_sign_changes_only_the_signoffs_block_of_odd_layouts(
@@ -519,6 +521,10 @@ def test_sign_changes_only_the_signoffs_block_of_odd_layouts(
     assert new[:start] == old[:start]  # everything above the block, unchanged
     data = yaml.safe_load(after)
     assert [s["person"] for s in data["signoffs"]][-1] == "ann"
+    if layout == "four-space-empty-signoffs":  # the editor sees only the block: same style
+        assert "\n    -   person: ann\n        party: a\n" in after
+    if layout == "alias-into-signoffs":  # the block alone cannot be read: the whole file is
+        assert data["signoffs"][0]["capacity"] == "Director"
 
 
 def test_record_review_refuses_a_layout_its_editor_would_garble(cli: Any, tmp_path: Path) -> None:

@@ -7,17 +7,28 @@ and special-use domains such as `.example`, `.test` and `.local` are accepted.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit less the angle brackets
 # Unicode categories never allowed in an address: controls, format characters (zero-width,
 # bidi), separators (spaces), unassigned and private-use code points.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+# The plain addresses charters are made of (ASCII dot-atoms, a domain of letter-digit-hyphen
+# labels and a top-level name of letters), which email-validator accepts: they skip its
+# import (its Unicode tables take longer to compile than the rest of `rmo sign`'s checks).
+# Anything else goes to the library. tests/test_emails.py holds the two to agreement.
+_PLAIN = re.compile(
+    r"(?=[^@]{1,64}@)[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+    r"@(?:(?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+[A-Za-z]{2,63}"
+)
 
 
 @functools.lru_cache(maxsize=8192)  # a portfolio names the same people in many charters
 def email_problem(address: str) -> str | None:
     """Why address is not a syntactically valid email address, or None when it is."""
+    if len(address) <= MAX_EMAIL_LENGTH and "--" not in address and _PLAIN.fullmatch(address):
+        return None
     if len(address) > MAX_EMAIL_LENGTH:
         return f"it is longer than {MAX_EMAIL_LENGTH} characters"
     for ch in address:

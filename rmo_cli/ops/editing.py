@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,12 @@ if TYPE_CHECKING:
     from rmo_cli.charter.loading import Document, LoadResult
 
 T = TypeVar("T")
+
+# The whole file's text while `edit_block` edits a draft holding only one block: the draft
+# keeps the file's indentation style, which the rest of the file may be what shows.
+_STYLE_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "rmo_edit_style_source", default=None
+)
 
 
 def _round_trip_yaml() -> Any:
@@ -77,6 +84,7 @@ def edit_charter(path: Path, block: str | None = None) -> Iterator[Any]:
     """Yield the round-trip document of a charter; on normal exit write it back atomically.
 
     Comments, key order, quoting and blank lines survive; raising inside leaves the file as is.
+    For drafts: the write is not flushed to disk (`edit_in_place` flushes the real file).
     """
     path = Path(path)
     raw = path.read_bytes()
@@ -84,8 +92,9 @@ def edit_charter(path: Path, block: str | None = None) -> Iterator[Any]:
     bom = raw.startswith(b"\xef\xbb\xbf")
     crlf = "\r\n" in text
     yaml = _round_trip_yaml()
-    sequence, offset = detect_indent(text, block)
-    yaml.indent(mapping=detect_mapping_indent(text), sequence=sequence, offset=offset)
+    style = _STYLE_SOURCE.get() or text
+    sequence, offset = detect_indent(style, block)
+    yaml.indent(mapping=detect_mapping_indent(style), sequence=sequence, offset=offset)
     document = yaml.load(text)
     yield document
     out = io.StringIO()
@@ -93,7 +102,9 @@ def edit_charter(path: Path, block: str | None = None) -> Iterator[Any]:
     result = out.getvalue()
     if crlf:
         result = result.replace("\r\n", "\n").replace("\n", "\r\n")
-    atomic_write(path, (b"\xef\xbb\xbf" if bom else b"") + result.encode("utf-8"))
+    # Callers edit private drafts (edit_block's) that `edit_in_place` then puts in place with
+    # its own flushed atomic write: a flush to disk here would be wasted.
+    atomic_write(path, (b"\xef\xbb\xbf" if bom else b"") + result.encode("utf-8"), fsync=False)
 
 
 def edit_block(
@@ -113,15 +124,21 @@ def edit_block(
     comment line exactly once. A layout the editor cannot keep is an RmoError (exit 1)
     naming `what` was to be added; the charter is untouched either way.
     """
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="rmo-edit-") as scratch:
-        draft = Path(scratch) / path.name
-        draft.write_bytes(original)
-        edit(draft)
-        edited = draft.read_bytes()
-    spliced = splice_section(original, edited, key)
-    candidates = [c for c in (spliced, edited) if c is not None and reads_right(c)]
+    # First the block alone (a fraction of the file for the round-trip editor to read and
+    # write back); the whole file when that cannot be edited or does not read right (an
+    # alias to an anchor outside the block, a directive the block needs).
+    candidates = []
+    block = _block_text(original, key)
+    if block is not None:
+        token = _STYLE_SOURCE.set(original.decode("utf-8-sig", "replace"))
+        try:
+            candidates = _candidates(path, original, block, key, edit, reads_right)
+        except Exception:  # noqa: BLE001 - any failure on the block alone: try the whole file
+            candidates = []
+        finally:
+            _STYLE_SOURCE.reset(token)
+    if not candidates or _layout_problem(original, candidates[0], key) is not None:
+        candidates = _candidates(path, original, original, key, edit, reads_right)
     if not candidates:
         return None
     name = path.name
@@ -133,6 +150,36 @@ def edit_block(
         f"{name}: adding {what} would have {problem}, a layout rmo's editor cannot keep; "
         f"nothing was changed. Add {what} by hand (`rmo validate` checks it).",
     )
+
+
+def _block_text(original: bytes, key: str) -> bytes | None:
+    """The lines of original's top-level `key:` block alone (None when it has none)."""
+    lines = original.decode("utf-8-sig", "replace").splitlines(keepends=True)
+    found = _top_level_block(lines, key)
+    return "".join(lines[found[0] : found[1]]).encode("utf-8") if found is not None else None
+
+
+def _candidates(
+    path: Path,
+    original: bytes,
+    draft_bytes: bytes,
+    key: str,
+    edit: Callable[[Path], None],
+    reads_right: Callable[[bytes], bool],
+) -> list[bytes]:
+    """The edited file's possible new bytes that read right: draft_bytes edited on a private
+    copy, its `key:` block spliced into original, then (when the draft is the whole file)
+    the whole edited copy."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="rmo-edit-") as scratch:
+        draft = Path(scratch) / path.name
+        draft.write_bytes(draft_bytes)
+        edit(draft)
+        edited = draft.read_bytes()
+    spliced = splice_section(original, edited, key)
+    whole = edited if draft_bytes is original else None
+    return [c for c in (spliced, whole) if c is not None and reads_right(c)]
 
 
 def _layout_problem(before: bytes, after: bytes, key: str) -> str | None:
