@@ -1,6 +1,7 @@
 """The one parallel map: forked worker processes for many files, one process for few.
 
-Every command that reads or renders many charters goes through `map_chunks`, with one
+Every command that reads or renders many charters goes through `map_chunks` (items in a
+list) or `map_stream` (items taken lazily, memory flat however many: validation), with one
 worker-count rule (`worker_count`) and one fork check (`can_fork`). Workers are forked, so
 they inherit the function and everything it closes over (compiled schemas and templates,
 a renderer); only the items and the results cross processes. Results come back in the
