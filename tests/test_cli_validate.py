@@ -200,6 +200,36 @@ def test_worker_pool_gives_the_same_report(cli, tmp_path: Path, monkeypatch) -> 
     assert json.loads(one.stdout)["summary"] == {"files": 13, "errors": 5, "warnings": 0}
 
 
+def test_workers_and_the_cache_give_the_rules_across_charters_unchanged(
+    cli, tmp_path: Path, monkeypatch
+) -> None:
+    """Duplicate ids and party-id conflicts, found from what the parent keeps of each file
+    while workers check them, read the same one process, pooled, and warm with a few
+    files changed (a mix of cached and fresh results)."""
+    for i in range(40):
+        data = charter(id=f"charter-{i % 30:02d}")  # ten ids used twice
+        if i % 7 == 0:
+            data["parties"][0]["name"] = f"Acme Variant {i % 4}"  # acme: four more names
+        write_charter(tmp_path / f"charter-{i:02d}.yaml", data)
+    (tmp_path / "broken.yaml").write_text("a: [\n")
+    args = ("validate", tmp_path, "--format", "json", "--as-of", "2026-11-23")
+    monkeypatch.setenv("RMO_JOBS", "1")
+    one = cli(*args, "--no-cache")
+    report = json.loads(one.stdout)
+    rules = [f["rule"] for f in report["findings"]]
+    assert rules.count("duplicate-charter-id") == 10
+    assert rules.count("party-id-conflict") == 40
+    assert "and 1 other name" in one.stdout
+    monkeypatch.setenv("RMO_JOBS", "3")
+    assert cli(*args, "--no-cache").stdout == one.stdout
+    assert cli(*args).stdout == one.stdout  # fills the cache
+    for i in (3, 14):
+        write_charter(tmp_path / f"charter-{i:02d}.yaml", charter(id=f"charter-{i % 30:02d}"))
+    warm = cli(*args)
+    monkeypatch.setenv("RMO_JOBS", "1")
+    assert warm.stdout == cli(*args, "--no-cache").stdout
+
+
 def test_folder_walk_skips_configuration_files(cli, tmp_path: Path) -> None:
     write_charter(tmp_path / "acme-globex.yaml")
     (tmp_path / "rmo.yaml").write_text('charters: ["*.yaml"]\n')
@@ -298,3 +328,23 @@ def test_repository_glob_forms(cli, tmp_path: Path, monkeypatch, pattern, expect
     result = cli("validate", "--format", "json")
     files = sorted({f["file"] for f in json.loads(result.stdout)["findings"]})
     assert files == [os.path.join(*e.split("/")) for e in expected], result.stderr
+
+
+def test_discovered_files_are_small_immutable_and_cross_processes(tmp_path: Path) -> None:
+    import pickle
+
+    from rmo_cli.ops.repository import CharterFile, discover
+
+    write_charter(tmp_path / "b.yaml")
+    write_charter(tmp_path / "a.yaml")
+    os.symlink(tmp_path / "a.yaml", tmp_path / "c.yaml")  # the same file twice: listed once
+    files = discover([tmp_path])
+    assert [f.path for f in files] == [tmp_path / "a.yaml", tmp_path / "b.yaml"]
+    assert [f.display for f in files] == [str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")]
+    assert pickle.loads(pickle.dumps(files)) == files
+    relative = CharterFile(tmp_path / "a.yaml", "a.yaml")
+    assert relative.path == tmp_path / "a.yaml" and relative != files[0]
+    assert len({relative, CharterFile(str(tmp_path / "a.yaml"), "a.yaml")}) == 1
+    with pytest.raises(AttributeError):
+        relative.display = "b.yaml"  # type: ignore[misc]
+    assert not hasattr(files[0], "__dict__")  # no per-file dictionary

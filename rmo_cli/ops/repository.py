@@ -20,12 +20,43 @@ DEFAULT_GLOBS = (f"{DEFAULT_CHARTERS_DIR}/**/*.yaml", f"{DEFAULT_CHARTERS_DIR}/*
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 
 
-@dataclass(frozen=True)
 class CharterFile:
-    """A charter file to read: its path on disk and the name reports use for it."""
+    """A charter file to read: its path on disk and the name reports use for it.
 
-    path: Path
+    Small, as a portfolio lists tens of thousands: the path is kept as text (the display
+    name's own string when they are the same) and made a Path when asked for. Immutable.
+    """
+
+    __slots__ = ("_path", "display")
+    _path: str
     display: str
+
+    def __init__(self, path: Path | str, display: str) -> None:
+        text = os.fspath(path)
+        object.__setattr__(self, "_path", display if text == display else text)
+        object.__setattr__(self, "display", display)
+
+    @property
+    def path(self) -> Path:
+        """Where the file is."""
+        return Path(self._path)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"CharterFile is immutable: cannot set {name}")
+
+    def __reduce__(self) -> tuple[type[CharterFile], tuple[str, str]]:
+        return CharterFile, (self._path, self.display)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CharterFile):
+            return NotImplemented
+        return (self._path, self.display) == (other._path, other.display)
+
+    def __hash__(self) -> int:
+        return hash((self._path, self.display))
+
+    def __repr__(self) -> str:
+        return f"CharterFile(path={self.path!r}, display={self.display!r})"
 
 
 @dataclass
@@ -242,10 +273,12 @@ def discover(paths: Sequence[str | Path] = (), config: Config | None = None) -> 
     A path that does not exist is an `RmoError` (exit 2). Each file appears once, in order.
     """
     found: list[CharterFile] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
     def add(path: Path, display: str) -> None:
-        key = Path(os.path.realpath(path))  # never raises, not even on a symlink loop
+        key = os.path.realpath(path)  # never raises, not even on a symlink loop
+        if key == display:
+            key = display  # one string for both (a portfolio lists tens of thousands)
         if key not in seen:
             seen.add(key)
             found.append(CharterFile(path, display))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -14,10 +13,10 @@ from rmo_cli.charter.loading import Document, LoadResult, Position, parse_charte
 from rmo_cli.charter.policy import Policy
 from rmo_cli.charter.register import Register
 from rmo_cli.ops.repository import CharterFile
-from rmo_cli.rules.register import PartyRow, party_conflicts, party_rows, register_findings
+from rmo_cli.rules.register import PartyRow, PartyUses, party_rows, register_findings
 from rmo_cli.rules.signoffs import Trust
 from rmo_cli.support.findings import ERROR, Finding
-from rmo_cli.support.parallel import map_chunks, worker_count
+from rmo_cli.support.parallel import map_stream, worker_count
 
 
 @dataclass
@@ -99,6 +98,12 @@ def _finding_of(file: str, row: Sequence[Any]) -> Finding:
 DocumentHook = Callable[[Document, CharterFile, Any], tuple[list[Finding], bool]]
 # One file's task: the file, its bytes, the hook's value and the register it is checked by.
 Task = tuple[CharterFile, bytes, Any, "Register | None", Policy]
+# A file on its way through validate_files: its index, its result when ready without a
+# worker (unreadable, or from the cache), its cache key, its trust and its bytes.
+_Entry = tuple[int, "FileResult | None", "str | None", Any, bytes]
+# Files read (and looked up in the cache) at a time, and results written to it at a time.
+_READ_BLOCK = 256
+_FLUSH_EVERY = 2000
 
 
 def read_files(files: Iterable[CharterFile]) -> list[LoadResult]:
@@ -186,20 +191,8 @@ def _check_task(task: Task, as_of: dt.date, hook: DocumentHook | None) -> FileRe
 def _compile_schema() -> None:
     from rmo_cli.charter.schema import _fast_validator, _validator
 
-    _validator("charter.schema.json")  # compile once; forked workers inherit it
+    _validator("charter.schema.json")  # compile once a worker, as it starts
     _fast_validator("charter.schema.json")
-
-
-def _check_all(
-    tasks: Sequence[Task], workers: int, as_of: dt.date, hook: DocumentHook | None = None
-) -> Iterator[FileResult]:
-    """Results of tasks in their order, chunk by chunk as the shared parallel map makes
-    them (forked workers for many; the hook is inherited, only tasks and results cross)."""
-    func = partial(_check_task, as_of=as_of, hook=hook)
-    for chunk in map_chunks(
-        func, tasks, min(workers, len(tasks)), max_chunk=200, before_fork=_compile_schema
-    ):
-        yield from chunk
 
 
 def _register_token(register: Register | None) -> str:
@@ -240,7 +233,7 @@ def validate_files(
     """
     from rmo_cli.charter.loading import read_bytes
     from rmo_cli.ops.cache import ResultCache
-    from rmo_cli.rules.charter import collection_findings
+    from rmo_cli.rules.charter import CharterIds
 
     if trust_of is None:
         from rmo_cli.ops.trust import trust_for
@@ -261,90 +254,88 @@ def validate_files(
     register_tokens: dict[int, str] = {}
     store = ResultCache(kind, [as_of.isoformat(), *context], enabled=cache)
     result = ValidationResult(files=len(files))
-    ids: list[tuple[str, str, Position]] = []
-    unregistered: list[tuple[str, list[PartyRow]]] = []
+    ids = CharterIds()
+    unregistered = PartyUses()
     registers: set[str] = set()
-    workers = worker_count(len(files))
-    # Read and look up in blocks, so at most a block of file bytes is held at a time.
-    block = 2000
-    for start in range(0, len(files), block):
-        indexes = range(start, min(start + block, len(files)))
-        ready: dict[int, FileResult] = {}
-        keys: dict[int, str] = {}
-        raws: dict[int, bytes] = {}
-        values: dict[int, Any] = {}
-        trust_of_file: dict[int, Any] = {}
-        policy_of_file: dict[int, Policy] = {}
-        for index in indexes:
-            file = files[index]
-            raw = read_bytes(file.path, file.display)
-            if isinstance(raw, LoadResult):
-                ready[index] = FileResult(file.display, False, list(raw.findings))
-                continue
-            trust, policy_of_file[index], policy_token = trust_at(file.path)
-            trust_of_file[index] = trust
-            register = trust.register if isinstance(trust, Trust) else None
-            if id(register) not in register_tokens:
-                register_tokens[id(register)] = _register_token(register)
-            value, token = hook_values(file) if hook_values is not None else (None, "")
-            if store.enabled and token is not None:
-                token = f"{token}\0{register_tokens[id(register)]}\0{policy_token}"
-                keys[index] = store.key(file.display, raw, token)
-            raws[index] = raw
-            values[index] = value
-        hits = store.get_many(list(keys.values())) if store.enabled else {}
-        missing: list[int] = []
-        for index in raws:
-            hit = hits.get(keys.get(index, ""))
-            if hit is not None:
-                try:
-                    ready[index] = FileResult.from_json(files[index].display, hit)
+
+    def prepared() -> Iterator[tuple[_Entry, Task | None]]:
+        """Each file in order with its task (None: its result is ready): read and looked
+        up in the cache a block at a time, so only a block of file bytes is held here."""
+        for start in range(0, len(files), _READ_BLOCK):
+            indexes = range(start, min(start + _READ_BLOCK, len(files)))
+            entries: dict[int, _Entry] = {}
+            tasks: dict[int, Task] = {}
+            keys: dict[int, str] = {}
+            for index in indexes:
+                file = files[index]
+                raw = read_bytes(file.path, file.display)
+                if isinstance(raw, LoadResult):
+                    ready = FileResult(file.display, False, list(raw.findings))
+                    entries[index] = (index, ready, None, None, b"")
                     continue
-                except (ValueError, TypeError, IndexError, KeyError):
-                    pass  # a damaged entry: check the file again
-            missing.append(index)
-        tasks: list[Task] = [
-            (files[i], raws[i], values.pop(i), _register_of(trust_of_file[i]), policy_of_file[i])
-            for i in missing
-        ]
-        fresh = dict(zip(missing, _check_all(tasks, workers, as_of, hook), strict=True))
-        del tasks
-        for index in indexes:
-            item = ready[index] if index in ready else fresh[index]
-            if index in fresh and index in keys and item.cacheable:
-                store.put(keys[index], item.to_json())
-            result.findings.extend(item.findings)
-            result.extra.extend(item.extra)
-            if not item.readable:
-                continue
-            # What the rules across charters keep of each file, as small as it can be: the
-            # file's name is the one the file list holds, organisations' ids and names are
-            # shared between the charters that repeat them (sys.intern).
-            name = files[index].display
-            result.readable.append(name)
-            if item.charter_id is not None and item.id_position is not None:
-                ids.append((name, item.charter_id, item.id_position))
-            trust = trust_of_file[index]
-            register = _register_of(trust)
-            if register is None:
-                unregistered.append((name, _interned(item.parties)))
-            elif register.file not in registers:
-                registers.add(register.file)
-                result.findings.extend(trust.register_findings)
-            if keep_sources and (item.findings or item.extra):
-                result.sources[item.file] = raws[index].decode("utf-8-sig", "replace")
-        store.flush()
+                trust, policy, policy_token = trust_at(file.path)
+                register = _register_of(trust)
+                if id(register) not in register_tokens:
+                    register_tokens[id(register)] = _register_token(register)
+                value, token = hook_values(file) if hook_values is not None else (None, "")
+                key = None
+                if store.enabled and token is not None:
+                    token = f"{token}\0{register_tokens[id(register)]}\0{policy_token}"
+                    key = keys[index] = store.key(file.display, raw, token)
+                entries[index] = (index, None, key, trust, raw)
+                tasks[index] = (file, raw, value, register, policy)
+            hits = store.get_many(list(keys.values())) if store.enabled else {}
+            for index in indexes:
+                entry = entries.pop(index)
+                hit = hits.get(keys.get(index, ""))
+                if hit is not None:
+                    try:
+                        ready = FileResult.from_json(files[index].display, hit)
+                        yield (index, ready, None, entry[3], entry[4]), None
+                        continue
+                    except (ValueError, TypeError, IndexError, KeyError):
+                        pass  # a damaged entry: check the file again
+                yield entry, tasks.pop(index, None)
+
+    func = partial(_check_task, as_of=as_of, hook=hook)
+    workers = worker_count(len(files))
+    chunk = max(1, min(32, -(-len(files) // (workers * 4))))  # few files: still every worker
+    done = 0
+    for (index, ready, key, trust, raw), fresh in map_stream(
+        func, prepared(), workers, chunk=chunk, initializer=_compile_schema
+    ):
+        item = ready if ready is not None else fresh
+        assert item is not None
+        if ready is None and key is not None and item.cacheable:
+            store.put(key, item.to_json())
+        done += 1
+        if done % _FLUSH_EVERY == 0:
+            store.flush()
+        result.findings.extend(item.findings)
+        result.extra.extend(item.extra)
+        if not item.readable:
+            continue
+        # What the rules across charters keep of each file, as small as it can be: the
+        # file's name is the one the file list holds, each charter id once and each party
+        # id's uses packed (rules.charter.CharterIds, rules.register.PartyUses).
+        name = files[index].display
+        result.readable.append(name)
+        if item.charter_id is not None and item.id_position is not None:
+            ids.add(name, item.charter_id, item.id_position)
+        register = _register_of(trust)
+        if register is None:
+            unregistered.add(name, item.parties)
+        elif register.file not in registers:
+            registers.add(register.file)
+            result.findings.extend(trust.register_findings)
+        if keep_sources and (item.findings or item.extra):
+            result.sources[item.file] = raw.decode("utf-8-sig", "replace")
     store.close()
-    result.findings.extend(collection_findings(ids))
-    result.findings.extend(party_conflicts(unregistered))
+    result.findings.extend(ids.findings)
+    result.findings.extend(unregistered.findings())
     if keep_sources:
         add_sources(result, result.findings, files)
     return result
-
-
-def _interned(rows: list[PartyRow]) -> list[PartyRow]:
-    """Party rows whose id and name strings are shared with every other use of them."""
-    return [(i, sys.intern(pid), sys.intern(name), at, line) for i, pid, name, at, line in rows]
 
 
 def _register_of(trust: Any) -> Register | None:

@@ -365,11 +365,30 @@ def run_collection_rules(docs: list[Document]) -> Iterator[Finding]:
 def collection_findings(ids: Iterable[tuple[str, str, tuple[int, int]]]) -> Iterator[Finding]:
     """Rules that span charters, from the few fields they need: (file, charter id, the
     id's line and column) of each readable charter, in checking order."""
-    first: dict[str, tuple[str, int]] = {}
-    for file, charter_id, (line, column) in ids:
-        if charter_id in first:
-            other_file, other_line = first[charter_id]
-            yield Finding(
+    seen = CharterIds()
+    for file, charter_id, position in ids:
+        seen.add(file, charter_id, position)
+    return iter(seen.findings)
+
+
+class CharterIds:
+    """duplicate-charter-id fed one charter at a time, in checking order: it keeps each
+    id's first file and line and the findings of the repeats, not a row per charter."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, tuple[str, int]] = {}
+        self.findings: list[Finding] = []
+
+    def add(self, file: str, charter_id: str, position: tuple[int, int]) -> None:
+        """One readable charter's id and the id's line and column."""
+        line, column = position
+        first = self._first.get(charter_id)
+        if first is None:
+            self._first[charter_id] = (file, line)
+            return
+        other_file, other_line = first
+        self.findings.append(
+            Finding(
                 file,
                 line,
                 column,
@@ -378,5 +397,4 @@ def collection_findings(ids: Iterable[tuple[str, str, tuple[int, int]]]) -> Iter
                 "/id",
                 f"charter id {charter_id!r} is also used by {other_file}:{other_line}",
             )
-        else:
-            first[charter_id] = (file, line)
+        )

@@ -8,6 +8,7 @@ Without a register: `party-id-conflict` across the charters checked together.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -183,37 +184,63 @@ def party_conflicts(charters: Iterable[tuple[str, list[PartyRow]]]) -> Iterator[
     Each message names up to three of the id's other names (where each is first used)
     and counts the rest, so a portfolio that reuses one id everywhere gets one line per
     use, not a list of every charter on each."""
-    charters = list(charters)
-    names: dict[str, dict[str, tuple[str, int]]] = {}
+    uses = PartyUses()
     for file, rows in charters:
-        for _i, pid, name, _where, name_line in rows:
-            names.setdefault(pid, {}).setdefault(name.strip(), (file, name_line))
-    conflicting = {pid: by_name for pid, by_name in names.items() if len(by_name) >= 2}
-    if not conflicting:
-        return
-    uses: dict[str, list[tuple[str, int, str, tuple[int, int]]]] = {}
-    for file, rows in charters:
-        for i, row_pid, name, where, _name_line in rows:
-            if row_pid in conflicting:
-                uses.setdefault(row_pid, []).append((file, i, name, where))
-    for pid, by_name in conflicting.items():
-        for file, i, name, (line, column) in uses.get(pid, []):
-            others = [
-                f"{other!r} in {place}:{place_line}"
-                for other, (place, place_line) in by_name.items()
-                if other != name.strip()
-            ]
-            shown = "; ".join(others[:_CONFLICT_NAMES])
-            if len(others) > _CONFLICT_NAMES:
-                rest = len(others) - _CONFLICT_NAMES
-                shown += f" and {rest} other name{'s' if rest != 1 else ''}"
-            yield Finding(
-                file,
-                line,
-                column,
-                ERROR,
-                RULE_PARTY_CONFLICT,
-                json_pointer(("parties", i, "id")),
-                f"party id {pid!r} names {name!r} here but {shown}: use one id per "
-                "organisation (or an organisation register, rmo.yaml 'register')",
-            )
+        uses.add(file, rows)
+    return uses.findings()
+
+
+class PartyUses:
+    """party-id-conflict fed one charter at a time, in checking order, kept small: each
+    party id's names (with where each is first used) and its uses packed in an array of
+    numbers (file, party index, name, line, column), not a row of objects per party."""
+
+    def __init__(self) -> None:
+        self._files: list[str] = []  # files with parties, by number
+        self._first: dict[str, dict[str, tuple[str, int]]] = {}  # id -> name -> first use
+        self._names: dict[str, dict[str, int]] = {}  # id -> each name as written -> number
+        self._uses: dict[str, array[int]] = {}  # id -> (file, index, name, line, column)...
+
+    def add(self, file: str, rows: list[PartyRow]) -> None:
+        """One charter's party rows."""
+        if not rows:
+            return
+        number = len(self._files)
+        self._files.append(file)
+        for i, pid, name, (line, column), name_line in rows:
+            self._first.setdefault(pid, {}).setdefault(name.strip(), (file, name_line))
+            names = self._names.setdefault(pid, {})
+            uses = self._uses.get(pid)
+            if uses is None:
+                uses = self._uses[pid] = array("q")
+            uses.extend((number, i, names.setdefault(name, len(names)), line, column))
+
+    def findings(self) -> Iterator[Finding]:
+        """party-id-conflict on every use of an id that names two organisations."""
+        for pid, by_name in self._first.items():
+            if len(by_name) < 2:
+                continue
+            names = list(self._names[pid])
+            uses = self._uses[pid]
+            for at in range(0, len(uses), 5):
+                number, i, name_number, line, column = uses[at : at + 5]
+                file, name = self._files[number], names[name_number]
+                others = [
+                    f"{other!r} in {place}:{place_line}"
+                    for other, (place, place_line) in by_name.items()
+                    if other != name.strip()
+                ]
+                shown = "; ".join(others[:_CONFLICT_NAMES])
+                if len(others) > _CONFLICT_NAMES:
+                    rest = len(others) - _CONFLICT_NAMES
+                    shown += f" and {rest} other name{'s' if rest != 1 else ''}"
+                yield Finding(
+                    file,
+                    line,
+                    column,
+                    ERROR,
+                    RULE_PARTY_CONFLICT,
+                    json_pointer(("parties", i, "id")),
+                    f"party id {pid!r} names {name!r} here but {shown}: use one id per "
+                    "organisation (or an organisation register, rmo.yaml 'register')",
+                )

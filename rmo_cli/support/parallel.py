@@ -1,6 +1,7 @@
 """The one parallel map: forked worker processes for many files, one process for few.
 
-Every command that reads or renders many charters goes through `map_chunks`, with one
+Every command that reads or renders many charters goes through `map_chunks` (items in a
+list) or `map_stream` (items taken lazily, memory flat however many: validation), with one
 worker-count rule (`worker_count`) and one fork check (`can_fork`). Workers are forked, so
 they inherit the function and everything it closes over (compiled schemas and templates,
 a renderer); only the items and the results cross processes. Results come back in the
@@ -10,11 +11,15 @@ order of the items, the same as in one process.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
+K = TypeVar("K")
 
 # Below this many items one process is faster than starting workers.
 PARALLEL_THRESHOLD = 300
@@ -94,6 +99,105 @@ def map_chunks(
             yield from results
     finally:
         _INHERITED = None
+
+
+def map_stream(
+    func: Callable[[T], R],
+    pairs: Iterable[tuple[K, T | None]],
+    workers: int,
+    *,
+    chunk: int = 32,
+    ahead: int = 2,
+    initializer: Callable[[], None] | None = None,
+) -> Iterator[tuple[K, R | None]]:
+    """(key, func(item)) for each (key, item) of pairs, in order; an item None gives None
+    without any work. The key stays in this process; only items and results cross.
+
+    pairs are taken lazily and at most `ahead` chunks a worker are in flight, so memory
+    does not grow with the number of pairs. The workers are forked once, when the first
+    chunk is ready (this process is then at its smallest), and serve every chunk after.
+    initializer runs in each worker as it starts (e.g. to compile what func needs: this
+    process, which only hands out work, then never holds it).
+    """
+    if workers <= 1:
+        for key, item in pairs:
+            yield key, (None if item is None else func(item))
+        return
+    import gc
+    import multiprocessing
+    import warnings
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _INHERITED
+    # Segments in order: their keys (with whether each has an item) and the future of
+    # their items' results (None: no item in the segment).
+    queue: deque[tuple[list[tuple[K, bool]], Future[list[R]] | None]] = deque()
+    keys: list[tuple[K, bool]] = []
+    items: list[T] = []
+    pool: ProcessPoolExecutor | None = None
+    in_flight = 0
+    limit = workers * ahead
+
+    def emit(block: bool) -> Iterator[tuple[K, R | None]]:
+        nonlocal in_flight
+        while queue:
+            segment, future = queue[0]
+            if future is not None and not future.done() and not (block or in_flight > limit):
+                return
+            queue.popleft()
+            results = iter(future.result() if future is not None else ())
+            if future is not None:
+                in_flight -= 1
+            for key, has_item in segment:
+                yield key, (next(results) if has_item else None)
+
+    try:
+        for key, item in pairs:
+            keys.append((key, item is not None))
+            if item is not None:
+                items.append(item)
+            if len(items) < chunk and len(keys) < chunk * 4:
+                continue
+            future = None
+            if items:
+                starting = pool is None
+                if pool is None:
+                    _INHERITED = func
+                    gc.freeze()  # workers leave what they inherit alone (no copy on write)
+                    context = multiprocessing.get_context("fork")
+                    pool = ProcessPoolExecutor(workers, context, initializer=initializer)
+                with warnings.catch_warnings():  # workers are forked at the first submit
+                    warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads
+                    future = pool.submit(_apply_inherited, items)
+                if starting:
+                    gc.unfreeze()  # forked: this process collects as usual again
+                in_flight += 1
+            queue.append((keys, future))
+            keys, items = [], []
+            yield from emit(block=False)
+        if items:  # the last segment: in this process when no workers started (few items)
+            if pool is None:
+                future = _done([func(item) for item in items])
+            else:
+                future = pool.submit(_apply_inherited, items)
+            queue.append((keys, future))
+            in_flight += 1
+        elif keys:
+            queue.append((keys, None))
+        yield from emit(block=True)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        _INHERITED = None
+
+
+def _done(results: list[R]) -> Future[list[R]]:
+    from concurrent.futures import Future
+
+    future: Future[list[R]] = Future()
+    future.set_result(results)
+    return future
 
 
 def parallel_map(
