@@ -125,3 +125,26 @@ def test_the_worker_bounds_memory_and_output_and_reports_a_failed_import() -> No
     unused.close()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def _ok() -> bytes:
+    return b"done"
+
+
+def test_the_worker_warms_up_only_while_no_job_waits(tmp_path: Path) -> None:
+    import time
+
+    from rmo_cli.render.sandbox import ForkedWorker
+
+    def warm_marker(name: str):
+        return lambda: (tmp_path / name).write_text("warmed")
+
+    # The job arrives while the child still prepares: warming up would only delay it.
+    busy = ForkedWorker(lambda: time.sleep(0.5), warm_marker("busy"))
+    assert busy.run(_ok, (), 10.0, 1000, "the PDF engine") == b"done"
+    assert not (tmp_path / "busy").exists()
+    # The parent is still working when the child is ready: the warm-up runs first.
+    idle = ForkedWorker(lambda: None, warm_marker("idle"))
+    time.sleep(0.5)
+    assert idle.run(_ok, (), 10.0, 1000, "the PDF engine") == b"done"
+    assert (tmp_path / "idle").read_text() == "warmed"

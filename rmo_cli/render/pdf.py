@@ -197,7 +197,7 @@ def start_pdf_engine() -> ForkedWorker | None:
     from rmo_cli.render.sandbox import ForkedWorker
 
     close_pdf_engine()
-    _ENGINE = ForkedWorker(_prepare_engine)
+    _ENGINE = ForkedWorker(load_weasyprint, _warm_engine)
     _ENGINE_OWNER = os.getpid()
     return _ENGINE
 
@@ -235,10 +235,9 @@ WARM_UP_HTML = (
 )
 
 
-def _prepare_engine() -> None:
-    """In the early engine: import WeasyPrint, then lay out and write a tiny PDF/A page with
-    the fonts rmo's pages use (fontconfig, font and C type caches are warm for the real one)."""
-    load_weasyprint()
+def _warm_engine() -> None:
+    """In the early engine, once WeasyPrint is imported: lay out and write a tiny PDF/A page
+    with the fonts rmo's pages use (fontconfig, font and C type caches warm for the real one)."""
     try:
         _write_pdf(WARM_UP_HTML, [], {"pdf_variant": "pdf/a-3b", "pdf_tags": True}, None)
     except Exception:  # noqa: BLE001 - only a warm-up: the real document reports its errors

@@ -300,8 +300,9 @@ def _kill(pid: int) -> None:
 
 
 class ForkedWorker:
-    """A child forked early: it runs `prepare` (imports, warm-up) while the parent works on,
-    then runs the one job the parent sends it, with run_forked_bytes's bounds.
+    """A child forked early: it runs `prepare` (imports) and, unless the job is already
+    waiting, `warm` (caches) while the parent works on, then runs the one job the parent sends
+    it, with run_forked_bytes's bounds.
 
     The job (a picklable function and its arguments) goes down a pipe from the parent; the
     child's answer comes back as bytes only, never unpickled. A `prepare` that raises RmoError
@@ -309,7 +310,7 @@ class ForkedWorker:
     job exits when closed, or when the parent exits (end of file on its pipe).
     """
 
-    def __init__(self, prepare: Callable[[], None]) -> None:
+    def __init__(self, prepare: Callable[[], None], warm: Callable[[], None] | None = None) -> None:
         import warnings
 
         job_read, self._job_fd = os.pipe()
@@ -323,7 +324,7 @@ class ForkedWorker:
                 os.close(self._job_fd)
                 os.close(self._result_fd)
                 _limit_memory()
-                _serve(prepare, job_read, result_write)
+                _serve(prepare, warm, job_read, result_write)
             except BaseException:  # noqa: BLE001 - the child must never return into the CLI
                 code = 1
             finally:
@@ -398,8 +399,14 @@ def _send_by(fd: int, data: bytes, deadline: float, what: str, timeout: float, h
         view = view[written:]
 
 
-def _serve(prepare: Callable[[], None], job_fd: int, result_fd: int) -> None:
-    """In a ForkedWorker's child: prepare, read the job to end of file, run it, answer."""
+def _serve(
+    prepare: Callable[[], None],
+    warm: Callable[[], None] | None,
+    job_fd: int,
+    result_fd: int,
+) -> None:
+    """In a ForkedWorker's child: prepare, warm up while no job waits, read the job to end of
+    file, run it, answer."""
     import pickle
 
     failed = b""
@@ -407,6 +414,8 @@ def _serve(prepare: Callable[[], None], job_fd: int, result_fd: int) -> None:
         prepare()
     except RmoError as exc:
         failed = b"2" + exc.message.encode("utf-8", "replace")
+    if not failed and warm is not None and not select.select([job_fd], [], [], 0)[0]:
+        warm()  # the parent is still building the job: this time is free
     chunks = []
     while True:
         data = os.read(job_fd, 1 << 16)
