@@ -169,52 +169,64 @@ def _with_rmo_properties(metadata: Any, document: dict[str, Any]) -> None:
 
 def evidence_pdf(html_text: str, context: dict[str, Any], source: bytes | None) -> bytes:
     """The PDF/A-3b document: html laid out with rmo's footer, source and sign-offs embedded."""
+    from functools import partial
+
     document = dict(context.get("document") or {})
     signoffs = json.dumps(signoffs_payload(context), indent=2, ensure_ascii=False).encode()
     title = str(document.get("title") or document.get("id") or "Charter")
-
-    def finish(laid_out: Any) -> dict[str, Any]:
-        import datetime as dt
-        from io import BytesIO
-
-        import weasyprint
-
-        meta = laid_out.metadata
-        meta.title = title
-        meta.generator = "rmo"
-        meta.description = f"Charter {document.get('id')} v{document.get('version')}"
-        meta.keywords = [f"fingerprint={document.get('fingerprint')}"]
-        meta.authors = []
-        meta.custom = {
-            "rmo-charter": str(document.get("id")),
-            "rmo-version": str(document.get("version")),
-            "rmo-fingerprint": str(document.get("fingerprint")),
-        }
-        meta.xmp_metadata = []
-        _with_rmo_properties(meta, document)
-        stamp = dt.datetime(2000, 1, 1)
-        attachments = []
-        for name, body, description, relation in (
-            (CHARTER_ATTACHMENT, source, "The charter as rendered (exact bytes)", "Source"),
-            (SIGNOFFS_ATTACHMENT, signoffs, "Sign-offs and their states when rendered", "Data"),
-        ):
-            if body is None:
-                continue
-            attachments.append(
-                weasyprint.Attachment(
-                    file_obj=BytesIO(body),
-                    name=name,
-                    description=description,
-                    relationship=relation,
-                    created=stamp,
-                    modified=stamp,
-                )
-            )
-        return {"attachments": attachments, "custom_metadata": True}
-
+    # Plain values only: the finish step may go down a pipe to an engine forked earlier.
+    facts = {key: document.get(key) for key in ("id", "version", "fingerprint", "status")}
     return html_to_pdf(
         html_text,
         stylesheets=[evidence_css(document)],
         options={"pdf_variant": PDF_VARIANT, "pdf_tags": True},
-        finish=finish,
+        finish=partial(_finish, title=title, document=facts, source=source, signoffs=signoffs),
     )
+
+
+def _finish(
+    laid_out: Any,
+    *,
+    title: str,
+    document: dict[str, Any],
+    source: bytes | None,
+    signoffs: bytes,
+) -> dict[str, Any]:
+    """Metadata, XMP and the embedded files of the laid-out document; more write_pdf options."""
+    import datetime as dt
+    from io import BytesIO
+
+    import weasyprint
+
+    meta = laid_out.metadata
+    meta.title = title
+    meta.generator = "rmo"
+    meta.description = f"Charter {document.get('id')} v{document.get('version')}"
+    meta.keywords = [f"fingerprint={document.get('fingerprint')}"]
+    meta.authors = []
+    meta.custom = {
+        "rmo-charter": str(document.get("id")),
+        "rmo-version": str(document.get("version")),
+        "rmo-fingerprint": str(document.get("fingerprint")),
+    }
+    meta.xmp_metadata = []
+    _with_rmo_properties(meta, document)
+    stamp = dt.datetime(2000, 1, 1)
+    attachments = []
+    for name, body, description, relation in (
+        (CHARTER_ATTACHMENT, source, "The charter as rendered (exact bytes)", "Source"),
+        (SIGNOFFS_ATTACHMENT, signoffs, "Sign-offs and their states when rendered", "Data"),
+    ):
+        if body is None:
+            continue
+        attachments.append(
+            weasyprint.Attachment(
+                file_obj=BytesIO(body),
+                name=name,
+                description=description,
+                relationship=relation,
+                created=stamp,
+                modified=stamp,
+            )
+        )
+    return {"attachments": attachments, "custom_metadata": True}

@@ -91,6 +91,33 @@ def redline_revision(given: list[str]) -> tuple[list[str], str | None]:
 
 def run_render(request: RenderRequest) -> RenderOutcome:
     """Render the request's charters; RmoError (exit 2) when the job cannot be done."""
+    engine = None
+    if request.fmt == "pdf" and not _site_mode(request):
+        from rmo_cli.render.pdf import close_pdf_engine, start_pdf_engine
+
+        # One PDF: its engine imports WeasyPrint in a child while this process reads, checks
+        # and builds the HTML (two cores: the ~0.6 s import overlaps that work).
+        engine = start_pdf_engine()
+    try:
+        return _run_render(request)
+    finally:
+        if engine is not None:
+            close_pdf_engine()
+
+
+def _site_mode(request: RenderRequest) -> bool:
+    """True when the request renders a folder of pages (no path, several, a folder, -o DIR)."""
+    given = request.paths
+    out = Path(request.output) if request.output else None
+    return (
+        not given
+        or len(given) > 1
+        or any(Path(p).is_dir() for p in given)
+        or (out is not None and (out.is_dir() or str(request.output).endswith(("/", "\\"))))
+    )
+
+
+def _run_render(request: RenderRequest) -> RenderOutcome:
     from rmo_cli.ops.repository import discover, find_config_file, load_config
     from rmo_cli.ops.validation import read_files
     from rmo_cli.render.document import Renderer
@@ -99,9 +126,9 @@ def run_render(request: RenderRequest) -> RenderOutcome:
     signer = None
     _check_redline(request)
     if fmt == "pdf":
-        from rmo_cli.render.pdf import load_weasyprint
+        from rmo_cli.render.pdf import require_weasyprint
 
-        load_weasyprint()  # fail early (exit 2) with install advice, before any work
+        require_weasyprint()  # fail early (exit 2) with install advice, before any work
     if request.sign_with is not None:
         if fmt != "pdf":
             raise RmoError("--sign-with signs PDF documents: use it with --to pdf")
@@ -116,12 +143,7 @@ def run_render(request: RenderRequest) -> RenderOutcome:
     config = load_config(start.resolve() if find_config_file(start.resolve()) else None)
     renderer = Renderer(config.templates)
     out = Path(request.output) if request.output else None
-    site_mode = (
-        not given
-        or len(given) > 1
-        or any(Path(p).is_dir() for p in given)
-        or (out is not None and (out.is_dir() or str(request.output).endswith(("/", "\\"))))
-    )
+    site_mode = _site_mode(request)
     if site_mode and request.redline:
         raise RmoError("--redline renders one charter: give its file (and -o FILE)")
     if site_mode and fmt == "docx":

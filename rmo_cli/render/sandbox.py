@@ -197,36 +197,65 @@ def run_forked_bytes(
         code = 0
         try:
             os.close(read_fd)
-            limit = _memory_limit()
-            if limit is not None:
-                try:
-                    import resource
-
-                    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-                    if hard != resource.RLIM_INFINITY:
-                        limit = min(limit, hard)
-                    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-                except (ImportError, ValueError, OSError):
-                    pass
-            try:
-                payload = b"0" + func()
-            except RmoError as exc:
-                payload = b"1" + exc.message.encode("utf-8", "replace")
-            except MemoryError:
-                payload = b"1" + memory_msg.encode("utf-8", "replace")
-            view = memoryview(payload)
-            while view:
-                written = os.write(write_fd, view[: 1 << 16])
-                view = view[written:]
+            _limit_memory()
+            _send(write_fd, _payload(func, memory_msg))
         except BaseException:  # noqa: BLE001 - the child must never return into the CLI
             code = 1
         finally:
             os._exit(code)
 
     os.close(write_fd)
+    deadline = time.monotonic() + timeout + 1.0
+    return _collect(pid, read_fd, deadline, max_bytes, what, timeout_hint, size_words, timeout)
+
+
+def _limit_memory() -> None:
+    """In a forked child: cap its address space at its size now plus MAX_MEMORY."""
+    limit = _memory_limit()
+    if limit is None:
+        return
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def _payload(func: Callable[[], bytes], memory_msg: str) -> bytes:
+    """In a forked child: b"0" + func's bytes, or b"1" + the message of its RmoError."""
+    try:
+        return b"0" + func()
+    except RmoError as exc:
+        return b"1" + exc.message.encode("utf-8", "replace")
+    except MemoryError:
+        return b"1" + memory_msg.encode("utf-8", "replace")
+
+
+def _send(fd: int, data: bytes) -> None:
+    """Write all of data to fd (blocking)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view[: 1 << 16])
+        view = view[written:]
+
+
+def _collect(
+    pid: int,
+    read_fd: int,
+    deadline: float,
+    max_bytes: int,
+    what: str,
+    timeout_hint: str,
+    size_words: str,
+    timeout: float,
+) -> bytes:
+    """Read a forked child's answer until EOF, bounded by deadline and size; reap the child."""
     chunks: list[bytes] = []
     total = 0
-    deadline = time.monotonic() + timeout + 1.0
     reaped = False
     try:
         while True:
@@ -250,17 +279,157 @@ def run_forked_bytes(
     finally:
         os.close(read_fd)
         if not reaped:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
+            _kill(pid)
     payload = b"".join(chunks)
     if payload[:1] == b"0":
         return payload[1:]
     if payload[:1] == b"1":
         raise RefusedError(payload[1:].decode("utf-8", "replace"))
+    if payload[:1] == b"2":
+        raise RmoError(payload[1:].decode("utf-8", "replace"))
     raise RefusedError(f"{what}: rendering failed (the render process died)")
+
+
+def _kill(pid: int) -> None:
+    """Kill a forked child and reap it."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+
+
+class ForkedWorker:
+    """A child forked early: it runs `prepare` (imports) and, unless the job is already
+    waiting, `warm` (caches) while the parent works on, then runs the one job the parent sends
+    it, with run_forked_bytes's bounds.
+
+    The job (a picklable function and its arguments) goes down a pipe from the parent; the
+    child's answer comes back as bytes only, never unpickled. A `prepare` that raises RmoError
+    makes `run` raise that RmoError (exit 2: say how to install). A worker that is never given a
+    job exits when closed, or when the parent exits (end of file on its pipe).
+    """
+
+    def __init__(self, prepare: Callable[[], None], warm: Callable[[], None] | None = None) -> None:
+        import warnings
+
+        job_read, self._job_fd = os.pipe()
+        self._result_fd, result_write = os.pipe()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+            pid = os.fork()
+        if pid == 0:  # the child: prepare, wait for the job, run it, never return
+            code = 0
+            try:
+                os.close(self._job_fd)
+                os.close(self._result_fd)
+                _limit_memory()
+                _serve(prepare, warm, job_read, result_write)
+            except BaseException:  # noqa: BLE001 - the child must never return into the CLI
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(job_read)
+        os.close(result_write)
+        self.pid: int | None = pid
+
+    def run(
+        self,
+        func: Callable[..., bytes],
+        args: tuple[Any, ...],
+        timeout: float,
+        max_bytes: int,
+        what: str,
+    ) -> bytes:
+        """func(*args) in the child, bounded like run_forked_bytes (the time counts from now)."""
+        import pickle
+
+        if self.pid is None:
+            raise RmoError(f"{what}: the worker was already used")
+        pid, self.pid = self.pid, None
+        deadline = time.monotonic() + timeout + 1.0
+        timeout_hint = "(a document without bound?)"
+        try:
+            memory_msg = f"{what} used too much memory; stopped"
+            job = pickle.dumps((func, args, memory_msg), protocol=pickle.HIGHEST_PROTOCOL)
+            _send_by(self._job_fd, job, deadline, what, timeout, timeout_hint)
+        except BaseException:
+            os.close(self._result_fd)
+            _kill(pid)
+            raise
+        finally:
+            os.close(self._job_fd)
+        return _collect(
+            pid,
+            self._result_fd,
+            deadline,
+            max_bytes,
+            what,
+            timeout_hint,
+            f"more than {max_bytes:,} bytes",
+            timeout,
+        )
+
+    def close(self) -> None:
+        """Stop the child if no job was run (a render refused before its PDF step)."""
+        if self.pid is None:
+            return
+        pid, self.pid = self.pid, None
+        os.close(self._job_fd)
+        os.close(self._result_fd)
+        _kill(pid)
+
+
+def _send_by(fd: int, data: bytes, deadline: float, what: str, timeout: float, hint: str) -> None:
+    """Write data to a pipe whose reader may still be busy, giving up at deadline."""
+    view = memoryview(data)
+    while view:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise RefusedError(
+                f"{what} took longer than {timeout:g} seconds and was stopped {hint}"
+            )
+        _, ready, _ = select.select([], [fd], [], remaining)
+        if not ready:
+            continue
+        try:
+            written = os.write(fd, view[: select.PIPE_BUF])
+        except BrokenPipeError:
+            raise RefusedError(f"{what}: rendering failed (the render process died)") from None
+        view = view[written:]
+
+
+def _serve(
+    prepare: Callable[[], None],
+    warm: Callable[[], None] | None,
+    job_fd: int,
+    result_fd: int,
+) -> None:
+    """In a ForkedWorker's child: prepare, warm up while no job waits, read the job to end of
+    file, run it, answer."""
+    import pickle
+
+    failed = b""
+    try:
+        prepare()
+    except RmoError as exc:
+        failed = b"2" + exc.message.encode("utf-8", "replace")
+    if not failed and warm is not None and not select.select([job_fd], [], [], 0)[0]:
+        warm()  # the parent is still building the job: this time is free
+    chunks = []
+    while True:
+        data = os.read(job_fd, 1 << 16)
+        if not data:
+            break
+        chunks.append(data)
+    os.close(job_fd)
+    if not chunks:  # closed without a job: nothing to do
+        return
+    if failed:
+        _send(result_fd, failed)
+        return
+    func, args, memory_msg = pickle.loads(b"".join(chunks))  # noqa: S301 - from rmo's parent
+    _send(result_fd, _payload(lambda: func(*args), memory_msg))
 
 
 def _show_path(name: str | None) -> str:
