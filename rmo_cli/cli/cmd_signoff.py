@@ -173,11 +173,13 @@ def verify(
     from rmo_cli.ops.trust import trust_for
     from rmo_cli.ops.verifying import verify_files
     from rmo_cli.rules.signoffs import Trust, missing_parties
+    from rmo_cli.support.paths import RealPaths
 
     signers_cache: dict[Path, Trust] = {}
+    real = RealPaths()
 
-    def trust_of(path: Path) -> Trust:
-        folder = Path(path).resolve().parent
+    def trust_of(path: Path | str) -> Trust:
+        folder = real.folder(path)
         if folder not in signers_cache:
             trust = trust_for(Path(path))
             # --signers FILE replaces the repository's allowed signers file, nothing else.

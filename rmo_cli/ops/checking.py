@@ -64,18 +64,23 @@ def kpi_fail_states(fail_on: str | Iterable[str]) -> frozenset[str]:
     return frozenset(states)
 
 
-def _signers_lookup(signers: Trust | Path | SignersOf | None) -> SignersOf:
+def _signers_lookup(
+    signers: Trust | Path | SignersOf | None,
+) -> Callable[[Path | str], Trust | Path | None]:
     """A function giving each charter's Trust (signers, require, register), one lookup per
     folder."""
     if signers is None or isinstance(signers, (Path, Trust)):
         fixed = signers
         return lambda _path: fixed
-    cache: dict[Path, Trust | Path | None] = {}
+    from rmo_cli.support.paths import RealPaths
 
-    def lookup(path: Path) -> Trust | Path | None:
-        folder = Path(path).resolve().parent
+    cache: dict[Path, Trust | Path | None] = {}
+    real = RealPaths()
+
+    def lookup(path: Path | str) -> Trust | Path | None:
+        folder = real.folder(path)
         if folder not in cache:
-            cache[folder] = signers(path)
+            cache[folder] = signers(Path(path))
         return cache[folder]
 
     return lookup
@@ -219,7 +224,7 @@ def check_files(
     held: list[object] = []  # the trusts tokens are keyed by (by id), kept alive
 
     def hook_values(file: CharterFile) -> tuple[Trust | Path | None, str | None]:
-        trust = signers_of(file.path)
+        trust = signers_of(file.where)
         key = id(trust)
         if key not in tokens:
             held.append(trust)

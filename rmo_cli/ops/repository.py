@@ -10,6 +10,7 @@ from typing import Any
 
 from rmo_cli.charter.policy import Policy
 from rmo_cli.support.errors import RmoError
+from rmo_cli.support.paths import RealPaths
 from rmo_cli.support.vocabulary import DEFAULT_DUE_SOON
 
 CONFIG_NAME = "rmo.yaml"
@@ -40,6 +41,11 @@ class CharterFile:
     def path(self) -> Path:
         """Where the file is."""
         return Path(self._path)
+
+    @property
+    def where(self) -> str:
+        """Where the file is, as text (no Path made: for loops over a whole portfolio)."""
+        return self._path
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"CharterFile is immutable: cannot set {name}")
@@ -253,6 +259,7 @@ def _walk_yaml(folder: Path) -> Iterable[Path]:
 
     # The organisation register is data about charters, never a charter (SPEC §11).
     registers = _registers_of(find_config_file(folder))
+    real = RealPaths()
     for dirpath, dirnames, filenames in os.walk(folder, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         if CONFIG_NAME in filenames:
@@ -261,7 +268,7 @@ def _walk_yaml(folder: Path) -> Iterable[Path]:
             # rmo.yaml and dot-files (.pre-commit-config.yaml) are configuration, not charters.
             if name.endswith(YAML_SUFFIXES) and name != CONFIG_NAME and not name.startswith("."):
                 path = Path(dirpath) / name
-                if os.path.realpath(path) in registers:
+                if real.file(path) in registers:
                     continue
                 if path.is_file():  # a FIFO or device in a folder is no charter (and may block)
                     yield path
@@ -274,9 +281,10 @@ def discover(paths: Sequence[str | Path] = (), config: Config | None = None) -> 
     """
     found: list[CharterFile] = []
     seen: set[str] = set()
+    real = RealPaths()
 
     def add(path: Path, display: str) -> None:
-        key = os.path.realpath(path)  # never raises, not even on a symlink loop
+        key = real.file(path)  # never raises, not even on a symlink loop
         if key == display:
             key = display  # one string for both (a portfolio lists tens of thousands)
         if key not in seen:

@@ -17,6 +17,7 @@ from rmo_cli.rules.register import PartyRow, PartyUses, party_rows, register_fin
 from rmo_cli.rules.signoffs import Trust
 from rmo_cli.support.findings import ERROR, Finding
 from rmo_cli.support.parallel import map_stream, worker_count
+from rmo_cli.support.paths import RealPaths
 
 
 @dataclass
@@ -241,12 +242,15 @@ def validate_files(
         trust_of = trust_for
     trusts: dict[Path, tuple[Any, Policy, str]] = {}
 
-    def trust_at(path: Path) -> tuple[Any, Policy, str]:
+    real = RealPaths()
+
+    def trust_at(where: str) -> tuple[Any, Policy, str]:
         """A charter's trust, policy and the policy's cache token: its folder's."""
-        folder = Path(path).resolve().parent
+        folder = real.folder(where)
         if folder not in trusts:
             from rmo_cli.ops.repository import config_for
 
+            path = Path(where)
             policy = config_for(path).policy
             trusts[folder] = (trust_of(path), policy, repr(policy))
         return trusts[folder]
@@ -268,12 +272,12 @@ def validate_files(
             keys: dict[int, str] = {}
             for index in indexes:
                 file = files[index]
-                raw = read_bytes(file.path, file.display)
+                raw = read_bytes(file.where, file.display)
                 if isinstance(raw, LoadResult):
                     ready = FileResult(file.display, False, list(raw.findings))
                     entries[index] = (index, ready, None, None, b"")
                     continue
-                trust, policy, policy_token = trust_at(file.path)
+                trust, policy, policy_token = trust_at(file.where)
                 register = _register_of(trust)
                 if id(register) not in register_tokens:
                     register_tokens[id(register)] = _register_token(register)

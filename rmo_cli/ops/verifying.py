@@ -10,7 +10,7 @@ sign-off is checked again when the report says what changed since (that reads gi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,43 @@ def _from_json(file: CharterFile, value: Any) -> tuple[Document, list[Any]]:
     return doc, checks
 
 
+# A file's verification: (small Document, sign-off checks) or None when it cannot be read,
+# the findings saying why, the `amendment-pending` warning and whether it may be cached.
+Verified = tuple["tuple[Document, list[Any]] | None", list[Finding], "Finding | None", bool]
+# A file on its way: its result when ready without a worker (from the cache), its cache key.
+_Entry = tuple["Verified | None", "str | None"]
+_READ_BLOCK = 256  # files read and looked up in the cache at a time
+_FLUSH_EVERY = 2000  # results written to the cache at a time
+
+
+def _verify_one(
+    task: tuple[CharterFile, bytes],
+    signers_of: Callable[[Path | str], Trust | Path | None],
+    history: History | None,
+) -> Verified:
+    """Parse one file's bytes and check its sign-offs (in a worker for many files: the
+    worker looks the trust up itself, so one Trust serves every charter of a folder)."""
+    from rmo_cli.charter.loading import parse_charter
+    from rmo_cli.ops.amendments import history_matters, in_force_for
+    from rmo_cli.rules.signoffs import amendment_pending, verify_document
+    from rmo_cli.support.vocabulary import STALE
+
+    file, raw = task
+    trust = signers_of(file.where)
+    loaded = parse_charter(raw, file.display)
+    doc = loaded.document
+    if doc is None:
+        return None, list(loaded.findings), None, False
+    in_force = in_force_for(doc, file.where, trust)
+    checks = verify_document(doc, trust, history, in_force)
+    stale_history = history is not None and any(c.state == STALE for c in checks)
+    cacheable = not stale_history and not history_matters(doc, file.where)
+    return (_skeleton(doc), checks), [], amendment_pending(doc, in_force), cacheable
+
+
 def verify_files(
     files: Sequence[CharterFile],
-    signers_of: Callable[[Path], Trust | Path | None],
+    signers_of: Callable[[Path | str], Trust | Path | None],
     history: History | None = None,
     cache: bool = True,
     context: Sequence[str] = (),
@@ -76,67 +110,74 @@ def verify_files(
     just its allowed signers file; history, when given, says what
     changed since a stale sign-off (git: such results are not cached). Sign-offs are judged
     against the in-force version where an amendment may be in progress (SPEC §8; git
-    history again, so not cached).
+    history again, so not cached). Many files are checked by worker processes, fed as the
+    files are read (rmo_cli.support.parallel.map_stream); results keep the files' order.
     """
-    from rmo_cli.charter.loading import parse_charter, read_bytes
-    from rmo_cli.ops.amendments import history_matters, in_force_for
+    from functools import partial
+
+    from rmo_cli.charter.loading import read_bytes
     from rmo_cli.ops.cache import ResultCache
     from rmo_cli.ops.checking import _trust_token
-    from rmo_cli.rules.signoffs import amendment_pending, verify_document
-    from rmo_cli.support.vocabulary import STALE
+    from rmo_cli.support.parallel import map_stream, worker_count
 
     store = ResultCache("verify", ["history" if history else "", *context], enabled=cache)
+    tokens: dict[int, str | None] = {}
+    held: list[object] = []  # what tokens are keyed by (by id), kept alive
+
+    def prepared() -> Iterator[tuple[_Entry, tuple[CharterFile, bytes] | None]]:
+        """Each file in order with its task (None: its result is ready), read and looked up
+        in the cache a block at a time."""
+        for start in range(0, len(files), _READ_BLOCK):
+            block = files[start : start + _READ_BLOCK]
+            ready: dict[int, Verified] = {}
+            tasks: dict[int, tuple[CharterFile, bytes]] = {}
+            keys: dict[int, str] = {}
+            for index, file in enumerate(block):
+                raw = read_bytes(file.where, file.display)
+                if not isinstance(raw, bytes):
+                    ready[index] = (None, list(raw.findings), None, False)
+                    continue
+                trust = signers_of(file.where)
+                if id(trust) not in tokens:
+                    held.append(trust)
+                    tokens[id(trust)] = _trust_token(trust)
+                token = tokens[id(trust)]
+                if store.enabled and token is not None:
+                    keys[index] = store.key(file.display, raw, token)
+                tasks[index] = (file, raw)
+            hits = store.get_many(list(keys.values())) if store.enabled else {}
+            for index, file in enumerate(block):
+                hit = hits.get(keys.get(index, ""))
+                if hit is not None:
+                    try:
+                        yield (((_from_json(file, hit)), [], None, False), None), None
+                        continue
+                    except (ValueError, TypeError, KeyError, IndexError):
+                        pass  # a damaged entry: check the file again
+                yield (ready.get(index), keys.get(index)), tasks.get(index)
+
     results: list[tuple[Document, list[Any]]] = []
     unreadable: list[Finding] = []
     pending: list[Finding] = []
-    tokens: dict[int, str | None] = {}
-    held: list[object] = []  # what tokens are keyed by (by id), kept alive
-    for start in range(0, len(files), 1000):
-        block = files[start : start + 1000]
-        raws: dict[int, bytes] = {}
-        failed: dict[int, list[Finding]] = {}
-        keys: dict[int, str] = {}
-        signers: dict[int, Trust | Path | None] = {}
-        for index, file in enumerate(block):
-            raw = read_bytes(file.path, file.display)
-            if not isinstance(raw, bytes):
-                failed[index] = list(raw.findings)
-                continue
-            raws[index] = raw
-            trust = signers_of(file.path)
-            signers[index] = trust
-            if id(trust) not in tokens:
-                held.append(trust)
-                tokens[id(trust)] = _trust_token(trust)
-            token = tokens[id(trust)]
-            if store.enabled and token is not None:
-                keys[index] = store.key(file.display, raw, token)
-        hits = store.get_many(list(keys.values())) if store.enabled else {}
-        for index, file in enumerate(block):
-            if index in failed:
-                unreadable.extend(failed[index])
-                continue
-            hit = hits.get(keys.get(index, ""))
-            if hit is not None:
-                try:
-                    results.append(_from_json(file, hit))
-                    continue
-                except (ValueError, TypeError, KeyError, IndexError):
-                    pass
-            loaded_doc = parse_charter(raws[index], file.display)
-            if loaded_doc.document is None:
-                unreadable.extend(loaded_doc.findings)
-                continue
-            doc = loaded_doc.document
-            in_force = in_force_for(doc, file.path, signers[index])
-            checks = verify_document(doc, signers[index], history, in_force)
-            warning = amendment_pending(doc, in_force)
-            if warning is not None:
-                pending.append(warning)
-            results.append((_skeleton(doc), checks))
-            stale_history = history is not None and any(c.state == STALE for c in checks)
-            if index in keys and not stale_history and not history_matters(doc, file.path):
-                store.put(keys[index], _to_json(results[-1][0], checks))
-        store.flush()
+    workers = worker_count(len(files))
+    chunk = max(1, min(32, -(-len(files) // (workers * 4))))
+    done = 0
+    func = partial(_verify_one, signers_of=signers_of, history=history)
+    for (ready, key), fresh in map_stream(func, prepared(), workers, chunk=chunk):
+        verified = ready if ready is not None else fresh
+        assert verified is not None
+        found, failed, warning, cacheable = verified
+        unreadable.extend(failed)
+        if warning is not None:
+            pending.append(warning)
+        if found is None:
+            continue
+        results.append(found)
+        if ready is None and key is not None and cacheable:
+            store.put(key, _to_json(*found))
+            done += 1
+            if done % _FLUSH_EVERY == 0:
+                store.flush()
+    store.flush()
     store.close()
     return results, unreadable, pending

@@ -299,10 +299,13 @@ def history_findings(documents: Sequence[Document | str]) -> list[Finding]:
 
     A document may be given by its file name alone: it is read again only if git shows a
     change to its `last_reviewed` (so callers need not keep every document)."""
+    from rmo_cli.support.paths import RealPaths
+
     top_of: dict[Path, Path | None] = {}
     groups: dict[Path, list[Document | str]] = {}
+    real = RealPaths()
     for doc in documents:
-        folder = Path(doc if isinstance(doc, str) else doc.file).resolve().parent
+        folder = real.folder(doc if isinstance(doc, str) else doc.file)
         if folder not in top_of:
             top_of[folder] = _repo_top(folder) if folder.is_dir() else None
         top = top_of[folder]
