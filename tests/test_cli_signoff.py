@@ -539,3 +539,28 @@ def test_record_review_refuses_a_layout_its_editor_would_garble(cli: Any, tmp_pa
     assert result.exit_code == 1, result.stderr  # a refusal, not a bug report (exit 3)
     assert "Add the review.log entry by hand" in result.stderr
     assert path.read_bytes() == before
+
+
+def test_verify_in_worker_processes_gives_the_one_process_report(cli: Any, tmp_path: Path) -> None:
+    # The sample repository (allowed signers, register, require) with a broken file and a
+    # sign-off whose record was edited after signing: every state, in files' order.
+    shutil.copytree(SAMPLES, tmp_path / "sample_charters")
+    for name in ("rmo.yaml", "organisations.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    folder = tmp_path / "sample_charters"
+    (folder / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    tampered = folder / "harbourside-globex-facilities.yaml"
+    text = tampered.read_text(encoding="utf-8")
+    tampered.write_text(
+        text.replace("capacity: Senior Executive Responsible", "capacity: Intern", 1),
+        encoding="utf-8",
+    )
+    args = ("verify", folder, "--no-cache", "--no-history", "-f", "json")
+    serial = cli(*args, env={"RMO_JOBS": "1"})
+    parallel = cli(*args, env={"RMO_JOBS": "2"})
+    assert serial.exit_code == parallel.exit_code == 1
+    assert serial.stdout == parallel.stdout
+    assert serial.stderr == parallel.stderr
+    states = [c["state"] for c in json.loads(parallel.stdout)["signoffs"]]
+    assert "valid" in states and "bad-signature" in states
+    assert "broken.yaml" in parallel.stderr

@@ -16,7 +16,7 @@ from rmo_cli.ops.repository import CharterFile
 from rmo_cli.rules.register import PartyRow, PartyUses, party_rows, register_findings
 from rmo_cli.rules.signoffs import Trust
 from rmo_cli.support.findings import ERROR, Finding
-from rmo_cli.support.parallel import map_stream, worker_count
+from rmo_cli.support.parallel import map_stream, stream_chunk, worker_count
 from rmo_cli.support.paths import RealPaths
 
 
@@ -102,9 +102,10 @@ Task = tuple[CharterFile, bytes, Any, "Register | None", Policy]
 # A file on its way through validate_files: its index, its result when ready without a
 # worker (unreadable, or from the cache), its cache key, its trust and its bytes.
 _Entry = tuple[int, "FileResult | None", "str | None", Any, bytes]
-# Files read (and looked up in the cache) at a time, and results written to it at a time.
-_READ_BLOCK = 256
-_FLUSH_EVERY = 2000
+# Files read (and looked up in the cache) at a time, and results written to it at a time
+# (verify's stream too).
+READ_BLOCK = 256
+FLUSH_EVERY = 2000
 
 
 def read_files(files: Iterable[CharterFile]) -> list[LoadResult]:
@@ -265,8 +266,8 @@ def validate_files(
     def prepared() -> Iterator[tuple[_Entry, Task | None]]:
         """Each file in order with its task (None: its result is ready): read and looked
         up in the cache a block at a time, so only a block of file bytes is held here."""
-        for start in range(0, len(files), _READ_BLOCK):
-            indexes = range(start, min(start + _READ_BLOCK, len(files)))
+        for start in range(0, len(files), READ_BLOCK):
+            indexes = range(start, min(start + READ_BLOCK, len(files)))
             entries: dict[int, _Entry] = {}
             tasks: dict[int, Task] = {}
             keys: dict[int, str] = {}
@@ -303,7 +304,7 @@ def validate_files(
 
     func = partial(_check_task, as_of=as_of, hook=hook)
     workers = worker_count(len(files))
-    chunk = max(1, min(32, -(-len(files) // (workers * 4))))  # few files: still every worker
+    chunk = stream_chunk(len(files), workers)
     done = 0
     for (index, ready, key, trust, raw), fresh in map_stream(
         func, prepared(), workers, chunk=chunk, initializer=_compile_schema
@@ -313,7 +314,7 @@ def validate_files(
         if ready is None and key is not None and item.cacheable:
             store.put(key, item.to_json())
         done += 1
-        if done % _FLUSH_EVERY == 0:
+        if done % FLUSH_EVERY == 0:
             store.flush()
         result.findings.extend(item.findings)
         result.extra.extend(item.extra)

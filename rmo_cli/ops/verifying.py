@@ -67,8 +67,6 @@ def _from_json(file: CharterFile, value: Any) -> tuple[Document, list[Any]]:
 Verified = tuple["tuple[Document, list[Any]] | None", list[Finding], "Finding | None", bool]
 # A file on its way: its result when ready without a worker (from the cache), its cache key.
 _Entry = tuple["Verified | None", "str | None"]
-_READ_BLOCK = 256  # files read and looked up in the cache at a time
-_FLUSH_EVERY = 2000  # results written to the cache at a time
 
 
 def _verify_one(
@@ -118,7 +116,8 @@ def verify_files(
     from rmo_cli.charter.loading import read_bytes
     from rmo_cli.ops.cache import ResultCache
     from rmo_cli.ops.checking import _trust_token
-    from rmo_cli.support.parallel import map_stream, worker_count
+    from rmo_cli.ops.validation import FLUSH_EVERY, READ_BLOCK
+    from rmo_cli.support.parallel import map_stream, stream_chunk, worker_count
 
     store = ResultCache("verify", ["history" if history else "", *context], enabled=cache)
     tokens: dict[int, str | None] = {}
@@ -127,8 +126,8 @@ def verify_files(
     def prepared() -> Iterator[tuple[_Entry, tuple[CharterFile, bytes] | None]]:
         """Each file in order with its task (None: its result is ready), read and looked up
         in the cache a block at a time."""
-        for start in range(0, len(files), _READ_BLOCK):
-            block = files[start : start + _READ_BLOCK]
+        for start in range(0, len(files), READ_BLOCK):
+            block = files[start : start + READ_BLOCK]
             ready: dict[int, Verified] = {}
             tasks: dict[int, tuple[CharterFile, bytes]] = {}
             keys: dict[int, str] = {}
@@ -150,7 +149,8 @@ def verify_files(
                 hit = hits.get(keys.get(index, ""))
                 if hit is not None:
                     try:
-                        yield (((_from_json(file, hit)), [], None, False), None), None
+                        found = _from_json(file, hit)
+                        yield ((found, [], None, False), None), None
                         continue
                     except (ValueError, TypeError, KeyError, IndexError):
                         pass  # a damaged entry: check the file again
@@ -160,7 +160,7 @@ def verify_files(
     unreadable: list[Finding] = []
     pending: list[Finding] = []
     workers = worker_count(len(files))
-    chunk = max(1, min(32, -(-len(files) // (workers * 4))))
+    chunk = stream_chunk(len(files), workers)
     done = 0
     func = partial(_verify_one, signers_of=signers_of, history=history)
     for (ready, key), fresh in map_stream(func, prepared(), workers, chunk=chunk):
@@ -176,7 +176,7 @@ def verify_files(
         if ready is None and key is not None and cacheable:
             store.put(key, _to_json(*found))
             done += 1
-            if done % _FLUSH_EVERY == 0:
+            if done % FLUSH_EVERY == 0:
                 store.flush()
     store.flush()
     store.close()

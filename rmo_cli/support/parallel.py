@@ -101,6 +101,12 @@ def map_chunks(
         _INHERITED = None
 
 
+def stream_chunk(count: int, workers: int) -> int:
+    """Items a `map_stream` chunk takes: at most 32 (memory stays flat), fewer for few items
+    so that every worker still gets some."""
+    return max(1, min(32, -(-count // (workers * 4))))
+
+
 def map_stream(
     func: Callable[[T], R],
     pairs: Iterable[tuple[K, T | None]],
